@@ -1,0 +1,1 @@
+"""The engine: spec -> Arrow tables, block by block, deterministic for a seed."""
