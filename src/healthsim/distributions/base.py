@@ -20,7 +20,7 @@ Context = Mapping[str, np.ndarray]
 """Columns already drawn for the same members (e.g. `sex`, `age`), by name.
 Only distributions that depend on other attributes (conditional) read it."""
 
-REGISTRY: dict[str, type["Distribution"]] = {}
+REGISTRY: dict[str, type[Distribution]] = {}
 
 
 class Distribution(BaseModel):

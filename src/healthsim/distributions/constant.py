@@ -16,6 +16,10 @@ class Constant(Distribution):
     distribution: Literal["constant"] = "constant"
     value: float | int | str
 
+    @property
+    def kind(self) -> str:
+        return "categorical" if isinstance(self.value, str) else "numeric"
+
     def sample(self, n: int, rng: np.random.Generator, context: Context | None = None) -> np.ndarray:
         if isinstance(self.value, str):
             return np.full(n, self.value, dtype=object)

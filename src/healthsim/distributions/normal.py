@@ -28,7 +28,7 @@ class Normal(Distribution):
     max: float | None = None
 
     @model_validator(mode="after")
-    def _check_bounds(self) -> "Normal":
+    def _check_bounds(self) -> Normal:
         lo, hi = self.support()
         if lo >= hi:
             raise ValueError(f"min ({self.min}) must be below max ({self.max})")
