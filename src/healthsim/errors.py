@@ -65,3 +65,7 @@ class NotFoundError(HealthSimError):
 
 class StoreError(HealthSimError):
     """The cohort store could not be opened or written."""
+
+
+class UsageError(HealthSimError):
+    """The command was called the wrong way (e.g. neither a spec nor a template)."""

@@ -1,0 +1,1 @@
+"""The cohort store: the only package that imports duckdb."""

@@ -1,0 +1,123 @@
+"""The service layer: the one set of functions the CLI, chat and MCP call.
+
+Nothing here prints or parses arguments; every function takes plain values
+and returns plain data (or raises a HealthSimError the edges render).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from healthsim import __version__
+from healthsim.engine.run import Progress, RunPlan, chunked, iter_blocks, static_tables
+from healthsim.engine.stats import Check, RunStats, checks
+from healthsim.errors import FieldProblem, SpecError
+from healthsim.plan.population import compile_profile
+from healthsim.spec.load import read_document, validate_model
+from healthsim.spec.profile import ProfileSpec
+from healthsim.store.cohort_store import CohortMeta, CohortStore
+from healthsim.templates import list_templates, load_template  # noqa: F401  (re-exported)
+
+DEFAULT_DB = Path("out/healthsim.duckdb")
+
+
+def load_profile(source: str | Path | dict, *, count: int | None = None, seed: int | None = None,
+                 name: str | None = None) -> ProfileSpec:
+    """A validated profile from a file path, a template name, or a dict, with overrides."""
+    if isinstance(source, dict):
+        data, origin = dict(source), "spec"
+    elif Path(str(source)).suffix.lower() in (".yaml", ".yml", ".json"):
+        data, origin = read_document(source), str(source)
+    else:
+        data, origin = load_template(str(source), kind="profile"), f"template {source}"
+    if name is not None:
+        data.pop("name", None)
+        data["profile_name"] = name
+    for key, value in (("count", count), ("seed", seed)):
+        if value is not None:
+            data[key] = value
+    return validate_model(ProfileSpec, data, source=origin)
+
+
+def spec_document(spec: ProfileSpec) -> dict[str, Any]:
+    """The spec as the JSON document stored with the cohort (re-loadable)."""
+    return spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+@dataclass
+class GenerateResult:
+    cohort_id: int
+    db: Path
+    spec: ProfileSpec
+    row_counts: dict[str, int]
+    checks: list[Check]
+    seconds: float
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def members_per_second(self) -> float:
+        return self.spec.count / self.seconds if self.seconds else float("inf")
+
+
+def build_run(spec: ProfileSpec) -> RunPlan:
+    """Compile a spec into the run plan (population + any product steps)."""
+    return RunPlan(population=compile_profile(spec))
+
+
+def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress | None = None,
+             *, workers: int = 1, chunk_blocks: int = 1) -> GenerateResult:
+    """Execute a profile into a new cohort in the DuckDB file `db`.
+
+    `workers` > 1 makes blocks in that many processes; `chunk_blocks` groups
+    blocks per insert. Neither changes any value written.
+    """
+    started = time.perf_counter()
+    run = build_run(spec)
+    stats = RunStats()
+    static = static_tables(run)
+    doc = spec_document(spec)
+    meta = CohortMeta(spec.profile_name, doc, spec.seed, spec.count, spec.as_of.isoformat(),
+                      run.block_size, __version__)
+    result: dict[str, Any] = {}
+
+    def finish() -> tuple[dict, dict]:
+        counts = {name: int(t.num_rows) for name, t in static.items()}
+        counts.update({k: int(v) for k, v in stats.rows.items()})
+        result["checks"] = checks(run.population, stats)
+        summary = {"checks": [c.__dict__ | {"ok": c.ok} for c in result["checks"]], "stats": stats.as_dict()}
+        result["counts"] = counts
+        return counts, summary
+
+    with CohortStore(db) as store:
+        blocks = chunked(iter_blocks(run, stats, progress, workers=workers), chunk_blocks)
+        cohort_id = store.write_cohort(meta, static, blocks, finish)
+    return GenerateResult(cohort_id, Path(db), spec, result["counts"], result["checks"],
+                          time.perf_counter() - started, stats.as_dict())
+
+
+def list_cohorts(db: str | Path = DEFAULT_DB) -> list[dict]:
+    if not Path(db).exists():
+        return []
+    with CohortStore(db, read_only=True) as store:
+        return store.list_cohorts()
+
+
+def show_cohort(db: str | Path, cohort_id: int) -> dict:
+    with CohortStore(db, read_only=True) as store:
+        return store.get_cohort(cohort_id)
+
+
+def delete_cohort(db: str | Path, cohort_id: int) -> dict:
+    with CohortStore(db) as store:
+        return store.delete_cohort(cohort_id)
+
+
+def json_schema(kind: str) -> dict:
+    """JSON Schema of a spec kind ('profile'; journeys add 'journey')."""
+    models = {"profile": ProfileSpec}
+    if kind not in models:
+        raise SpecError([FieldProblem("kind", "unknown schema", kind, ", ".join(models))])
+    return models[kind].model_json_schema(by_alias=True)

@@ -1,0 +1,91 @@
+"""Tables of the population executor: persons, conditions, coverage, identities."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from healthsim.canonical.table import Column as C
+from healthsim.canonical.table import table
+
+S, D, I64, I32, F64, B = pa.string(), pa.date32(), pa.int64(), pa.int32(), pa.float64(), pa.bool_()
+
+PERSONS = table("persons", "One row per synthetic person.", [
+    C("person_id", I64, "Person key within the cohort (1..count).", False),
+    C("first_name", S, "Given name, sampled from SSA-derived frequency lists."),
+    C("last_name", S, "Family name, sampled from Census-derived frequency lists."),
+    C("sex", S, "Administrative sex: 'F' or 'M'.", False),
+    C("birth_date", D, "Date of birth.", False),
+    C("age", I32, "Age in whole years at the cohort's as_of date."),
+    C("race", S, "OMB race category label (see healthsim.spec.vocab.RACES)."),
+    C("ethnicity", S, "'hispanic' or 'not_hispanic'."),
+    C("address_line", S, "Street address (synthetic house number and street name)."),
+    C("city", S, "USPS city of the ZIP."),
+    C("state", S, "USPS state code."),
+    C("county_fips", S, "5-digit county FIPS code of the ZIP."),
+    C("zip", S, "5-digit ZIP code (a real, active, residential ZIP)."),
+    C("urban", B, "True when the ZIP is classed urban (see docs/reference-data.md)."),
+    C("latitude", F64, "ZIP centroid latitude."),
+    C("longitude", F64, "ZIP centroid longitude."),
+    C("phone", S, "Phone in the fictional 555-01xx range, e.g. (312) 555-0147."),
+    C("ssn", S, "SSN in the never-issued 9xx range, e.g. 912-34-5678."),
+], key=("person_id",))
+
+CONDITIONS = table("conditions", "Diagnosed conditions from the profile (one row per person and code).", [
+    C("person_id", I64, "The person.", False),
+    C("code", S, "ICD-10-CM code with the dot, e.g. E11.9.", False),
+    C("description", S, "ICD-10-CM long description."),
+    C("onset_date", D, "Date of onset/diagnosis: after birth, at or after the clinical minimum age, on or before as_of."),
+    C("source", S, "'profile' for conditions drawn from the profile; journeys add others."),
+], key=("person_id", "code"))
+
+PLANS = table("plans", "Benefit plans members are enrolled in, with their cost-sharing design.", [
+    C("plan_id", S, "Plan key, e.g. MA-01.", False),
+    C("plan_name", S, "Plan name."),
+    C("coverage_type", S, "medicare, medicare_advantage, medicaid, commercial, exchange, dual or uninsured."),
+    C("plan_year", I32, "Benefit year the design applies to."),
+    C("deductible", F64, "Annual medical deductible (USD)."),
+    C("oop_max", F64, "Annual out-of-pocket maximum (USD); null = no cap."),
+    C("coinsurance", F64, "Member coinsurance share after deductible (0-1)."),
+    C("rx_deductible", F64, "Separate pharmacy deductible (USD)."),
+    C("copay_pcp", F64, "Copay for a primary-care visit."),
+    C("copay_specialist", F64, "Copay for a specialist visit."),
+    C("copay_telehealth", F64, "Copay for a telehealth visit."),
+    C("copay_urgent_care", F64, "Copay for urgent care."),
+    C("copay_er", F64, "Copay for an emergency-room visit."),
+    C("copay_inpatient", F64, "Copay per inpatient admission."),
+    C("copay_outpatient_surgery", F64, "Copay per outpatient surgery."),
+    C("copay_lab", F64, "Copay for lab services."),
+    C("copay_imaging", F64, "Copay for imaging."),
+    C("copay_generic_rx", F64, "Pharmacy copay, tier 1 (generic)."),
+    C("copay_preferred_brand_rx", F64, "Pharmacy copay, tier 2 (preferred brand)."),
+    C("copay_nonpreferred_brand_rx", F64, "Pharmacy copay, tier 3 (non-preferred brand)."),
+    C("copay_specialty_rx", F64, "Pharmacy copay, tier 4/5 (specialty)."),
+], key=("plan_id",), product="membersim")
+
+ENROLLMENTS = table("enrollments", "Coverage spans: one row per continuous enrollment span.", [
+    C("person_id", I64, "The person.", False),
+    C("member_id", S, "The plan's member ID (also in identities, product 'membersim')."),
+    C("coverage_type", S, "Coverage type name (see plans.coverage_type).", False),
+    C("plan", S, "Plan name."),
+    C("plan_id", S, "Plan key into plans."),
+    C("start_date", D, "First day covered.", False),
+    C("end_date", D, "Last day covered (inclusive).", False),
+    C("span_no", I32, "1 for the first span of the person, 2 for the next (after a gap)."),
+    C("relationship", S, "X12 individual relationship code: '18' = self."),
+], key=("person_id", "span_no"), product="membersim")
+
+IDENTITIES = table("identities", "The identity crosswalk: one row per person and product.", [
+    C("person_id", I64, "The person.", False),
+    C("product", S, "patientsim (MRN), membersim (member ID) or rxmembersim (cardholder ID).", False),
+    C("id_type", S, "MRN, MEMBER_ID or CARDHOLDER_ID."),
+    C("identifier", S, "The identifier in that product.", False),
+    C("subscriber_id", S, "Subscriber (policy holder) ID for payer products; null for patientsim."),
+    C("person_code", S, "NCPDP/plan person code: '01' = cardholder/subscriber."),
+], key=("person_id", "product"))
+
+PERSON_ATTRIBUTES = table("person_attributes", "Extra per-person attributes from the profile's `attributes`.", [
+    C("person_id", I64, "The person.", False),
+    C("attribute", S, "Attribute name from the profile spec.", False),
+    C("value_text", S, "Value for categorical attributes."),
+    C("value_num", F64, "Value for numeric attributes."),
+], key=("person_id", "attribute"))

@@ -1,0 +1,134 @@
+"""`healthsim` command line: a thin edge over healthsim.api.
+
+Every user-caused problem is a HealthSimError, shown as a red panel with exit
+code 2 and no traceback; Typer reports its own usage errors with exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from healthsim import api
+from healthsim.cli.render import LazyProgress, console, error_panel, summary
+from healthsim.errors import HealthSimError, UsageError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="HealthSim: reproducible synthetic healthcare data from a spec.")
+templates_app = typer.Typer(no_args_is_help=True, help="Ready-made profiles and journeys.")
+cohorts_app = typer.Typer(no_args_is_help=True, help="Cohorts stored in a DuckDB file.")
+app.add_typer(templates_app, name="templates")
+app.add_typer(cohorts_app, name="cohorts")
+
+DbOption = Annotated[Path, typer.Option("--db", help="DuckDB cohort file.")]
+
+
+@app.command()
+def generate(
+    spec: Annotated[Optional[str], typer.Argument(help="Profile spec file (.yaml/.json).")] = None,
+    template: Annotated[Optional[str], typer.Option("--template", "-t", help="Profile template name.")] = None,
+    count: Annotated[Optional[int], typer.Option("--count", "-n", help="Number of members.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="Random seed.")] = None,
+    db: DbOption = api.DEFAULT_DB,
+) -> None:
+    """Generate a cohort from a spec file or a template into the DuckDB store."""
+    if bool(spec) == bool(template):
+        raise UsageError("give either a spec file or --template NAME")
+    profile = api.load_profile(spec or template, count=count, seed=seed)
+    progress = LazyProgress(f"generating {profile.count:,} members")
+    try:
+        result = api.generate(profile, db, progress=progress)
+    finally:
+        progress.close()
+    summary(result)
+
+
+@app.command()
+def schema(kind: Annotated[str, typer.Argument(help="profile")] = "profile") -> None:
+    """Print the JSON Schema of a spec kind."""
+    console.print_json(json.dumps(api.json_schema(kind)))
+
+
+@templates_app.command("list")
+def templates_list() -> None:
+    """List the shipped templates."""
+    from rich.table import Table
+
+    t = Table(show_edge=False)
+    for col in ("name", "kind", "title", "description"):
+        t.add_column(col)
+    for info in api.list_templates():
+        t.add_row(info.name, info.kind, info.title, info.description.split("\n")[0][:80])
+    console.print(t)
+
+
+@templates_app.command("show")
+def templates_show(name: str) -> None:
+    """Print a template's YAML."""
+    from healthsim.templates import template_text
+
+    print(template_text(name), end="")
+
+
+@cohorts_app.command("list")
+def cohorts_list(db: DbOption = api.DEFAULT_DB) -> None:
+    """List the cohorts in a store."""
+    from rich.table import Table
+
+    t = Table(show_edge=False)
+    for col in ("id", "name", "members", "seed", "as_of", "created", "rows"):
+        t.add_column(col)
+    for c in api.list_cohorts(db):
+        total = sum((c.get("row_counts") or {}).values())
+        t.add_row(str(c["cohort_id"]), c["name"], f"{c['member_count']:,}", str(c["seed"]),
+                  str(c["as_of"]), str(c["created_at"]), f"{total:,}")
+    console.print(t)
+
+
+@cohorts_app.command("show")
+def cohorts_show(cohort_id: int, db: DbOption = api.DEFAULT_DB) -> None:
+    """Show one cohort: spec, row counts and realised-vs-target checks."""
+    from healthsim.cli.render import checks_table
+    from healthsim.engine.stats import Check
+
+    c = api.show_cohort(db, cohort_id)
+    console.print(f"cohort [bold]{c['cohort_id']}[/] '{c['name']}': {c['member_count']:,} members, "
+                  f"seed {c['seed']}, as_of {c['as_of']}, healthsim {c['package_version']}")
+    console.print_json(json.dumps(c.get("row_counts") or {}))
+    checks = [Check(**{k: v for k, v in x.items() if k != "ok"}) for x in (c.get("summary") or {}).get("checks", [])]
+    checks_table(checks)
+
+
+@cohorts_app.command("delete")
+def cohorts_delete(cohort_id: int, db: DbOption = api.DEFAULT_DB) -> None:
+    """Delete one cohort (other cohorts are untouched)."""
+    c = api.delete_cohort(db, cohort_id)
+    console.print(f"deleted cohort {c['cohort_id']} '{c['name']}'")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app; render our errors as panels (exit 2), Ctrl-C as 130."""
+    try:
+        app(args=argv, prog_name="healthsim")
+    except SystemExit as exc:  # Typer exits with the command's code (2 for usage errors)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except HealthSimError as exc:
+        error_panel(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        error_panel("interrupted: nothing was written for the unfinished cohort", "aborted")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The in-memory view of one block of members that executors share.
+
+Population sampling fills it; journeys and claims read it (sex, age, which
+conditions a member has, when they are covered) without going back to the
+Arrow tables. Everything is a numpy column of length n.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class MemberBlock:
+    block: int
+    person_id: np.ndarray  # int64
+    sex: np.ndarray  # '<U1' 'F' / 'M'
+    age: np.ndarray  # float years at as_of (exact)
+    birth_day: np.ndarray  # int days since epoch
+    zip_row: np.ndarray  # index into reference zips()
+    conditions: dict[str, np.ndarray] = field(default_factory=dict)  # code -> bool
+    onset_day: dict[str, np.ndarray] = field(default_factory=dict)  # code -> int days (valid where True)
+    attributes: dict[str, np.ndarray] = field(default_factory=dict)
+    plan_index: np.ndarray | None = None  # index into plan options; -1 = uninsured
+    member_id: np.ndarray | None = None  # int64 9-digit member number (string = plan prefix + digits)
+    coverage_start: np.ndarray | None = None  # first covered day (int days)
+    coverage_end: np.ndarray | None = None  # last covered day of the last span
+
+    @property
+    def n(self) -> int:
+        return len(self.person_id)
+
+    def context(self) -> dict[str, np.ndarray]:
+        """Columns a conditional distribution may depend on."""
+        ctx = {"sex": self.sex, "age": self.age}
+        ctx.update(self.attributes)
+        return ctx

@@ -1,0 +1,113 @@
+"""Loading specs from files, dicts and strings, with errors a person can act on.
+
+Pydantic's ValidationError is translated into `SpecError`: one `FieldProblem`
+per error with the dotted field path, the bad value and what is allowed, plus a
+near-miss suggestion for unknown field names. The CLI prints it and exits 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from healthsim.errors import FieldProblem, HealthSimError, SpecError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_document(path: str | Path) -> dict[str, Any]:
+    """Parse a JSON or YAML file into a dict (YAML with safe_load)."""
+    p = Path(path)
+    if not p.exists():
+        raise SpecError([FieldProblem("", f"file not found: {p}")], source=str(p))
+    text = p.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise SpecError([FieldProblem("", f"not valid {p.suffix.lstrip('.') or 'YAML'}: {exc}")], source=str(p)) from None
+    if not isinstance(data, dict):
+        raise SpecError([FieldProblem("", "the document must be a mapping of fields")], source=str(p))
+    return data
+
+
+def validate_model(model: type[M], data: dict[str, Any], source: str | None = None) -> M:
+    """Validate `data` into `model`, or raise SpecError listing every problem."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError([_problem(model, e) for e in exc.errors()], source=source) from None
+    except HealthSimError as exc:  # a validator raised one of ours (e.g. unknown state)
+        raise SpecError([FieldProblem("", str(exc))], source=source) from None
+
+
+def _problem(model: type[BaseModel], err: dict) -> FieldProblem:
+    loc = [str(x) for x in err.get("loc", ())]
+    # Drop pydantic's union-branch tags (e.g. 'normal', 'float') from the path.
+    path = ".".join(x for x in loc if not _is_union_tag(x))
+    kind = err.get("type", "")
+    msg = err.get("msg", "invalid").removeprefix("Value error, ")
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        known = _field_names_at(model, loc[:-1])
+        near = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
+        return FieldProblem(
+            path, "unknown field", None, allowed=", ".join(sorted(known)) or None,
+            suggestion=near[0] if near else None,
+        )
+    if kind == "union_tag_invalid":
+        from healthsim.distributions import REGISTRY
+
+        tag = value.get("distribution") if isinstance(value, dict) else value
+        near = difflib.get_close_matches(str(tag), list(REGISTRY), n=1)
+        return FieldProblem(path, "unknown distribution", tag, ", ".join(sorted(REGISTRY)),
+                            near[0] if near else None)
+    if isinstance(value, dict | list) and len(repr(value)) > 120:
+        value = None
+    return FieldProblem(path, msg, value)
+
+
+def _is_union_tag(part: str) -> bool:
+    return part in {"float", "int", "str", "PrevalenceTable", "list[str]", "dict[str,float]"} or (
+        part.islower() and part.replace("_", "").isalpha() and part in _distribution_tags()
+    )
+
+
+def _distribution_tags() -> set[str]:
+    from healthsim.distributions import REGISTRY
+
+    return set(REGISTRY)
+
+
+def _field_names_at(model: type[BaseModel], loc: list[str]) -> list[str]:
+    """Field names (and aliases) of the sub-model at `loc`, for suggestions."""
+    current: Any = model
+    for part in loc:
+        if part.isdigit() or current is None:
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+    if current is None or not hasattr(current, "model_fields"):
+        return []
+    names = set(current.model_fields)
+    for f in current.model_fields.values():
+        if f.alias:
+            names.add(f.alias)
+    return sorted(names)
+
+
+def _model_in(annotation: Any) -> Any:
+    """The first pydantic model inside an annotation (list[X], X | None, ...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,192 @@
+"""The profile spec: who is in the population.
+
+A superset of the seed README's example (`profile_name`, `count`,
+`demographics.age`, `demographics.gender`, `conditions[{code, prevalence}]`,
+`coverage{type, plan}`): race/ethnicity, geography, conditional prevalence,
+comorbidity, coverage mixes with benefit designs and enrollment spans, extra
+member attributes, and the `seed`/`as_of` that make a run reproducible.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from healthsim.distributions import AnyDistribution
+from healthsim.spec.conditions import ConditionSpec
+from healthsim.spec.coverage import CoverageSpec
+from healthsim.spec.vocab import (
+    ETHNICITIES, ETHNICITY_ALIASES, RACE_ALIASES, RACES, SEX_ALIASES, SEXES, canonical,
+)
+
+DEFAULT_AS_OF = date(2025, 12, 31)
+"""A fixed default so a spec without `as_of` gives the same cohort on any day."""
+MAX_COUNT = 50_000_000
+
+# US resident population, 2020 Census (P1/P2 tables): race alone shares and Hispanic share.
+US_RACE_2020 = {
+    "white": 0.616, "black": 0.124, "american_indian_or_alaska_native": 0.011,
+    "asian": 0.060, "native_hawaiian_or_pacific_islander": 0.002, "other": 0.084,
+    "two_or_more": 0.103,
+}
+US_HISPANIC_2020 = 0.187
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _relabel(dist: object, allowed, aliases: dict[str, str], what: str) -> object:
+    """Rewrite categorical weight labels to canonical ones ("female" -> "F")."""
+    if not isinstance(dist, dict):
+        return dist
+    weights = dist.get("weights")
+    if dist.get("distribution") == "categorical" and isinstance(weights, dict):
+        out = {}
+        for label, w in weights.items():
+            key = canonical(label, allowed, aliases)
+            if key is None:
+                raise ValueError(f"unknown {what} {label!r}; allowed: {', '.join(allowed)}")
+            out[key] = out.get(key, 0) + w
+        return {**dist, "weights": out}
+    return dist
+
+
+def _categorical(weights: dict[str, float]) -> dict:
+    return {"distribution": "categorical", "weights": weights}
+
+
+class Demographics(_Strict):
+    """Age in years at `as_of`, sex, race and ethnicity (OMB categories)."""
+
+    age: AnyDistribution = Field(description="Age in years at as_of; draws are clipped to 0-110.")
+    gender: AnyDistribution = Field(
+        default_factory=lambda: _categorical({"F": 0.51, "M": 0.49}),
+        validation_alias=AliasChoices("gender", "sex"),
+        validate_default=True,
+        description="Categorical over F/M.",
+    )
+    race: AnyDistribution = Field(
+        default_factory=lambda: _categorical(dict(US_RACE_2020)),
+        validate_default=True,
+        description="Categorical over " + ", ".join(RACES) + " (default: US 2020 Census).",
+    )
+    ethnicity: AnyDistribution = Field(
+        default_factory=lambda: _categorical(
+            {"hispanic": US_HISPANIC_2020, "not_hispanic": 1 - US_HISPANIC_2020}
+        ),
+        validate_default=True,
+        description="Categorical over hispanic / not_hispanic (default: US 2020 Census).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_labels(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for key, allowed, aliases, what in (
+            ("gender", SEXES, SEX_ALIASES, "sex"),
+            ("sex", SEXES, SEX_ALIASES, "sex"),
+            ("race", tuple(RACES), RACE_ALIASES, "race"),
+            ("ethnicity", tuple(ETHNICITIES), ETHNICITY_ALIASES, "ethnicity"),
+        ):
+            if key in data:
+                data[key] = _relabel(data[key], allowed, aliases, what)
+        return data
+
+    @model_validator(mode="after")
+    def _check_support(self) -> "Demographics":
+        if self.age.kind != "numeric":
+            raise ValueError("age must be a numeric distribution (years)")
+        lo, hi = self.age.support()
+        mean = self.age.mean()
+        if hi <= 0 or lo >= 110 or (mean is not None and not 0 <= mean <= 110):
+            raise ValueError(
+                f"age must lie within 0-110 years (range {lo}..{hi}, mean {mean}); "
+                "draws outside 0-110 are clipped, so bound it with min/max where that matters"
+            )
+        return self
+
+
+class Geography(_Strict):
+    """Where members live. Empty = the whole US, weighted by population."""
+
+    states: list[str] | dict[str, float] | None = Field(
+        None, description="USPS codes or names; a dict gives weights (sum 1)."
+    )
+    counties: list[str] | None = Field(None, description="5-digit county FIPS codes.")
+    zips: list[str] | None = Field(None, description="5-digit ZIPs or 3-digit ZIP prefixes.")
+    urban_share: float | None = Field(
+        None, ge=0, le=1, description="Share of members in urban ZIPs; null = as the population."
+    )
+
+    @field_validator("states", mode="before")
+    @classmethod
+    def _state_codes(cls, v: object) -> object:
+        from healthsim.reference.geography import state_abbr
+
+        if isinstance(v, str):
+            v = [v]
+        if isinstance(v, list):
+            return [state_abbr(s) for s in v]
+        if isinstance(v, dict):
+            out = {state_abbr(k): float(w) for k, w in v.items()}
+            if abs(sum(out.values()) - 1) > 1e-6:
+                raise ValueError(f"state weights must sum to 1 (they sum to {sum(out.values()):.4f})")
+            return out
+        return v
+
+    @field_validator("counties")
+    @classmethod
+    def _fips(cls, v: list[str] | None) -> list[str] | None:
+        for c in v or []:
+            if not (len(c) == 5 and c.isdigit()):
+                raise ValueError(f"county {c!r} is not a 5-digit FIPS code (e.g. 06037)")
+        return v
+
+    @field_validator("zips")
+    @classmethod
+    def _zips(cls, v: list[str] | None) -> list[str] | None:
+        for z in v or []:
+            if not (len(z) in (3, 5) and z.isdigit()):
+                raise ValueError(f"zip {z!r} must be 5 digits or a 3-digit prefix")
+        return v
+
+
+class ProfileSpec(_Strict):
+    """Who is in the population. Loads from JSON or YAML; see `healthsim schema profile`."""
+
+    profile_name: str = Field(min_length=1, validation_alias=AliasChoices("profile_name", "name"))
+    description: str | None = None
+    count: int = Field(ge=1, le=MAX_COUNT, description="Number of members.")
+    seed: int = Field(42, ge=0, lt=2**63, description="Random seed: same spec + seed = same bytes.")
+    as_of: date = Field(DEFAULT_AS_OF, description="The cohort's 'today': ages and dates are relative to it.")
+    demographics: Demographics
+    geography: Geography = Field(default_factory=Geography)
+    conditions: list[ConditionSpec] = Field(default_factory=list)
+    coverage: CoverageSpec
+    attributes: dict[str, AnyDistribution] = Field(
+        default_factory=dict,
+        description="Extra member attributes (e.g. diabetes_control), may be conditional on sex.",
+    )
+    sources: list[str] = Field(default_factory=list, description="Citations for the figures used.")
+
+    @model_validator(mode="after")
+    def _conditions_consistent(self) -> "ProfileSpec":
+        seen: list[str] = []
+        for cond in self.conditions:
+            if cond.code in seen:
+                raise ValueError(f"condition {cond.code} is listed twice")
+            for g in cond.given:
+                if g.code not in seen:
+                    raise ValueError(
+                        f"condition {cond.code}: `given` code {g.code} must be listed earlier in conditions"
+                    )
+            seen.append(cond.code)
+        for name, dist in self.attributes.items():
+            missing = dist.requires() - {"sex", "age", "race", "ethnicity"}
+            if missing:
+                raise ValueError(f"attribute {name!r} depends on unknown column(s) {sorted(missing)}")
+        return self

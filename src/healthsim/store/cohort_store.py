@@ -1,0 +1,164 @@
+"""DuckDB cohort store: each run is a cohort, written whole or not at all.
+
+A cohort's `cohorts` row and all its entity rows are inserted in ONE
+transaction, block by block (so memory stays flat), and committed only after
+the last block. An exception, Ctrl-C or a killed process before COMMIT leaves
+the database exactly as it was: DuckDB discards the uncommitted transaction
+(also on WAL replay after a crash). Other cohorts in the file are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from healthsim.canonical import TABLES
+from healthsim.errors import NotFoundError, StoreError
+
+COHORTS_DDL = """
+CREATE TABLE IF NOT EXISTS cohorts (
+  cohort_id INTEGER PRIMARY KEY,
+  name VARCHAR NOT NULL,
+  spec JSON NOT NULL,
+  seed BIGINT NOT NULL,
+  member_count BIGINT NOT NULL,
+  as_of DATE,
+  block_size INTEGER,
+  package_version VARCHAR NOT NULL,
+  created_at TIMESTAMP NOT NULL,
+  row_counts JSON,
+  summary JSON
+)
+"""
+
+
+@dataclass(frozen=True)
+class CohortMeta:
+    name: str
+    spec: dict
+    seed: int
+    member_count: int
+    as_of: str
+    block_size: int
+    package_version: str
+
+
+class CohortStore:
+    """A DuckDB file holding any number of cohorts."""
+
+    def __init__(self, path: str | Path, read_only: bool = False):
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise NotFoundError(f"no cohort database at {self.path}")
+        try:
+            if not read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except (duckdb.Error, OSError) as exc:
+            raise StoreError(f"cannot open cohort database {self.path}: {exc}") from None
+        if not read_only:
+            self._ensure_schema()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "CohortStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _ensure_schema(self) -> None:
+        self.con.execute(COHORTS_DDL)
+        for t in TABLES.values():
+            self.con.execute(t.ddl())
+
+    def write_cohort(self, meta: CohortMeta, static: Mapping[str, pa.Table],
+                     blocks: Iterable[Mapping[str, pa.Table]], finish) -> int:
+        """Insert a whole cohort in one transaction; return its cohort_id.
+
+        `finish()` is called after the last block and returns (row_counts, summary)
+        for the cohorts row, so the summary describes exactly what was written.
+        """
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            cohort_id = con.execute("SELECT coalesce(max(cohort_id), 0) + 1 FROM cohorts").fetchone()[0]
+            con.execute(
+                "INSERT INTO cohorts (cohort_id, name, spec, seed, member_count, as_of, block_size, "
+                "package_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [cohort_id, meta.name, json.dumps(meta.spec, default=str), meta.seed, meta.member_count,
+                 meta.as_of, meta.block_size, meta.package_version,
+                 datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)],
+            )
+            self._insert_tables(cohort_id, static)
+            for tables in blocks:
+                self._insert_tables(cohort_id, tables)
+            row_counts, summary = finish()
+            con.execute("UPDATE cohorts SET row_counts = ?, summary = ? WHERE cohort_id = ?",
+                        [json.dumps(row_counts), json.dumps(summary, default=str), cohort_id])
+            con.execute("COMMIT")
+            return int(cohort_id)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def _insert_tables(self, cohort_id: int, tables: Mapping[str, pa.Table]) -> None:
+        for name, tbl in tables.items():
+            if tbl.num_rows == 0:
+                continue
+            self.con.register("_hs_block", tbl)
+            try:
+                self.con.execute(f"INSERT INTO {name} BY NAME SELECT {int(cohort_id)} AS cohort_id, * FROM _hs_block")
+            finally:
+                self.con.unregister("_hs_block")
+
+    # --- reading ---------------------------------------------------------
+    def list_cohorts(self) -> list[dict]:
+        if not self._has_cohorts():
+            return []
+        rows = self.con.execute(
+            "SELECT cohort_id, name, seed, member_count, as_of, package_version, created_at, row_counts "
+            "FROM cohorts ORDER BY cohort_id").fetchall()
+        keys = ["cohort_id", "name", "seed", "member_count", "as_of", "package_version", "created_at", "row_counts"]
+        return [_decode(dict(zip(keys, r, strict=True))) for r in rows]
+
+    def get_cohort(self, cohort_id: int) -> dict:
+        row = self.con.execute("SELECT * FROM cohorts WHERE cohort_id = ?", [cohort_id]).fetchone() \
+            if self._has_cohorts() else None
+        if row is None:
+            known = [c["cohort_id"] for c in self.list_cohorts()]
+            raise NotFoundError(f"no cohort {cohort_id} in {self.path}; cohorts there: {known or 'none'}")
+        cols = [d[0] for d in self.con.description]
+        return _decode(dict(zip(cols, row, strict=True)))
+
+    def delete_cohort(self, cohort_id: int) -> dict:
+        """Remove one cohort's rows from every table, in one transaction."""
+        info = self.get_cohort(cohort_id)
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for name in TABLES:
+                self.con.execute(f"DELETE FROM {name} WHERE cohort_id = ?", [cohort_id])
+            self.con.execute("DELETE FROM cohorts WHERE cohort_id = ?", [cohort_id])
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return info
+
+    def _has_cohorts(self) -> bool:
+        return bool(self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cohorts'").fetchone()[0])
+
+
+def _decode(row: dict) -> dict:
+    for key in ("spec", "row_counts", "summary"):
+        if isinstance(row.get(key), str):
+            row[key] = json.loads(row[key])
+    return row
