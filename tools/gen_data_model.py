@@ -11,8 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from healthsim.canonical import TABLES  # noqa: E402
-from healthsim.store.cohort_store import COHORTS_DDL  # noqa: E402
+from healthsim.canonical import TABLES
+from healthsim.store.cohort_store import COHORTS_DDL
 
 HEADER = """# Data model
 

@@ -6,6 +6,7 @@ and returns plain data (or raises a HealthSimError the edges render).
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from healthsim import __version__
 from healthsim.engine.run import Progress, RunPlan, chunked, iter_blocks, static_tables
+from healthsim.engine.seeds import BLOCK_SIZE
 from healthsim.engine.stats import Check, RunStats, checks
 from healthsim.errors import FieldProblem, SpecError
 from healthsim.plan.population import compile_profile
@@ -60,6 +62,16 @@ class GenerateResult:
     @property
     def members_per_second(self) -> float:
         return self.spec.count / self.seconds if self.seconds else float("inf")
+
+
+def default_workers(spec: ProfileSpec, requested: int | None = None) -> int:
+    """Worker processes for a run: as asked, else one per CPU (max 4) for multi-block runs."""
+    if requested is not None:
+        if requested < 1:
+            raise SpecError([FieldProblem("workers", "must be at least 1", requested)])
+        return requested
+    blocks = -(-spec.count // BLOCK_SIZE)
+    return 1 if blocks < 3 else max(1, min(4, os.cpu_count() or 1))
 
 
 def build_run(spec: ProfileSpec) -> RunPlan:

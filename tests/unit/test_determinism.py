@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pyarrow as pa
+from tests.conftest import table_digest
 
 from healthsim import api
 from healthsim.engine.run import iter_blocks
 from healthsim.engine.stats import RunStats
-from tests.conftest import table_digest
 
 TABLE_NAMES = ("persons", "conditions", "enrollments", "identities", "person_attributes", "plans")
 

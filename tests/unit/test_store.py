@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from tests.conftest import table_digest
 
 from healthsim import api
 from healthsim.canonical import TABLES
 from healthsim.engine import run as run_module
-from tests.conftest import table_digest
 
 
 def counts(db):

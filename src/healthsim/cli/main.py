@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -29,11 +29,13 @@ DbOption = Annotated[Path, typer.Option("--db", help="DuckDB cohort file.")]
 
 @app.command()
 def generate(
-    spec: Annotated[Optional[str], typer.Argument(help="Profile spec file (.yaml/.json).")] = None,
-    template: Annotated[Optional[str], typer.Option("--template", "-t", help="Profile template name.")] = None,
-    count: Annotated[Optional[int], typer.Option("--count", "-n", help="Number of members.")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="Random seed.")] = None,
+    spec: Annotated[str | None, typer.Argument(help="Profile spec file (.yaml/.json).")] = None,
+    template: Annotated[str | None, typer.Option("--template", "-t", help="Profile template name.")] = None,
+    count: Annotated[int | None, typer.Option("--count", "-n", help="Number of members.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Random seed.")] = None,
     db: DbOption = api.DEFAULT_DB,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", help="Processes making blocks (default: CPU count, max 4). Output is identical.")] = None,
 ) -> None:
     """Generate a cohort from a spec file or a template into the DuckDB store."""
     if bool(spec) == bool(template):
@@ -41,7 +43,7 @@ def generate(
     profile = api.load_profile(spec or template, count=count, seed=seed)
     progress = LazyProgress(f"generating {profile.count:,} members")
     try:
-        result = api.generate(profile, db, progress=progress)
+        result = api.generate(profile, db, progress=progress, workers=api.default_workers(profile, workers))
     finally:
         progress.close()
     summary(result)

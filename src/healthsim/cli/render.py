@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-
-import os
-import sys
 
 # Piped output (CI logs, tests, `| less`) gets a wide console instead of
 # Rich's 80-column default, so tables are not wrapped mid-word.

@@ -100,7 +100,10 @@ def _first_names(sex: np.ndarray, rng: np.random.Generator) -> pa.Array:
 
 def _addresses(n: int, rng: np.random.Generator) -> pa.Array:
     from healthsim.reference.names import (
-        street_name_probs, street_names, street_suffix_probs, street_suffixes,
+        street_name_probs,
+        street_names,
+        street_suffix_probs,
+        street_suffixes,
     )
 
     streets, suffixes = street_names(), street_suffixes()

@@ -54,7 +54,7 @@ class RunStats:
             self.cond_expected[cond.code] += float(p.sum())
             self.cond_var[cond.code] += float((p * (1 - p)).sum())
 
-    def merge(self, other: "RunStats") -> None:
+    def merge(self, other: RunStats) -> None:
         """Add another block's (or worker's) counters into this one."""
         for key, value in other.__dict__.items():
             if isinstance(value, Counter):

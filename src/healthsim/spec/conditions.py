@@ -28,7 +28,7 @@ class PrevalenceBand(_Strict):
     prevalence: float = Field(ge=0, le=1)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "PrevalenceBand":
+    def _ordered(self) -> PrevalenceBand:
         if self.age_min > self.age_max:
             raise ValueError(f"age_min ({self.age_min}) must be <= age_max ({self.age_max})")
         return self

@@ -52,7 +52,7 @@ class BenefitDesign(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _oop_covers_deductible(self) -> "BenefitDesign":
+    def _oop_covers_deductible(self) -> BenefitDesign:
         if self.oop_max is not None and self.oop_max < self.deductible:
             raise ValueError(f"oop_max ({self.oop_max}) must be >= deductible ({self.deductible})")
         return self
@@ -74,7 +74,7 @@ class EnrollmentSpec(_Strict):
     gap_share: float = Field(0.02, ge=0, le=1)
 
     @model_validator(mode="after")
-    def _shares_sum_to_one(self) -> "EnrollmentSpec":
+    def _shares_sum_to_one(self) -> EnrollmentSpec:
         total = self.continuous_share + self.late_start_share + self.early_term_share + self.gap_share
         if abs(total - 1) > 1e-6:
             raise ValueError(
@@ -124,7 +124,7 @@ class CoverageSpec(_Strict):
         return data
 
     @model_validator(mode="after")
-    def _shares(self) -> "CoverageSpec":
+    def _shares(self) -> CoverageSpec:
         total = sum(o.share for o in self.options)
         if abs(total - 1) > 1e-6:
             raise ValueError(f"coverage option shares must sum to 1 (they sum to {total:.4f})")

@@ -17,7 +17,13 @@ from healthsim.distributions import AnyDistribution
 from healthsim.spec.conditions import ConditionSpec
 from healthsim.spec.coverage import CoverageSpec
 from healthsim.spec.vocab import (
-    ETHNICITIES, ETHNICITY_ALIASES, RACE_ALIASES, RACES, SEX_ALIASES, SEXES, canonical,
+    ETHNICITIES,
+    ETHNICITY_ALIASES,
+    RACE_ALIASES,
+    RACES,
+    SEX_ALIASES,
+    SEXES,
+    canonical,
 )
 
 DEFAULT_AS_OF = date(2025, 12, 31)
@@ -97,7 +103,7 @@ class Demographics(_Strict):
         return data
 
     @model_validator(mode="after")
-    def _check_support(self) -> "Demographics":
+    def _check_support(self) -> Demographics:
         if self.age.kind != "numeric":
             raise ValueError("age must be a numeric distribution (years)")
         lo, hi = self.age.support()
@@ -174,7 +180,7 @@ class ProfileSpec(_Strict):
     sources: list[str] = Field(default_factory=list, description="Citations for the figures used.")
 
     @model_validator(mode="after")
-    def _conditions_consistent(self) -> "ProfileSpec":
+    def _conditions_consistent(self) -> ProfileSpec:
         seen: list[str] = []
         for cond in self.conditions:
             if cond.code in seen:

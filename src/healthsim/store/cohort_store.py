@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 import duckdb
 import pyarrow as pa
@@ -68,7 +69,7 @@ class CohortStore:
     def close(self) -> None:
         self.con.close()
 
-    def __enter__(self) -> "CohortStore":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -95,7 +96,7 @@ class CohortStore:
                 "package_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [cohort_id, meta.name, json.dumps(meta.spec, default=str), meta.seed, meta.member_count,
                  meta.as_of, meta.block_size, meta.package_version,
-                 datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)],
+                 datetime.now(UTC).replace(tzinfo=None, microsecond=0)],
             )
             self._insert_tables(cohort_id, static)
             for tables in blocks:

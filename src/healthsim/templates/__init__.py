@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import yaml
@@ -27,7 +27,7 @@ class TemplateInfo:
     description: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def _files() -> dict[str, tuple[str, str]]:
     out = {}
     root = resources.files("healthsim.templates")
