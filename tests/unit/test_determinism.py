@@ -39,3 +39,11 @@ def test_a_block_made_alone_equals_the_same_block_made_in_a_full_run():
     for name, table in alone[0].items():
         assert table.equals(full[2][name]), name
     assert isinstance(full[0]["persons"], pa.Table)
+
+
+def test_worker_processes_do_not_change_tables(tmp_path):
+    spec = api.load_profile("medicare-diabetic", count=31_000, seed=21)
+    one = api.generate(spec, tmp_path / "w1.duckdb", workers=1)
+    two = api.generate(spec, tmp_path / "w2.duckdb", workers=2)
+    for name in TABLE_NAMES:
+        assert table_digest(one.db, one.cohort_id, name) == table_digest(two.db, two.cohort_id, name), name

@@ -111,17 +111,20 @@ def checks(plan: PopulationPlan, s: RunStats) -> list[Check]:
         target = s.cond_expected[cond.code] / k
         se = math.sqrt(s.cond_var[cond.code]) / k
         out.append(_check(f"{cond.code} prevalence (of {k:,} eligible)", target,
-                          s.cond_cases[cond.code] / k, se))
+                          s.cond_cases[cond.code] / k, se, share=True))
     return out
 
 
-def _check(name: str, target: float, realised: float, se: float) -> Check:
+def _check(name: str, target: float, realised: float, se: float, share: bool = False) -> Check:
     half = Z99 * se + 1e-12
-    return Check(name, target, realised, target - half, target + half)
+    low, high = target - half, target + half
+    if share:  # a proportion's interval stays inside [0, 1]
+        low, high = max(low, 0.0), min(high, 1.0)
+    return Check(name, target, realised, low, high)
 
 
 def _share(name: str, p: float, count: int, n: int) -> Check:
-    return _check(name, p, count / n, math.sqrt(p * (1 - p) / n))
+    return _check(name, p, count / n, math.sqrt(p * (1 - p) / n), share=True)
 
 
 def _shares(what: str, dist, counts: Counter, n: int) -> list[Check]:
