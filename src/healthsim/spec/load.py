@@ -68,6 +68,8 @@ def _problem(model: type[BaseModel], err: dict) -> FieldProblem:
                             near[0] if near else None)
     if isinstance(value, dict | list) and len(repr(value)) > 120:
         value = None
+    if isinstance(value, str) and repr(value) in msg:
+        value = None  # the message already quotes it
     return FieldProblem(path, msg, value)
 
 
