@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Self
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from healthsim.canonical import TABLES
@@ -53,7 +54,7 @@ class CohortMeta:
 class CohortStore:
     """A DuckDB file holding any number of cohorts."""
 
-    def __init__(self, path: str | Path, read_only: bool = False):
+    def __init__(self, path: str | Path, read_only: bool = False, memory_limit: str = "1GB"):
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise NotFoundError(f"no cohort database at {self.path}")
@@ -64,6 +65,8 @@ class CohortStore:
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"cannot open cohort database {self.path}: {exc}") from None
         if not read_only:
+            # Bound DuckDB's buffer pool so peak memory stays flat in cohort size.
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
             self._ensure_schema()
 
     def close(self) -> None:
@@ -111,14 +114,14 @@ class CohortStore:
             raise
 
     def _insert_tables(self, cohort_id: int, tables: Mapping[str, pa.Table]) -> None:
+        # Arrow tables are handed over with from_arrow().insert_into(): unlike
+        # register()+INSERT, it does not pin each block's memory until COMMIT,
+        # so a cohort of any size is written with flat memory.
         for name, tbl in tables.items():
             if tbl.num_rows == 0:
                 continue
-            self.con.register("_hs_block", tbl)
-            try:
-                self.con.execute(f"INSERT INTO {name} BY NAME SELECT {int(cohort_id)} AS cohort_id, * FROM _hs_block")
-            finally:
-                self.con.unregister("_hs_block")
+            cid = pa.array(np.full(tbl.num_rows, cohort_id, dtype=np.int32))
+            self.con.from_arrow(tbl.add_column(0, "cohort_id", cid)).insert_into(name)
 
     # --- reading ---------------------------------------------------------
     def list_cohorts(self) -> list[dict]:
