@@ -54,7 +54,8 @@ def _relabel(dist: object, allowed, aliases: dict[str, str], what: str) -> objec
             key = canonical(label, allowed, aliases)
             if key is None:
                 raise ValueError(f"unknown {what} {label!r}; allowed: {', '.join(allowed)}")
-            out[key] = out.get(key, 0) + w
+            both_numbers = isinstance(w, int | float) and isinstance(out.get(key), int | float)
+            out[key] = out[key] + w if both_numbers else w  # "female" and "F" add up
         return {**dist, "weights": out}
     return dist
 
