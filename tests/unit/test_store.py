@@ -70,3 +70,28 @@ def test_stored_spec_reproduces_the_cohort(tmp_path):
     b = api.generate(api.load_profile(stored), db)
     for t in ("persons", "conditions", "enrollments", "identities"):
         assert table_digest(db, a.cohort_id, t) == table_digest(db, b.cohort_id, t)
+
+
+def test_process_killed_mid_write_leaves_no_partial_cohort(tmp_path):
+    """SIGKILL while blocks are being inserted: on reopen the file holds only earlier cohorts."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "kill.duckdb"
+    api.generate(api.load_profile("medicare-diabetic", count=200, seed=1), db)
+    before = counts(db)
+    code = ("import sys; from healthsim import api\n"
+            "def slow(done, total):\n"
+            "    print('block', flush=True)\n"
+            "    import time; time.sleep(0.2)\n"
+            f"api.generate(api.load_profile('medicare-diabetic', count=400_000, seed=2), {str(db)!r}, progress=slow)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    for _ in range(3):  # wait until several blocks are inserted
+        assert proc.stdout.readline().startswith("block")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    time.sleep(0.1)
+    assert counts(db) == before
