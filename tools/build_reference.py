@@ -436,7 +436,10 @@ def count_rows(path: Path) -> int:
 
 def write_manifest(entries: dict[str, dict]) -> None:
     today = dt.date.today().isoformat()
-    files = {}
+    # Rows this script does not build (e.g. tools/build_clinical_manifest.py's) are kept as they are.
+    existing = DATA / "MANIFEST.json"
+    files = json.loads(existing.read_text())["files"] if existing.exists() else {}
+    files = {k: v for k, v in files.items() if k not in entries and (DATA / k).exists()}
     for name in sorted(entries):
         path = DATA / name
         files[name] = dict(
@@ -446,7 +449,7 @@ def write_manifest(entries: dict[str, dict]) -> None:
             bytes=path.stat().st_size,
             sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         )
-    manifest = {"generator": "tools/build_reference.py", "built": today, "files": files}
+    manifest = {"generator": "tools/build_reference.py", "built": today, "files": dict(sorted(files.items()))}
     (DATA / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     total = sum(f["bytes"] for f in files.values())
     print(f"MANIFEST.json: {len(files)} files, {total:,} bytes in all")
