@@ -48,7 +48,8 @@ def validate_model(model: type[M], data: dict[str, Any], source: str | None = No
 def _problem(model: type[BaseModel], err: dict) -> FieldProblem:
     loc = [str(x) for x in err.get("loc", ())]
     # Drop pydantic's union-branch tags (e.g. 'normal', 'float') from the path.
-    path = ".".join(x for x in loc if not _is_union_tag(x))
+    path = ".".join(x for i, x in enumerate(loc) if not _is_union_tag(x)
+                    and not (i and loc[i - 1].isdigit() and x in _event_types()))
     kind = err.get("type", "")
     msg = err.get("msg", "invalid").removeprefix("Value error, ")
     value = err.get("input")
@@ -59,6 +60,11 @@ def _problem(model: type[BaseModel], err: dict) -> FieldProblem:
             path, "unknown field", None, allowed=", ".join(sorted(known)) or None,
             suggestion=near[0] if near else None,
         )
+    if kind == "union_tag_invalid" and "'type'" in str((err.get("ctx") or {}).get("discriminator")):
+        tag = value.get("type") if isinstance(value, dict) else value
+        near = difflib.get_close_matches(str(tag), _event_types(), n=1)
+        return FieldProblem(f"{path}.type", "unknown event type", tag, ", ".join(_event_types()),
+                            near[0] if near else None)
     if kind == "union_tag_invalid":
         from healthsim.distributions import REGISTRY
 
@@ -71,6 +77,12 @@ def _problem(model: type[BaseModel], err: dict) -> FieldProblem:
     if isinstance(value, str) and repr(value) in msg:
         value = None  # the message already quotes it
     return FieldProblem(path, msg, value)
+
+
+def _event_types() -> tuple[str, ...]:
+    from healthsim.spec.journey_events import EVENT_TYPES
+
+    return EVENT_TYPES
 
 
 def _is_union_tag(part: str) -> bool:
