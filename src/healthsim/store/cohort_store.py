@@ -64,9 +64,9 @@ class CohortStore:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"cannot open cohort database {self.path}: {exc}") from None
+        # Bound DuckDB's buffer pool so peak memory stays flat in cohort size.
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
         if not read_only:
-            # Bound DuckDB's buffer pool so peak memory stays flat in cohort size.
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
             self._ensure_schema()
 
     def close(self) -> None:
@@ -156,6 +156,51 @@ class CohortStore:
             raise
         return info
 
+    # --- streaming reads for exporters ----------------------------------
+    # Exporters read a cohort in person_id ranges (or as record batches), so an
+    # export of any size holds one block in memory. Rows come in key order, so
+    # the same cohort always yields the same bytes.
+    def has_table(self, name: str) -> bool:
+        return bool(self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
+
+    def table_columns(self, name: str) -> list[str]:
+        rows = self.con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                "ORDER BY ordinal_position", [name]).fetchall()
+        return [r[0] for r in rows]
+
+    def count_rows(self, cohort_id: int, name: str) -> int:
+        return int(self.con.execute(f"SELECT count(*) FROM {_ident(name)} WHERE cohort_id = ?",
+                                    [cohort_id]).fetchone()[0])
+
+    def stream_table(self, cohort_id: int, name: str, batch_rows: int = 65_536) -> pa.RecordBatchReader:
+        """All of one cohort's rows of a table, in key order, as Arrow record batches."""
+        sql = f"SELECT * FROM {_ident(name)} WHERE cohort_id = ? ORDER BY {_order(name)}"
+        return self.con.sql(sql, params=[cohort_id]).to_arrow_reader(batch_rows)
+
+    def read_person_range(self, cohort_id: int, name: str, lo: int, hi: int,
+                          via: tuple[str, str] | None = None) -> pa.Table:
+        """Rows of a table for persons lo..hi (inclusive), in key order, without cohort_id.
+
+        A table without person_id (e.g. claim_lines) is read `via` its parent:
+        ("claims", "claim_id") keeps the lines whose claim belongs to those persons.
+        """
+        if via is None:
+            where, params = "person_id BETWEEN ? AND ?", [cohort_id, lo, hi]
+        else:
+            parent, key = _ident(via[0]), _ident(via[1])
+            where = (f"{key} IN (SELECT {key} FROM {parent} WHERE cohort_id = ? "
+                     "AND person_id BETWEEN ? AND ?)")
+            params = [cohort_id, cohort_id, lo, hi]
+        sql = (f"SELECT * EXCLUDE (cohort_id) FROM {_ident(name)} WHERE cohort_id = ? AND {where} "
+               f"ORDER BY {_order(name)}")
+        return self.con.sql(sql, params=params).to_arrow_table()
+
+    def read_all(self, cohort_id: int, name: str) -> pa.Table:
+        """A small (static) table whole, in key order, without cohort_id."""
+        sql = f"SELECT * EXCLUDE (cohort_id) FROM {_ident(name)} WHERE cohort_id = ? ORDER BY {_order(name)}"
+        return self.con.sql(sql, params=[cohort_id]).to_arrow_table()
+
     def _has_cohorts(self) -> bool:
         return bool(self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cohorts'").fetchone()[0])
@@ -166,3 +211,15 @@ def _decode(row: dict) -> dict:
         if isinstance(row.get(key), str):
             row[key] = json.loads(row[key])
     return row
+
+
+def _ident(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise StoreError(f"not a table or column name: {name!r}")
+    return name
+
+
+def _order(name: str) -> str:
+    """ORDER BY clause for a table: its declared key, else every column."""
+    t = TABLES.get(name)
+    return ", ".join(t.key) if t is not None and t.key else "ALL"
