@@ -1,0 +1,127 @@
+"""An age restriction from a request -> an age distribution for the spec.
+
+"aged 70-80" on a Medicare template keeps the template's shape (a normal around
+72) cut to 70-80, because that is what the population looks like; an explicit
+range on a template that does not cover it becomes uniform; an open range or a
+named group ("over 50", "adults") with no template shape to keep follows the
+U.S. age pyramid, so "adults" are not as many 80-year-olds as 30-year-olds.
+"""
+
+from __future__ import annotations
+
+from healthsim.builders.facts import AgeFact
+from healthsim.distributions import parse_distribution
+
+TOP_AGE = 100  # open-ended ranges ("over 70") end here
+
+# U.S. resident population by 5-year age group, 2020 Census (DHC table P12),
+# shares rounded to 0.1 percentage point; 85+ spread over 85-100.
+US_AGE_BANDS_2020 = [
+    (0, 5, 5.7), (5, 10, 6.0), (10, 15, 6.5), (15, 20, 6.6), (20, 25, 6.4), (25, 30, 6.8),
+    (30, 35, 6.9), (35, 40, 6.6), (40, 45, 6.3), (45, 50, 6.0), (50, 55, 6.3), (55, 60, 6.6),
+    (60, 65, 6.4), (65, 70, 5.5), (70, 75, 4.5), (75, 80, 3.0), (80, 85, 1.9), (85, 100, 2.0),
+]
+CENSUS_SOURCE = "U.S. Census Bureau, 2020 Census DHC table P12 (age by 5-year group)"
+MIN_KEPT_MASS = 0.05  # a template's normal is kept only if the range holds this much of it
+
+
+def bounds(age: AgeFact) -> tuple[float, float]:
+    """[low, high) in years for an age fact."""
+    if age.exact is not None:
+        return float(age.exact), float(age.exact + 1)
+    low = float(age.low) if age.low is not None else 0.0
+    high = float(age.high) if age.high is not None else float(TOP_AGE)
+    return low, max(high, low + 1)
+
+
+def age_distribution(age: AgeFact, template_age: dict) -> tuple[dict, str]:
+    """(distribution document, how it was chosen) for an age restriction."""
+    low, high = bounds(age)
+    if age.exact is not None:
+        return {"distribution": "uniform", "min": low, "max": high}, f"everyone aged {age.exact}"
+    kept = _clip_template(template_age, low, high)
+    if kept is not None:
+        return kept, f"the template's age shape cut to {_span(low, high)}"
+    explicit = age.group is None and age.low is not None and age.high is not None and age.low > 0
+    if explicit:
+        return {"distribution": "uniform", "min": low, "max": high}, f"uniform over {_span(low, high)}"
+    return census_bands(low, high), f"U.S. age pyramid (2020 Census) within {_span(low, high)}"
+
+
+def describe_age(dist: dict) -> str:
+    """A short human form of an age distribution document."""
+    kind = dist.get("distribution")
+    if kind == "normal":
+        lo, hi = dist.get("min"), dist.get("max")
+        rng = f", {lo:g}-{hi:g}" if lo is not None and hi is not None else ""
+        return f"normal mean {dist['mean']:g}, sd {dist.get('std_dev', dist.get('sd')):g}{rng}"
+    if kind == "uniform":
+        return f"uniform {_span(dist['min'], dist['max'])}"
+    if kind == "age_bands":
+        bands = dist["bands"]
+        return f"age bands {_span(min(b['min'] for b in bands), max(b['max'] for b in bands))}"
+    return str(kind)
+
+
+def census_bands(low: float, high: float) -> dict:
+    """The 2020 U.S. age pyramid restricted to [low, high)."""
+    bands = []
+    for lo, hi, pct in US_AGE_BANDS_2020:
+        a, b = max(lo, low), min(hi, high)
+        if b > a:
+            bands.append((a, b, pct * (b - a) / (hi - lo)))
+    if not bands:  # beyond 100: one uniform band
+        return {"distribution": "uniform", "min": low, "max": high}
+    return {"distribution": "age_bands", "bands": _normalised(bands)}
+
+
+def _normalised(bands: list[tuple[float, float, float]]) -> list[dict]:
+    total = sum(w for *_, w in bands)
+    out = [{"min": a, "max": b, "weight": round(w / total, 6)} for a, b, w in bands]
+    out[-1]["weight"] = round(1 - sum(x["weight"] for x in out[:-1]), 6)
+    return out
+
+
+def _clip_template(dist: dict, low: float, high: float) -> dict | None:
+    """The template's own distribution restricted to [low, high), if it covers it well."""
+    kind = dist.get("distribution")
+    if kind == "normal":
+        lo = max(low, dist.get("min", low) if dist.get("min") is not None else low)
+        hi = min(high, dist.get("max", high) if dist.get("max") is not None else high)
+        if hi <= lo:
+            return None
+        clipped = {**dist, "min": lo, "max": hi}
+        try:
+            parse_distribution(clipped)
+        except ValueError:
+            return None
+        return clipped if _normal_mass(dist, lo, hi) >= MIN_KEPT_MASS else None
+    if kind == "uniform":
+        lo, hi = max(low, dist["min"]), min(high, dist["max"])
+        if hi - lo >= 0.5 * (high - low):
+            return {"distribution": "uniform", "min": lo, "max": hi}
+        return None
+    if kind == "age_bands":
+        bands = [(max(b["min"], low), min(b["max"], high), b["weight"] * _share(b, low, high))
+                 for b in dist["bands"]]
+        bands = [b for b in bands if b[1] > b[0] and b[2] > 0]
+        covered = sum(b - a for a, b, _ in bands)
+        if bands and covered >= 0.5 * (high - low):
+            return {"distribution": "age_bands", "bands": _normalised(bands)}
+    return None
+
+
+def _share(band: dict, low: float, high: float) -> float:
+    width = band["max"] - band["min"]
+    return max(0.0, min(band["max"], high) - max(band["min"], low)) / width
+
+
+def _normal_mass(dist: dict, lo: float, hi: float) -> float:
+    from statistics import NormalDist
+
+    n = NormalDist(dist["mean"], dist.get("std_dev") or dist.get("sd") or 1.0)
+    return n.cdf(hi) - n.cdf(lo)
+
+
+def _span(low: float, high: float) -> str:
+    return f"{low:g}-{high - 1:g}" if high - low > 1 else f"{low:g}"

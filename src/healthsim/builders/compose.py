@@ -1,0 +1,316 @@
+"""Facts -> a validated RequestSpec: what was said, plus template defaults for the rest.
+
+One function builds every spec the builders produce (sentence, dialogue, MCP).
+It picks the profile template whose population the request describes, overlays
+each stated fact, and for every field it did not get from the request records
+an `Assumption` naming the value used and where it came from. Conditions are
+merged with the template's: a named condition replaces the template's entry of
+the same ICD-10-CM category (so its comorbidity links survive), the template's
+index condition (the one everyone has) is dropped when another is asked for,
+and the rest stay as background prevalence.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from healthsim.builders import journeys_compose
+from healthsim.builders.ages import CENSUS_SOURCE, age_distribution, describe_age
+from healthsim.builders.facts import Facts
+from healthsim.builders.request import Assumption, OutputRequest, RequestError, RequestSpec
+from healthsim.spec.profile import MAX_COUNT, ProfileSpec
+
+COVERAGE_LABELS = {
+    "medicare": "Original Medicare", "medicare_advantage": "Medicare Advantage",
+    "medicaid": "Medicaid", "commercial": "commercial", "exchange": "ACA exchange",
+    "dual": "dual-eligible (Medicare + Medicaid)", "uninsured": "uninsured",
+}
+MEDICARE_TYPES = {"medicare", "medicare_advantage", "dual"}
+
+
+def choose_template(facts: Facts) -> tuple[str, str]:
+    """(profile template name, why) for the population the facts describe."""
+    from healthsim.builders.ages import bounds
+
+    if facts.template:
+        return facts.template, "named in the request"
+    kinds = {kind for kind, _ in facts.coverage or []}
+    low, high = bounds(facts.age) if facts.age else (None, None)
+    if kinds & MEDICARE_TYPES or (not kinds and low is not None and low >= 60):
+        return "medicare-diabetic", "the Medicare population template"
+    if high is not None and high <= 19 or (kinds == {"medicaid"} and facts.age is None):
+        return "medicaid-pediatric", "the Medicaid/children population template"
+    return "commercial-healthy", "the working-age population template"
+
+
+def compose(facts: Facts, request: str | None = None) -> RequestSpec:
+    """The full spec the facts imply; SpecError/RequestError if it cannot be valid."""
+    from healthsim.spec.load import validate_model
+    from healthsim.templates import load_template
+
+    template, why = choose_template(facts)
+    doc = copy.deepcopy(load_template(template, kind="profile"))
+    said: list[Assumption] = [Assumption(field="template", value=template, reason=why)]
+    facts = _journey_conditions(facts, said)
+    notes = list(facts.notes)
+    doc["profile_name"] = facts.name or _name(request, doc)
+    doc.pop("name", None)
+    doc["description"] = _description(request, template)
+    _count(doc, facts, said, template)
+    _seed_and_date(doc, facts, said)
+    _demographics(doc, facts, said, template)
+    _geography(doc, facts, said)
+    _coverage(doc, facts, said, template)
+    _conditions(doc, facts, said, notes, template)
+    _code_rule_notes(doc, notes)
+    journeys, more = journeys_compose.journeys(facts, doc)
+    said += more.assumptions
+    notes += more.notes
+    profile = validate_model(ProfileSpec, doc, source="the request")
+    return RequestSpec(
+        request=request, template=template, profile=profile, journeys=journeys,
+        outputs=OutputRequest(formats=facts.formats, claims=bool(facts.claims),
+                              pharmacy_claims=bool(facts.pharmacy_claims)),
+        assumptions=said, unrecognized=facts.unrecognized, notes=notes,
+    )
+
+
+def _journey_conditions(facts: Facts, said: list[Assumption]) -> Facts:
+    """A journey about a condition, with no condition named, implies that condition."""
+    from healthsim.builders.conditions import fact_for
+    from healthsim.builders.vocab import vocab
+
+    if any(not c.negated for c in facts.conditions):
+        return facts
+    table = vocab().get("journey_conditions", {})
+    added = [fact_for(table[j.template], j.text or j.template, "journey")
+             for j in facts.journeys if j.template in table]
+    for c in added:
+        said.append(Assumption(field="conditions", value=f"{c.code} for everyone",
+                               reason=f"the {c.text!r} journey is about {c.description}"))
+    return facts.model_copy(update={"conditions": facts.conditions + added}) if added else facts
+
+
+def _name(request: str | None, doc: dict) -> str:
+    if request and request.strip():
+        text = " ".join(request.split())
+        return text if len(text) <= 80 else text[:77] + "..."
+    return f"{doc.get('profile_name', 'Cohort')} (custom)"
+
+
+def _description(request: str | None, template: str) -> str:
+    head = f"Built from the request {request.strip()!r}. " if request and request.strip() else ""
+    return head + f"Values the request did not state come from template {template!r}."
+
+
+def _count(doc: dict, facts: Facts, said: list[Assumption], template: str) -> None:
+    if facts.count is None:
+        said.append(Assumption(field="count", value=doc["count"], reason=f"not stated; template {template}"))
+        return
+    if facts.count > MAX_COUNT:
+        raise RequestError(f"{facts.count:,} members is more than one run allows ({MAX_COUNT:,}); "
+                           "ask for fewer, or split the cohort")
+    doc["count"] = facts.count
+
+
+def _seed_and_date(doc: dict, facts: Facts, said: list[Assumption]) -> None:
+    if facts.seed is not None:
+        doc["seed"] = facts.seed
+    else:
+        said.append(Assumption(field="seed", value=doc.get("seed", 42),
+                               reason="default; the same seed gives the same data"))
+    if facts.as_of is not None:
+        doc["as_of"] = facts.as_of.isoformat()
+
+
+def _demographics(doc: dict, facts: Facts, said: list[Assumption], template: str) -> None:
+    demo = doc.setdefault("demographics", {})
+    if facts.age is not None:
+        demo["age"], how = age_distribution(facts.age, demo["age"])
+        if "Census" in how:
+            doc.setdefault("sources", []).append(CENSUS_SOURCE)
+        if facts.age.exact is None:
+            said.append(Assumption(field="demographics.age", value=describe_age(demo["age"]),
+                                   reason=f"'{facts.age.text}': {how}"))
+    else:
+        said.append(Assumption(field="demographics.age", value=describe_age(demo["age"]),
+                               reason=f"not stated; template {template}"))
+    sex = facts.sex or _implied_sex(facts, said)
+    for key, value in (("gender", sex), ("race", facts.race), ("ethnicity", facts.ethnicity)):
+        if value:
+            demo[key] = {"distribution": "categorical", "weights": value}
+        elif key in demo or key == "gender":
+            shown = _weights_text(demo.get(key)) if key in demo else "51% F / 49% M"
+            said.append(Assumption(field=f"demographics.{'sex' if key == 'gender' else key}",
+                                   value=shown, reason=f"not stated; template {template}"))
+        else:
+            said.append(Assumption(field=f"demographics.{key}", value="U.S. 2020 Census mix",
+                                   reason="not stated; spec default"))
+
+
+def _implied_sex(facts: Facts, said: list[Assumption]) -> dict[str, float] | None:
+    """'pregnant members' are women: the sex every named condition is coded for, if one."""
+    from healthsim.reference.code_rules import rule_for
+
+    named = [c for c in facts.conditions if not c.negated and (c.prevalence or 1.0) >= 1.0]
+    sexes = {rule_for(c.code).sex or _sex_in(c.description) for c in named}
+    if len(sexes) == 1 and None not in sexes:
+        sex = sexes.pop()
+        said.append(Assumption(field="demographics.sex", value=f"100% {sex}",
+                               reason="not stated; the named condition(s) occur only in that sex"))
+        return {sex: 1.0}
+    return None
+
+
+def _sex_in(description: str) -> str | None:
+    import re
+
+    if re.search(r"\bfemale\b", description, re.IGNORECASE):
+        return "F"
+    return "M" if re.search(r"\bmale\b", description, re.IGNORECASE) else None
+
+
+def _weights_text(dist: dict | None) -> str:
+    weights = (dist or {}).get("weights") or {}
+    top = sorted(weights.items(), key=lambda kv: -kv[1])[:3]
+    return " / ".join(f"{w:.0%} {k}" for k, w in top) or str(dist)
+
+
+def _geography(doc: dict, facts: Facts, said: list[Assumption]) -> None:
+    geo = doc.setdefault("geography", {})
+    if facts.states:
+        geo["states"] = facts.states
+    elif facts.region is None:
+        said.append(Assumption(field="geography.states", value="nationwide",
+                               reason="not stated; all 50 states and DC, weighted by population"))
+    if facts.urban_share is not None:
+        geo["urban_share"] = facts.urban_share
+    elif geo.get("urban_share") is None:
+        said.append(Assumption(field="geography.urban_share", value="as the population",
+                               reason="not stated"))
+    else:
+        said.append(Assumption(field="geography.urban_share", value=geo["urban_share"],
+                               reason="not stated; template"))
+
+
+def _coverage(doc: dict, facts: Facts, said: list[Assumption], template: str) -> None:
+    current = doc["coverage"]
+    options = current.get("options") if isinstance(current, dict) and "options" in current else (
+        current if isinstance(current, list) else [current])
+    if not facts.coverage:
+        label = ", ".join(f"{COVERAGE_LABELS.get(o['type'], o['type'])}"
+                          + (f" ({o['plan']})" if o.get("plan") else "") for o in options)
+        said.append(Assumption(field="coverage", value=label, reason=f"not stated; template {template}"))
+        return
+    shares = coverage_shares(facts.coverage)
+    if {o["type"] for o in options} == set(shares) and len(shares) == 1:
+        return  # the template already has exactly this coverage (keep its plans and churn)
+    doc["coverage"] = {"options": [{"type": kind, "share": share} for kind, share in shares.items()]}
+
+
+def coverage_shares(coverage: list[tuple[str, float | None]]) -> dict[str, float]:
+    """Shares by coverage type: stated percentages, the rest split evenly."""
+    stated = {k: s for k, s in coverage if s is not None}
+    rest = [k for k, s in coverage if s is None and k not in stated]
+    total = sum(stated.values())
+    if total > 1 + 1e-9:
+        raise RequestError(f"coverage shares add up to {total:.0%}; they must not exceed 100%")
+    if not rest:
+        return {k: s / total for k, s in stated.items()} if total else {}
+    each = (1 - total) / len(rest)
+    if each <= 0:
+        raise RequestError("coverage percentages leave nothing for "
+                           + ", ".join(COVERAGE_LABELS.get(k, k) for k in rest))
+    return {**stated, **dict.fromkeys(rest, each)}
+
+
+def _conditions(doc: dict, facts: Facts, said: list[Assumption], notes: list[str], template: str) -> None:
+    named = [c for c in facts.conditions if not c.negated]
+    negated = {c.code for c in facts.conditions if c.negated}
+    negated_cats = {code[:3] for code in negated}
+    in_template = {str(e["code"]) for e in doc.get("conditions", [])}
+    exact = {c.code: c for c in named if c.code in in_template}
+    by_cat = {}
+    for c in named:
+        if c.code not in exact:
+            by_cat.setdefault(c.code[:3], c)
+    out, used, dropped = [], set(), []
+    for entry in doc.get("conditions", []):
+        code, cat = str(entry["code"]), str(entry["code"])[:3]
+        if code in negated or cat in negated_cats:
+            dropped.append(code)
+        elif code in exact:
+            used.add(code)
+            out.append(_restated(entry, code, exact[code].prevalence))
+        elif cat in by_cat and by_cat[cat].code not in used:
+            c = by_cat[cat]
+            used.add(c.code)
+            out.append(_restated(entry, c.code, c.prevalence))
+        elif entry.get("prevalence") == 1.0:
+            dropped.append(code)
+            notes.append(f"template {template}'s index condition {code} dropped: not asked for")
+        else:
+            out.append(entry)
+    for c in named:
+        if c.code not in used and c.code not in {e["code"] for e in out}:
+            out.append({"code": c.code, "prevalence": 1.0 if c.prevalence is None else c.prevalence})
+    kept = {e["code"] for e in out}
+    for e in out:
+        if e.get("given"):
+            e["given"] = [g for g in e["given"] if g["code"] in kept]
+    doc["conditions"] = out
+    if dropped and negated:
+        notes.append("excluded: " + ", ".join(sorted(set(dropped) & _family(negated, dropped))))
+    background = [e for e in out if e["code"] not in {c.code for c in named}]
+    if background:
+        sample = ", ".join(f"{e['code']} {_prevalence_text(e['prevalence'])}" for e in background[:4])
+        said.append(Assumption(field="conditions", value=f"{len(background)} background condition(s): {sample}"
+                               + (" ..." if len(background) > 4 else ""),
+                               reason=f"typical comorbidity rates from template {template}"))
+    if not named and not background:
+        said.append(Assumption(field="conditions", value="none", reason="no condition stated"))
+    _attributes(doc, kept)
+
+
+def _family(negated: set[str], dropped: list[str]) -> set[str]:
+    cats = {c[:3] for c in negated}
+    return {d for d in dropped if d in negated or d[:3] in cats}
+
+
+def _restated(entry: dict, code: str, prevalence: float | None) -> dict:
+    """A template condition with the request's code and prevalence (its citation no longer applies)."""
+    out = {k: v for k, v in entry.items() if k not in ("source", "name")}
+    out["code"] = code
+    out["prevalence"] = 1.0 if prevalence is None else prevalence
+    if out["prevalence"] >= 1.0:
+        out.pop("given", None)
+    return out
+
+
+def _prevalence_text(p) -> str:
+    return f"{p:.0%}" if isinstance(p, int | float) else "by age/sex"
+
+
+def _attributes(doc: dict, codes: set[str]) -> None:
+    """Drop template attributes tied to a condition no longer in the profile (diabetes_control)."""
+    attrs = doc.get("attributes") or {}
+    if "diabetes_control" in attrs and not any(c[:3] in ("E10", "E11") for c in codes):
+        attrs.pop("diabetes_control")
+
+
+def _code_rule_notes(doc: dict, notes: list[str]) -> None:
+    """Say when a named condition cannot occur in this population (sex or age rules)."""
+    from healthsim.reference.code_rules import rule_for
+
+    demo = doc["demographics"]
+    sexes = set((demo.get("gender") or {}).get("weights") or {"F": 1, "M": 1})
+    from healthsim.distributions import parse_distribution
+
+    lo, hi = parse_distribution(demo["age"]).support()
+    for entry in doc["conditions"]:
+        rule = rule_for(entry["code"])
+        if rule.sex and rule.sex not in sexes:
+            notes.append(f"{entry['code']} is coded only for sex {rule.sex}: no member here can have it")
+        elif rule.max_age < lo or rule.min_age >= hi:
+            notes.append(f"{entry['code']} is coded only for ages {rule.min_age}-{rule.max_age}: "
+                         "no member here can have it")

@@ -1,0 +1,51 @@
+"""A short, human review of a RequestSpec: what will be generated and what was assumed.
+
+Shared by the dialogues' review phase, `healthsim parse`, chat and MCP, so all
+of them show a spec the same way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from healthsim.builders.request import RequestSpec
+
+
+def describe(spec: RequestSpec) -> list[str]:
+    from healthsim.builders.ages import describe_age
+    from healthsim.builders.compose import COVERAGE_LABELS
+
+    p = spec.profile
+    doc = p.model_dump(mode="json", by_alias=True, exclude_none=True)
+    demo = doc["demographics"]
+    lines = [f"{p.count:,} members: {p.profile_name} (seed {p.seed}, as of {p.as_of})",
+             f"  age: {describe_age(demo['age'])}; sex: {_weights(demo.get('gender'))}"]
+    geo = doc.get("geography") or {}
+    where = ", ".join(geo["states"]) if geo.get("states") else "nationwide"
+    if geo.get("urban_share") is not None:
+        where += f"; {geo['urban_share']:.0%} urban"
+    lines.append(f"  where: {where}")
+    lines.append("  coverage: " + ", ".join(
+        f"{COVERAGE_LABELS.get(o.type, o.type)} {o.share:.0%}" for o in p.coverage.options))
+    conds = [f"{c.code} {_prev(c.prevalence)}" for c in p.conditions]
+    lines.append("  conditions: " + (", ".join(conds[:8]) + (" ..." if len(conds) > 8 else "")
+                                     if conds else "none"))
+    if spec.journeys:
+        lines.append("  journeys: " + ", ".join(
+            j.template + ("" if j.available else " (not installed)")
+            + (f" {j.adjustments}" if j.adjustments else "") for j in spec.journeys))
+    out = spec.outputs
+    extras = [x for x, on in (("claims", out.claims), ("pharmacy claims", out.pharmacy_claims)) if on]
+    if out.formats or extras:
+        lines.append("  outputs: " + ", ".join(extras + out.formats))
+    return lines
+
+
+def _weights(dist: dict | None) -> str:
+    weights = (dist or {}).get("weights") or {}
+    return " / ".join(f"{w:.0%} {k}" for k, w in weights.items()) or "default"
+
+
+def _prev(p) -> str:
+    return f"{p:.0%}" if isinstance(p, int | float) else "(by age/sex)"

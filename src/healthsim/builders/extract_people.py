@@ -1,0 +1,166 @@
+"""Extractors for who the members are: how many, how old, which sex, race and ethnicity.
+
+Each function takes the `RequestText`, claims the spans it understands and
+returns plain values; the parser decides the order they run in (ages before
+counts, so "aged 40 to 60" is not a count of 40).
+"""
+
+from __future__ import annotations
+
+import re
+
+from healthsim.builders.facts import AgeFact
+from healthsim.builders.numbers import NUMBER, number_value
+from healthsim.builders.text import RequestText
+from healthsim.builders.vocab import grouped, label_of, people_nouns, vocab
+
+_N = r"(\d{1,3})(?![\d,.]\d|\d)"
+_YEARS = r"(?:\s*(?:years?|yrs?|y/?o|y\.o\.)(?:[ -]?olds?)?|[ -](?:year|yr)[ -]olds?)"
+PERCENT = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|pct\b)")
+
+# (pattern, kind): kind says which groups are low/high/exact; all ages in years.
+AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}[ -]?(?:years?|yrs?|yr)[ -]old(s?)\b"), "exact"),
+    (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}\s?(?:yo|y/o|y\.o\.)(?!\w)"), "exact"),
+    (re.compile(rf"\b(?:aged?|ages|between|from)\s*{_N}\s*(?:-|to|and|through|thru)\s*{_N}{_YEARS}?"), "range"),
+    (re.compile(rf"\b{_N}\s*(?:-|to|through)\s*{_N}{_YEARS}"), "range"),
+    (re.compile(r"\bin\s+their\s+(\d0)s\b"), "decade"),
+    (re.compile(rf"\b(?:aged?\s+)?(?:over|above|older than|at least|greater than|more than|>=?)\s*{_N}"
+                rf"(?:{_YEARS}|\s*(?:and|or)\s*(?:over|older|up|above))?(?!\s*(?:%|k\b|m\b|thousand|million|hundred|,\d))"), "min"),
+    (re.compile(rf"\b(?:aged?\s+)?{_N}\s*(?:\+|and (?:over|older|up|above)|or (?:older|over|above)|plus)(?!\w)"), "min"),
+    (re.compile(rf"\b(?:aged?\s+)?(?:under|below|younger than|less than|<)\s*{_N}"
+                rf"(?:{_YEARS})?(?!\s*(?:%|k\b|m\b|thousand|million|hundred|,\d))"), "max"),
+    (re.compile(rf"\b(?:aged?\s+)?{_N}\s*(?:and (?:under|younger|below)|or (?:younger|under))\b"), "max_incl"),
+    (re.compile(rf"\b(?:aged?|ages?)\s*:?\s*{_N}\b(?!\s*(?:-|to)\s*\d)"), "exact_aged"),
+    (re.compile(r"(?<![\w.])(\d{1,2})\s*-\s*(\d{1,3})(?![\w.%-])"), "bare_range"),
+]
+
+
+def take_percents(rt: RequestText) -> list[tuple[int, int, float]]:
+    """Every 'N%' / 'N percent' as (start, end, share); attached to an entity later."""
+    out = []
+    for m in list(rt.matches(PERCENT)):
+        value = float(m.group(1))
+        if 0 <= value <= 100:
+            rt.take(m.start(), m.end(), "percent")
+            out.append((m.start(), m.end(), value / 100))
+    return out
+
+
+def take_age(rt: RequestText) -> tuple[AgeFact | None, bool]:
+    """The request's age restriction, and whether it said 'a 65-year-old' (one member)."""
+    fact, single = None, False
+    for regex, kind in AGE_PATTERNS:
+        for m in list(rt.matches(regex)):
+            parsed = _age_from(m, kind)
+            if parsed is None or (kind in ("min", "max") and _people_follow(rt, m.end())):
+                continue
+            if fact is None:
+                fact = parsed
+            rt.take(m.start(), m.end(), "age")
+            if kind == "exact" and m.group(1) and not (m.re.groups >= 3 and m.group(3)):
+                single = True
+    group = _take_age_group(rt)
+    if fact is None:
+        fact = group
+    return fact, single
+
+
+def _people_follow(rt: RequestText, end: int) -> bool:
+    """'over 100 patients' is a count, not an age."""
+    plural, singular = people_nouns()
+    after = rt.low[end:end + 40].split()[:3]
+    return any(w.strip(",.;:") in plural | singular for w in after)
+
+
+def _age_from(m: re.Match[str], kind: str) -> AgeFact | None:
+    text = m.group(0)
+    if kind in ("exact", "exact_aged"):
+        n = int(m.group(2) if kind == "exact" else m.group(1))
+        return AgeFact(exact=n, text=text) if n <= 110 else None
+    if kind in ("range", "bare_range"):
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if not lo < hi <= 110:
+            return None
+        return AgeFact(low=lo, high=hi + 1, text=text)
+    if kind == "decade":
+        lo = int(m.group(1))
+        return AgeFact(low=lo, high=lo + 10, text=text) if lo <= 100 else None
+    n = int(m.group(1))
+    if n > 110:
+        return None
+    if kind == "min":
+        return AgeFact(low=n, text=text)
+    if kind == "max":
+        return AgeFact(low=0, high=n, text=text) if n > 0 else None
+    return AgeFact(low=0, high=n + 1, text=text)  # max_incl
+
+
+def _take_age_group(rt: RequestText) -> AgeFact | None:
+    regex, _ = grouped("age_groups")
+    found = None
+    for m in list(rt.matches(regex)):
+        label = label_of("age_groups", m.group(0))
+        rt.take(m.start(), m.end(), "age")
+        if found is None:
+            entry = vocab()["age_groups"][label]
+            found = AgeFact(low=entry["low"], high=entry["high"], group=label, text=m.group(0))
+    return found
+
+
+def take_count(rt: RequestText) -> tuple[int | None, str | None]:
+    """The number of members: a number near a people noun wins, else the first plain number."""
+    plural, singular = people_nouns()
+    candidates = []
+    for m in rt.matches(NUMBER):
+        value = number_value(m)
+        if value is None or value < 1 or value != int(value):
+            continue
+        after = rt.low[m.end():m.end() + 60].split()
+        near_people = any(w.strip(",.;:") in plural | singular for w in after[:4])
+        candidates.append((not near_people, m.start(), m, int(value)))
+    if not candidates:
+        return None, None
+    _, _, m, value = min(candidates, key=lambda c: (c[0], c[1]))
+    rt.take(m.start(), m.end(), "count")
+    return value, m.group(0)
+
+
+ONE_AGED = re.compile(r"\b(?:a|an|one|single)\s+(?:[a-z-]+\s+){0,3}\d{1,3}[- ]?(?:years?|yrs?)[- ]old\b(?!s)")
+
+
+def one_person(rt: RequestText) -> bool:
+    """True when the request names one person ('a diabetic member', 'an uninsured
+    30-year-old') and no plural."""
+    plural, singular = people_nouns()
+    words = set(re.findall(r"[a-z']+", rt.low))
+    if words & plural:
+        return False
+    return bool(words & singular) or bool(ONE_AGED.search(rt.low))
+
+
+def take_sex(rt: RequestText) -> list[tuple[int, int, str]]:
+    """Sex mentions as (start, end, 'F'|'M'|'both')."""
+    regex, _ = grouped("sex")
+    out = []
+    for m in list(rt.matches(regex)):
+        rt.take(m.start(), m.end(), "sex")
+        out.append((m.start(), m.end(), label_of("sex", m.group(0))))
+    return out
+
+
+def take_labels(rt: RequestText, key: str) -> list[str]:
+    """Labels of a grouped vocabulary section ('race', 'ethnicity') mentioned in the text."""
+    regex, _ = grouped(key)
+    out = []
+    for m in list(rt.matches(regex)):
+        rt.take(m.start(), m.end(), key)
+        out.append(label_of(key, m.group(0)))
+    return list(dict.fromkeys(out))
+
+
+def even_weights(labels: list[str]) -> dict[str, float] | None:
+    """Equal shares over the labels named (None when none were)."""
+    if not labels:
+        return None
+    return {label: 1 / len(labels) for label in labels}

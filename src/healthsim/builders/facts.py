@@ -1,0 +1,118 @@
+"""What a request (or a dialogue reply) said, before any defaults are applied.
+
+The parser turns text into `Facts`; `compose` turns facts into a spec by
+filling every unsaid field from a template and recording that it did. Keeping
+the two apart is what lets the dialogues accumulate answers: each reply is
+parsed into facts and merged over the earlier ones, and the spec is composed
+again from the merged facts, so a sentence, a dialogue and an MCP call all end
+in the same composer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class AgeFact(BaseModel):
+    """An age restriction: [low, high) in years, or one exact age, or a named group."""
+
+    low: float | None = None
+    high: float | None = None  # exclusive
+    exact: int | None = None
+    group: str | None = None  # 'seniors', 'kids', 'disabled', ...
+    text: str = ""
+
+
+class ConditionFact(BaseModel):
+    code: str
+    description: str
+    text: str = Field(description="The words the code was resolved from.")
+    prevalence: float | None = Field(None, description="Stated share; None = everyone (1.0).")
+    negated: bool = False
+    how: str = Field("synonym", description="synonym | search | code")
+    score: float | None = None
+
+
+class JourneyFact(BaseModel):
+    template: str
+    text: str = ""
+    adjustments: dict = Field(default_factory=dict)
+
+
+class Facts(BaseModel):
+    """Everything a request stated. None means 'not said' (a default will be assumed)."""
+
+    count: int | None = None
+    count_text: str | None = None
+    template: str | None = None
+    name: str | None = None
+    seed: int | None = None
+    as_of: date | None = None
+    coverage: list[tuple[str, float | None]] | None = None
+    age: AgeFact | None = None
+    sex: dict[str, float] | None = None
+    race: dict[str, float] | None = None
+    ethnicity: dict[str, float] | None = None
+    states: list[str] | None = None
+    region: str | None = None
+    urban_share: float | None = None
+    urban_text: str | None = None
+    conditions: list[ConditionFact] = Field(default_factory=list)
+    healthy: bool = False
+    severity: dict[str, float] | None = None
+    journeys: list[JourneyFact] = Field(default_factory=list)
+    journey_adjustments: dict = Field(default_factory=dict, description="Timing said for any journey.")
+    formats: list[str] = Field(default_factory=list)
+    claims: bool | None = None
+    pharmacy_claims: bool | None = None
+    unrecognized: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    def said_anything(self) -> bool:
+        """True when at least one fact was recognised (else the request is unparseable)."""
+        return any(
+            getattr(self, name) not in (None, [], False)
+            for name in type(self).model_fields
+            if name not in ("unrecognized", "notes", "count_text", "urban_text")
+        )
+
+    def merged(self, newer: Facts) -> Facts:
+        """These facts updated by a later message: stated scalars replace, lists accumulate."""
+        data = self.model_dump()
+        for name in type(self).model_fields:
+            value = getattr(newer, name)
+            if name == "conditions":
+                data[name] = [c.model_dump() for c in _merge_conditions(self.conditions, newer.conditions)]
+            elif name == "journey_adjustments":
+                data[name] = {**self.journey_adjustments, **newer.journey_adjustments}
+            elif name == "journeys":
+                data[name] = [j.model_dump() for j in _merge_journeys(self.journeys, newer.journeys)]
+            elif name == "formats":
+                data[name] = list(dict.fromkeys(self.formats + newer.formats))
+            elif name in ("unrecognized", "notes"):
+                data[name] = list(value)  # only the latest message's leftovers matter
+            elif name == "healthy":
+                data[name] = self.healthy or newer.healthy
+            elif value is not None:
+                data[name] = value.model_dump() if isinstance(value, BaseModel) else value
+        return Facts.model_validate(data)
+
+
+def _merge_conditions(old: list[ConditionFact], new: list[ConditionFact]) -> list[ConditionFact]:
+    by_code = {c.code: c for c in old}
+    for c in new:
+        by_code[c.code] = c  # a later mention (or negation) replaces the earlier one
+    return list(by_code.values())
+
+
+def _merge_journeys(old: list[JourneyFact], new: list[JourneyFact]) -> list[JourneyFact]:
+    by_name = {j.template: j for j in old}
+    for j in new:
+        if j.template in by_name:
+            merged = {**by_name[j.template].adjustments, **j.adjustments}
+            by_name[j.template] = j.model_copy(update={"adjustments": merged})
+        else:
+            by_name[j.template] = j
+    return list(by_name.values())

@@ -1,0 +1,72 @@
+"""The journeys part of a composed spec: which journey templates run, and how adjusted.
+
+Journey templates are looked up in the installation at run time, so a request
+naming one that is not shipped is kept (marked unavailable, with a note) rather
+than rejected. When claims are asked for without a journey, the journey that
+produces the encounters is assumed from the first named condition
+(`claims_default_journeys` in request_vocab.yaml) and recorded as an
+assumption. If the profile spec has a `journeys` field, the journeys are also
+written into the profile so the engine runs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from healthsim.builders.extract_context import installed_journeys
+from healthsim.builders.facts import Facts
+from healthsim.builders.request import Assumption, JourneyRequest
+from healthsim.builders.vocab import vocab
+
+
+@dataclass
+class Extra:
+    assumptions: list[Assumption] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def journeys(facts: Facts, doc: dict) -> tuple[list[JourneyRequest], Extra]:
+    installed = set(installed_journeys())
+    extra = Extra()
+    adjust = facts.journey_adjustments
+    out = [JourneyRequest(template=j.template, adjustments={**adjust, **j.adjustments},
+                          available=j.template in installed) for j in facts.journeys]
+    wanted = facts.claims or facts.pharmacy_claims or adjust
+    if not out and wanted:
+        default = _default_journey(facts)
+        why = "claims come from journey encounters" if not adjust else "journey timing was given"
+        if default and (default in installed or adjust):
+            out.append(JourneyRequest(template=default, adjustments=dict(adjust),
+                                      available=default in installed))
+            extra.assumptions.append(Assumption(
+                field="journeys", value=default, reason=f"{why}; chosen for the named condition"))
+        else:
+            extra.notes.append(f"{why}, but no journey was named; name one (e.g. "
+                               + (", ".join(sorted(installed)) or "once journey templates are installed")
+                               + ")")
+    for j in out:
+        if not j.available:
+            extra.notes.append(f"journey template {j.template!r} is not installed in this version: "
+                               "it is recorded in the spec but will not run")
+    _attach(doc, [j for j in out if j.available], extra)
+    return out, extra
+
+
+def _default_journey(facts: Facts) -> str | None:
+    table = vocab().get("default_journeys", {})
+    for c in facts.conditions:
+        if not c.negated and c.code[:3] in table:
+            return table[c.code[:3]]
+    return None
+
+
+def _attach(doc: dict, runnable: list[JourneyRequest], extra: Extra) -> None:
+    """Put the journeys into the profile when the profile spec supports them."""
+    from healthsim.spec.profile import ProfileSpec
+
+    if not runnable or "journeys" not in ProfileSpec.model_fields:
+        if runnable:
+            extra.notes.append("this version's profile spec has no journeys yet: journeys are "
+                               "recorded in the spec and run once the journey engine is installed")
+        return
+    doc["journeys"] = [{"template": j.template, **j.adjustments} for j in runnable]

@@ -1,0 +1,239 @@
+"""The request parser: a sentence -> Facts -> a full RequestSpec.
+
+    parse_request("200 Medicare diabetics with CHF in Texas as FHIR")
+
+Extractors run in a fixed order over one `RequestText`, each taking the spans
+it understands, so an earlier, more specific reading wins: output formats
+("837") and journeys ("knee replacement") before conditions, multi-word
+condition names ("high blood pressure", "pregnant women") before ages and sex,
+ages ("aged 40 to 60") before counts. Percentages attach afterwards to the
+phrase beside them ("60% women", "COPD in 30%"). What is left is resolved as
+condition names; words nothing understood are returned, never fatal. Only a
+request in which nothing at all was recognised is an error, and its message
+shows examples.
+"""
+
+from __future__ import annotations
+
+import re
+
+from healthsim.builders import conditions as cond
+from healthsim.builders import extract_context as ctx
+from healthsim.builders import extract_people as people
+from healthsim.builders.compose import compose
+from healthsim.builders.facts import ConditionFact, Facts
+from healthsim.builders.request import RequestError, RequestSpec
+from healthsim.builders.text import RequestText
+from healthsim.builders.vocab import filler, vocab
+
+TOKEN = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+NEGATIONS = frozenset({"without", "no", "not", "non", "excluding", "exclude", "except", "never", "nor"})
+RESETS = frozenset({"with", "have", "has", "having", "plus", "including", "who", "but"})
+HEALTHY = re.compile(r"\bhealthy\b|\bno chronic (?:conditions|disease|illness)\b")
+GAP_WORDS = frozenset({"of", "them", "those", "the", "members", "patients", "people", "with", "have",
+                       "having", "are", "is", "at", "in", "about", "around", "being", "who", "and",
+                       "prevalence", "share", "rate"})
+
+
+def parse_request(text: str, *, count: int | None = None, seed: int | None = None) -> RequestSpec:
+    """The spec a request implies (template defaults for the rest, listed as assumptions)."""
+    facts = parse_facts(text)
+    if not facts.said_anything():
+        raise RequestError(unparseable_message(text, facts))
+    facts = facts.merged(Facts(count=count, seed=seed))
+    return compose(facts, request=text)
+
+
+def unparseable_message(text: str, facts: Facts) -> str:
+    shown = " ".join(str(text).split())[:120]
+    lines = [f"I could not find anything to generate in {shown!r}."]
+    if facts.unrecognized:
+        lines.append("Not understood: " + ", ".join(facts.unrecognized[:10]))
+    lines.append("Say how many members, who they are (coverage, ages, sex), their conditions, "
+                 "where they live, and any journeys or output formats. Try, for example:")
+    lines += [f"  - {e}" for e in vocab()["examples"]]
+    return "\n".join(lines)
+
+
+def parse_facts(text: object) -> Facts:
+    """What the text states, with nothing assumed."""
+    if not isinstance(text, str):
+        raise RequestError(f"a request is text (got {type(text).__name__})")
+    rt = RequestText(text)
+    facts = Facts()
+    facts.template = ctx.take_template(rt)
+    facts.seed = ctx.take_seed(rt)
+    facts.as_of = ctx.take_as_of(rt)
+    facts.name = ctx.take_name(rt)
+    facts.formats = ctx.take_formats(rt)
+    facts.pharmacy_claims = ctx.take_flag(rt, "pharmacy_claims")
+    facts.claims = ctx.take_flag(rt, "claims")
+    facts.journeys, facts.journey_adjustments = ctx.take_journeys(rt)
+    percents = people.take_percents(rt)
+    resolver = cond.Resolver()
+    found = _take_condition_phrases(rt)
+    facts.age, single = people.take_age(rt)
+    facts.states, facts.region, urban = ctx.take_geography(rt)
+    coverage = ctx.take_coverage(rt)
+    sex = people.take_sex(rt)
+    facts.race = people.even_weights(people.take_labels(rt, "race"))
+    facts.ethnicity = people.even_weights(people.take_labels(rt, "ethnicity"))
+    facts.healthy = _take_healthy(rt)
+    facts.count, facts.count_text = people.take_count(rt)
+    if facts.count is None and (single or people.one_person(rt)):
+        facts.count, facts.count_text = 1, "a single member"
+    more, facts.unrecognized = _resolve_leftovers(rt, resolver)
+    found += more
+    _attach_percents(rt, percents, facts, sex, coverage, urban, found)
+    facts.conditions = _dedupe([_negated(rt, s, f) for s, _, f in found])
+    return facts
+
+
+def _take_condition_phrases(rt: RequestText) -> list[tuple[int, int, ConditionFact]]:
+    out = []
+    for m in list(rt.matches(cond.CKD_STAGE, allow_protected=True)):
+        rt.take(m.start(), m.end(), "condition")
+        out.append((m.start(), m.end(), cond.fact_for(cond.ckd_code(m), m.group(0), "synonym")))
+    for m in list(rt.matches(cond.multiword_synonyms(), allow_protected=True)):
+        code = cond.synonym_code(m.group(0), rt.original_span(m.start(), m.end()))
+        if code:
+            rt.take(m.start(), m.end(), "condition")
+            out.append((m.start(), m.end(), cond.fact_for(code, m.group(0), "synonym")))
+    return out
+
+
+def _take_healthy(rt: RequestText) -> bool:
+    hit = False
+    for m in list(rt.matches(HEALTHY)):
+        rt.take(m.start(), m.end(), "healthy")
+        hit = True
+    return hit
+
+
+def _resolve_leftovers(rt: RequestText, resolver: cond.Resolver):
+    """Resolve the words no extractor took: conditions, or 'unrecognised'."""
+    found, unknown = [], []
+    for chunk in _chunks(rt):
+        words = [rt.low[s:e] for s, e in chunk]
+        originals = [rt.text[s:e] for s, e in chunk]
+        for i, j, fact in resolver.resolve(words, originals):
+            start, end = chunk[i][0], chunk[j - 1][1]
+            if fact is None:
+                unknown.append(rt.text[start:end])
+                continue
+            rt.take(start, end, "condition")
+            found.append((start, end, fact))
+    return found, list(dict.fromkeys(unknown))
+
+
+def _chunks(rt: RequestText) -> list[list[tuple[int, int]]]:
+    """Runs of candidate words (as spans), split at filler words and punctuation."""
+    stop = filler() - cond.JOINERS
+    chunks = []
+    for run_start, run_end in rt.free_runs():
+        current, last_end = [], run_start
+        for m in TOKEN.finditer(rt.low, run_start, run_end):
+            word, span = m.group(0), (m.start(), m.end())
+            if word.startswith("non-"):  # "non-smokers": a negation, then the word
+                word, span = word[4:], (m.start() + 4, m.end())
+                if current:
+                    chunks.append(current)
+                current = []
+            if re.search(r"[,;:.!?()\[\]/&+]", rt.low[last_end:m.start()]) and current:
+                chunks.append(current)
+                current = []
+            last_end = m.end()
+            if word in stop or word in NEGATIONS or len(word) > 40:
+                if current:
+                    chunks.append(current)
+                current = []
+            else:
+                current.append(span)
+        if current:
+            chunks.append(current)
+    return [_trim(c, rt) for c in chunks if _trim(c, rt)]
+
+
+def _trim(chunk: list[tuple[int, int]], rt: RequestText) -> list[tuple[int, int]]:
+    while chunk and rt.low[slice(*chunk[0])] in cond.JOINERS:
+        chunk = chunk[1:]
+    while chunk and rt.low[slice(*chunk[-1])] in cond.JOINERS:
+        chunk = chunk[:-1]
+    return chunk
+
+
+def _negated(rt: RequestText, start: int, fact: ConditionFact) -> ConditionFact:
+    """'without diabetes', 'no COPD', 'non-smokers': a scan of the words before the condition."""
+    negated, last_end = False, 0
+    for m in TOKEN.finditer(rt.low, 0, start):
+        if re.search(r"[;.]", rt.low[last_end:m.start()]):
+            negated = False
+        last_end = m.end()
+        word, by = m.group(0), rt.taken[m.start()]
+        if word in NEGATIONS or word.startswith("non-"):
+            negated = True
+        elif word in RESETS or by not in (None, "condition", "percent"):
+            negated = False
+    if rt.low[start:start + 4] == "non-":
+        negated = True
+    return fact.model_copy(update={"negated": True}) if negated else fact
+
+
+def _dedupe(facts: list[ConditionFact]) -> list[ConditionFact]:
+    by_code: dict[str, ConditionFact] = {}
+    for f in facts:
+        if f.code not in by_code or (f.prevalence is not None and by_code[f.code].prevalence is None):
+            by_code[f.code] = f
+    return list(by_code.values())
+
+
+def _attach_percents(rt, percents, facts, sex, coverage, urban, found) -> None:
+    """Give each 'N%' to the sex, coverage, urban or condition phrase right beside it."""
+    entities = ([("sex", s, e, label) for s, e, label in sex]
+                + [("coverage", s, e, kind) for s, e, kind in coverage]
+                + [("urban", s, e, share) for s, e, share in urban]
+                + [("condition", s, e, i) for i, (s, e, _) in enumerate(found)])
+    shares: dict[tuple[str, int], float] = {}
+    for ps, pe, value in percents:
+        target = _beside(rt, ps, pe, entities)
+        if target is None:
+            facts.notes.append(f"could not tell what {rt.text[ps:pe]!r} refers to; ignored")
+        else:
+            shares[(target[0], target[1])] = value
+    for i, (s, e, fact) in enumerate(found):
+        if ("condition", s) in shares:
+            found[i] = (s, e, fact.model_copy(update={"prevalence": shares[("condition", s)]}))
+    facts.sex = _sex_weights(sex, shares)
+    seen: dict[str, float | None] = {}
+    for s, _, kind in coverage:
+        seen[kind] = shares.get(("coverage", s), seen.get(kind))
+    facts.coverage = list(seen.items()) or None
+    if urban:
+        s, _, share = urban[0]
+        stated = shares.get(("urban", s))
+        facts.urban_share = share if stated is None else (stated if share >= 0.5 else 1 - stated)
+
+
+def _beside(rt: RequestText, ps: int, pe: int, entities: list) -> tuple | None:
+    after = [x for x in entities if x[1] >= pe and _is_gap(rt.low[pe:x[1]])]
+    if after:
+        return min(after, key=lambda x: x[1])
+    before = [x for x in entities if x[2] <= ps and _is_gap(rt.low[x[2]:ps])]
+    return max(before, key=lambda x: x[2]) if before else None
+
+
+def _is_gap(text: str) -> bool:
+    words = TOKEN.findall(text)
+    return len(words) <= 3 and all(w in GAP_WORDS for w in words) and not re.search(r"[;.]", text)
+
+
+def _sex_weights(sex, shares) -> dict[str, float] | None:
+    labels = {label for *_, label in sex}
+    if not labels or "both" in labels:
+        return None
+    for s, _, label in sex:
+        if ("sex", s) in shares:
+            share = shares[("sex", s)]
+            other = "M" if label == "F" else "F"
+            return {label: share, other: round(1 - share, 6)}
+    return None if len(labels) > 1 else {labels.pop(): 1.0}
