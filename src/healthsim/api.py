@@ -127,6 +127,25 @@ def delete_cohort(db: str | Path, cohort_id: int) -> dict:
         return store.delete_cohort(cohort_id)
 
 
+def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | None = None,
+                  progress: Progress | None = None):
+    """Export a cohort (default: the latest in `db`) in format `fmt` into directory `out`.
+
+    Returns a `formats.ExportResult` (files written, counts). Files appear only
+    when the whole export succeeded. Formats: `list_formats()`.
+    """
+    from healthsim.formats.run import export_cohort as run_export
+
+    return run_export(db, fmt, out, cohort_id=cohort_id, progress=progress)
+
+
+def list_formats() -> dict[str, str]:
+    """Export format names and one-line descriptions."""
+    from healthsim.formats import EXPORTERS
+
+    return {name: e.description for name, e in EXPORTERS.items()}
+
+
 def json_schema(kind: str) -> dict:
     """JSON Schema of a spec kind ('profile'; journeys add 'journey')."""
     models = {"profile": ProfileSpec}

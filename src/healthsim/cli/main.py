@@ -55,6 +55,31 @@ def schema(kind: Annotated[str, typer.Argument(help="profile")] = "profile") -> 
     console.print_json(json.dumps(api.json_schema(kind)))
 
 
+@app.command("export")
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Format: " + ", ".join(api.list_formats()))],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
+    db: DbOption = api.DEFAULT_DB,
+    cohort: Annotated[int | None, typer.Option("--cohort", "-c", help="Cohort id (default: the latest).")] = None,
+) -> None:
+    """Export a cohort in a standard format; files appear only if the whole export succeeds."""
+    from rich.table import Table
+
+    progress = LazyProgress(f"exporting {fmt}")
+    try:
+        result = api.export_cohort(db, fmt, out, cohort_id=cohort, progress=progress)
+    finally:
+        progress.close()
+    console.print(f"cohort [bold]{result.cohort_id}[/] as {fmt}: {len(result.files):,} files in {result.out} "
+                  f"({result.seconds:.2f} s)")
+    t = Table(show_edge=False)
+    t.add_column("item")
+    t.add_column("count", justify="right")
+    for name, n in result.counts.items():
+        t.add_row(name, f"{n:,}")
+    console.print(t)
+
+
 @templates_app.command("list")
 def templates_list() -> None:
     """List the shipped templates."""

@@ -162,7 +162,7 @@ class CohortStore:
     # the same cohort always yields the same bytes.
     def has_table(self, name: str) -> bool:
         return bool(self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0])
 
     def table_columns(self, name: str) -> list[str]:
         rows = self.con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
@@ -171,12 +171,13 @@ class CohortStore:
 
     def count_rows(self, cohort_id: int, name: str) -> int:
         return int(self.con.execute(f"SELECT count(*) FROM {_ident(name)} WHERE cohort_id = ?",
-                                    [cohort_id]).fetchone()[0])
+                                    [cohort_id]).fetchall()[0][0])
 
     def stream_table(self, cohort_id: int, name: str, batch_rows: int = 65_536) -> pa.RecordBatchReader:
         """All of one cohort's rows of a table, in key order, as Arrow record batches."""
         sql = f"SELECT * FROM {_ident(name)} WHERE cohort_id = ? ORDER BY {_order(name)}"
-        return self.con.sql(sql, params=[cohort_id]).to_arrow_reader(batch_rows)
+        # A cursor of its own, so other reads can run while this one streams.
+        return self.con.cursor().sql(sql, params=[cohort_id]).to_arrow_reader(batch_rows)
 
     def read_person_range(self, cohort_id: int, name: str, lo: int, hi: int,
                           via: tuple[str, str] | None = None) -> pa.Table:

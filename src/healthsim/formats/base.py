@@ -1,0 +1,143 @@
+"""The exporter interface, the registry, and what an exporter is handed.
+
+An exporter is one module: a class with a `name`, a `description`, the
+canonical tables it `requires`, and `export(source, out, progress)` that
+writes files under `out` and returns counts. It reads the cohort only through
+`CohortSource` (person_id blocks of canonical tables, or whole static
+tables), never the engine, so a format works on any store that has its tables.
+Registering it (`@register`) is all it takes to appear in the CLI, the API,
+MCP and the contract tests.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import pyarrow as pa
+
+from healthsim.errors import NotFoundError
+
+Progress = Callable[[int, int], None]
+"""Called with (members done, members total) after each block."""
+
+BLOCK_PERSONS = 10_000
+"""Persons per read block: one block of every table is in memory at a time."""
+
+
+@dataclass(frozen=True)
+class CohortInfo:
+    """What every exporter knows about the cohort; all derived values are deterministic."""
+
+    cohort_id: int
+    name: str
+    seed: int
+    as_of: date
+    member_count: int
+
+    @property
+    def stamp(self) -> datetime:
+        """The export's creation time: as_of plus a time of day drawn from the seed.
+
+        Never the wall clock, so the same cohort exports to the same bytes."""
+        return datetime.combine(self.as_of, time()) + timedelta(minutes=self.seed % 1440)
+
+    def number(self, purpose: str, modulus: int = 10**9) -> int:
+        """A stable number in 1..modulus-1 for a purpose (e.g. a control-number base)."""
+        key = f"{self.name}|{self.seed}|{self.as_of}|{self.member_count}|{purpose}".encode()
+        return 1 + zlib.crc32(key) % (modulus - 1)
+
+
+@dataclass
+class Block:
+    """Rows of several tables for persons lo..hi (inclusive), in key order."""
+
+    lo: int
+    hi: int
+    tables: dict[str, pa.Table]
+
+    def __getitem__(self, name: str) -> pa.Table:
+        return self.tables[name]
+
+
+class CohortSource:
+    """Read access to one cohort for exporters, over a CohortStore."""
+
+    def __init__(self, store, info: CohortInfo, block_persons: int = BLOCK_PERSONS,
+                 progress: Progress | None = None):
+        self.store, self.info, self.block_persons = store, info, block_persons
+        self.progress = progress
+
+    def has(self, *tables: str) -> bool:
+        return all(self.store.has_table(t) for t in tables)
+
+    def count(self, table: str) -> int:
+        return self.store.count_rows(self.info.cohort_id, table) if self.has(table) else 0
+
+    def static(self, table: str) -> pa.Table:
+        """A whole (small, per-cohort) table such as plans or providers."""
+        return self.store.read_all(self.info.cohort_id, table)
+
+    def stream(self, table: str, batch_rows: int = 65_536) -> pa.RecordBatchReader:
+        return self.store.stream_table(self.info.cohort_id, table, batch_rows)
+
+    def person_blocks(self, tables: Mapping[str, tuple[str, str] | None]) -> Iterator[Block]:
+        """Blocks of persons 1..member_count; `tables` maps name -> None or (parent, key).
+
+        Tables absent from the store are skipped (the block lacks them). Calls
+        the progress callback after each block."""
+        present = {name: via for name, via in tables.items() if self.has(name)}
+        total, step = self.info.member_count, self.block_persons
+        for lo in range(1, total + 1, step):
+            hi = min(total, lo + step - 1)
+            read = self.store.read_person_range
+            yield Block(lo, hi, {n: read(self.info.cohort_id, n, lo, hi, via) for n, via in present.items()})
+            if self.progress is not None:
+                self.progress(hi, total)
+
+
+@dataclass
+class ExportResult:
+    format: str
+    cohort_id: int
+    out: Path
+    files: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@runtime_checkable
+class Exporter(Protocol):
+    name: str
+    description: str
+    requires: tuple[str, ...]
+
+    def export(self, source: CohortSource, out: Path) -> dict[str, int]:
+        """Write the format's files under `out`; return counts (e.g. resources per type)."""
+        ...
+
+
+EXPORTERS: dict[str, Exporter] = {}
+
+
+def register(cls: type) -> type:
+    """Class decorator: instantiate and register an exporter under its `name`."""
+    inst = cls()
+    if inst.name in EXPORTERS:
+        raise ValueError(f"format {inst.name} registered twice")
+    EXPORTERS[inst.name] = inst
+    return cls
+
+
+def get_exporter(name: str) -> Exporter:
+    if name not in EXPORTERS:
+        from difflib import get_close_matches
+
+        near = get_close_matches(name, list(EXPORTERS), n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise NotFoundError(f"unknown format {name!r}; formats: {', '.join(EXPORTERS)}{hint}")
+    return EXPORTERS[name]

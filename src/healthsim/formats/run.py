@@ -1,0 +1,52 @@
+"""Run one exporter over one cohort: resolve the cohort, check the format's
+tables exist, stage the files, publish them. `api.export_cohort` calls this."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+
+from healthsim.errors import NotFoundError
+from healthsim.formats.base import (
+    BLOCK_PERSONS,
+    CohortInfo,
+    CohortSource,
+    ExportResult,
+    Progress,
+    get_exporter,
+)
+from healthsim.formats.staging import list_files, staged
+from healthsim.store.cohort_store import CohortStore
+
+
+def cohort_info(store: CohortStore, cohort_id: int | None) -> CohortInfo:
+    """The cohort to export: the given id, else the latest in the store."""
+    if cohort_id is None:
+        cohorts = store.list_cohorts()
+        if not cohorts:
+            raise NotFoundError(f"no cohorts in {store.path}")
+        cohort_id = cohorts[-1]["cohort_id"]
+    row = store.get_cohort(cohort_id)
+    as_of = row["as_of"] if isinstance(row["as_of"], date) else date.fromisoformat(str(row["as_of"]))
+    return CohortInfo(int(row["cohort_id"]), row["name"], int(row["seed"]), as_of, int(row["member_count"]))
+
+
+def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | None = None,
+                  progress: Progress | None = None, block_persons: int = BLOCK_PERSONS) -> ExportResult:
+    """Export one cohort of the DuckDB file `db` in format `fmt` into directory `out`."""
+    started = time.perf_counter()
+    exporter = get_exporter(fmt)
+    if not Path(db).exists():
+        raise NotFoundError(f"no cohort database at {db}")
+    with CohortStore(db, read_only=True) as store:
+        info = cohort_info(store, cohort_id)
+        missing = [t for t in exporter.requires if not store.has_table(t)]
+        if missing:
+            raise NotFoundError(f"format {fmt} needs table(s) {', '.join(missing)}, "
+                                f"which {db} does not have")
+        source = CohortSource(store, info, block_persons, progress)
+        with staged(Path(out), fmt) as stage:
+            counts = exporter.export(source, stage)
+            files = list_files(stage)
+    return ExportResult(fmt, info.cohort_id, Path(out), files, counts, time.perf_counter() - started)
