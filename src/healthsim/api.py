@@ -76,7 +76,10 @@ def default_workers(spec: ProfileSpec, requested: int | None = None) -> int:
 
 def build_run(spec: ProfileSpec) -> RunPlan:
     """Compile a spec into the run plan (population + any product steps)."""
-    return RunPlan(population=compile_profile(spec))
+    from healthsim.products.network.step import NetworkStep
+
+    population = compile_profile(spec)
+    return RunPlan(population=population, steps=[NetworkStep.from_plan(population)])
 
 
 def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress | None = None,

@@ -1,0 +1,95 @@
+"""Vectorised "nearest provider" lookups by great-circle distance.
+
+Points become unit vectors on the sphere, so the nearest candidates of a batch
+of queries are the largest dot products: computed for a chunk of queries at a
+time (elementwise, so every process gets the same bits) with an `argpartition`
+for the k best, no Python loop per member. Pools
+are small (hundreds to a few thousand providers of one kind), and queries are
+deduplicated by ZIP before the search (a block of 10,000 members lives in far
+fewer ZIPs), so a block's lookups cost milliseconds.
+
+Picking among the k nearest (not always the single nearest) spreads members
+over neighbouring practices the way real panels overlap; the weights favour
+the closest, and a candidate much further than the nearest is never chosen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EARTH_RADIUS_KM = 6371.0088
+DEFAULT_K = 3
+DEFAULT_WEIGHTS = (0.6, 0.25, 0.15)
+_CHUNK = 4096
+
+
+def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """(n, 3) unit vectors of latitude/longitude in degrees."""
+    la, lo = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
+    cos_la = np.cos(la)
+    return np.stack([cos_la * np.cos(lo), cos_la * np.sin(lo), np.sin(la)], axis=1)
+
+
+def nearest_k(q_lat: np.ndarray, q_lon: np.ndarray, p_lat: np.ndarray, p_lon: np.ndarray,
+              k: int = DEFAULT_K) -> tuple[np.ndarray, np.ndarray]:
+    """Indices into the pool of each query's k nearest points, nearest first, and km.
+
+    Returns arrays of shape (n, min(k, pool size)). An empty pool is an error:
+    a caller asking for a cardiologist must have made at least one.
+    """
+    if len(p_lat) == 0:
+        raise ValueError("nearest_k: the candidate pool is empty")
+    k = min(k, len(p_lat))
+    q, p = unit_vectors(q_lat, q_lon), unit_vectors(p_lat, p_lon)
+    idx = np.empty((len(q), k), np.int64)
+    dots = np.empty((len(q), k))
+    for s in range(0, len(q), _CHUNK):
+        sim = _dots(q[s:s + _CHUNK], p)
+        top = np.argpartition(-sim, k - 1, axis=1)[:, :k] if k < len(p_lat) else \
+            np.broadcast_to(np.arange(k), (len(sim), k))
+        top_sim = np.take_along_axis(sim, top, axis=1)
+        order = np.argsort(-top_sim, axis=1, kind="stable")
+        idx[s:s + _CHUNK] = np.take_along_axis(top, order, axis=1)
+        dots[s:s + _CHUNK] = np.take_along_axis(top_sim, order, axis=1)
+    return idx, EARTH_RADIUS_KM * np.arccos(np.clip(dots, -1.0, 1.0))
+
+
+def _dots(q: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """q @ p.T written out elementwise: BLAS may round differently with memory alignment
+    or thread count (so a worker process could pick another of two equidistant sites);
+    plain numpy arithmetic gives the same bits everywhere."""
+    return q[:, :1] * p[:, 0] + q[:, 1:2] * p[:, 1] + q[:, 2:3] * p[:, 2]
+
+
+def choose_near(q_lat: np.ndarray, q_lon: np.ndarray, p_lat: np.ndarray, p_lon: np.ndarray,
+                rng: np.random.Generator, k: int = DEFAULT_K,
+                weights: tuple[float, ...] = DEFAULT_WEIGHTS) -> tuple[np.ndarray, np.ndarray]:
+    """For each query, one pool index among its k nearest (weighted towards the nearest), and km."""
+    idx, km = nearest_k(q_lat, q_lon, p_lat, p_lon, k)
+    return _pick(idx, km, rng, weights)
+
+
+def choose_near_zips(zip_row: np.ndarray, zip_lat: np.ndarray, zip_lon: np.ndarray,
+                     p_lat: np.ndarray, p_lon: np.ndarray, rng: np.random.Generator,
+                     k: int = DEFAULT_K,
+                     weights: tuple[float, ...] = DEFAULT_WEIGHTS) -> tuple[np.ndarray, np.ndarray]:
+    """`choose_near` for members given by ZIP row: the search runs once per distinct ZIP,
+    the weighted pick once per member (so neighbours in one ZIP still spread out)."""
+    uniq, inverse = np.unique(np.asarray(zip_row), return_inverse=True)
+    idx, km = nearest_k(zip_lat[uniq], zip_lon[uniq], p_lat, p_lon, k)
+    return _pick(idx[inverse], km[inverse], rng, weights)
+
+
+def _pick(idx: np.ndarray, km: np.ndarray, rng: np.random.Generator,
+          weights: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """One of each row's k candidates: weighted, and never one much further than the nearest
+    (more than twice as far and 15 km further), so a member is not sent past a closer site."""
+    k = idx.shape[1]
+    w = np.resize(np.asarray(weights, float), k)
+    near = km[:, :1]
+    w = np.where(km <= np.maximum(2 * near, near + 15.0), w, 0.0)
+    cum = np.cumsum(w, axis=1)
+    u = rng.random(len(idx))[:, None] * cum[:, -1:]
+    rank = np.minimum((cum <= u).sum(axis=1), k - 1)
+    rows = np.arange(len(idx))
+    return idx[rows, rank], km[rows, rank]

@@ -1,0 +1,67 @@
+"""NetworkSim as an engine step: the static network, and PCP attribution per block.
+
+`NetworkStep.from_plan` builds the cohort's network once (it depends only on
+the seed, the cohort's geography, its size and its share of children); the
+run loop writes it as static tables. Each block then attributes its covered
+members to a PCP near them. Later steps (encounters, claims) reach the same
+network through `step.network` and the functions in `lookup.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from healthsim.engine.columns import dates, digits
+from healthsim.engine.members import MemberBlock
+from healthsim.engine.seeds import Stream, block_rng
+from healthsim.plan.population import PopulationPlan
+from healthsim.products.network.lookup import attribute_pcps
+from healthsim.products.network.pool import NETWORK_BLOCK, Network, build_network
+from healthsim.products.network.tables import network_tables
+
+AGE_SAMPLE = 20_000
+"""Ages drawn from the profile to estimate its share of children (pool sizing only)."""
+ATTRIBUTION_SUB = 1
+
+
+def child_share(plan: PopulationPlan) -> float:
+    """Share of members under 18 implied by the profile's age distribution."""
+    rng = block_rng(plan.seed, NETWORK_BLOCK, Stream.NETWORK, 0)
+    demo = plan.spec.demographics
+    sex = demo.gender.sample(AGE_SAMPLE, rng).astype("<U1")
+    age = demo.age.sample(AGE_SAMPLE, rng, {"sex": sex})
+    return float(np.mean(age < 18))
+
+
+@dataclass
+class NetworkStep:
+    plan: PopulationPlan
+    network: Network
+
+    @classmethod
+    def from_plan(cls, plan: PopulationPlan) -> NetworkStep:
+        net = build_network(plan.seed, plan.zip_rows, plan.zip_p, plan.count, child_share(plan))
+        return cls(plan, net)
+
+    def static_tables(self) -> dict[str, pa.Table]:
+        return network_tables(self.network)
+
+    def run_block(self, m: MemberBlock, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+        return {"pcp_attributions": attribution_table(self.plan, self.network, m)}
+
+
+def attribution_table(plan: PopulationPlan, net: Network, m: MemberBlock) -> pa.Table:
+    """One row per covered member of the block: their PCP from the first covered day."""
+    covered = np.flatnonzero(m.plan_index >= 0)
+    rng = block_rng(plan.seed, m.block, Stream.NETWORK, ATTRIBUTION_SUB)
+    provider_id, km = attribute_pcps(net, m.zip_row[covered], m.age[covered], rng)
+    return pa.table({
+        "person_id": m.person_id[covered],
+        "provider_id": provider_id,
+        "provider_npi": digits(net.providers.npi[provider_id - 1], 10),
+        "effective_date": dates(m.coverage_start[covered]),
+        "distance_km": np.round(km, 2),
+    })
