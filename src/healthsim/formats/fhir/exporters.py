@@ -1,0 +1,139 @@
+"""FHIR R4 exporters: bulk-data NDJSON and one transaction Bundle per patient.
+
+Both run the same registered builders (registry.py) over the same blocks, so
+a resource is identical in the two outputs. NDJSON writes one file per
+resource type (`Patient.ndjson`, ...), as the Bulk Data export does. Bundles
+(`bundles/<first>-<last>/patient-<person_id>.json`) hold a patient's
+resources plus every shared resource they refer to (transitively), each
+entry a PUT of its deterministic id, so loading is idempotent and every
+reference resolves inside the Bundle.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+from healthsim.formats.base import CohortSource, register
+from healthsim.formats.fhir.common import FhirContext, references
+from healthsim.formats.fhir.registry import (
+    PERSON_BUILDERS,
+    SHARED_BUILDERS,
+    PersonBuilder,
+    SharedBuilder,
+)
+
+
+def active_builders(source: CohortSource) -> tuple[list[SharedBuilder], list[PersonBuilder]]:
+    shared = [b for b in SHARED_BUILDERS if source.has(*b.tables)]
+    person = [b for b in PERSON_BUILDERS if source.has(*b.tables)]
+    return shared, person
+
+
+def shared_resources(source: CohortSource, ctx: FhirContext, builders: list[SharedBuilder]):
+    cache: dict[str, object] = {}
+    for b in builders:
+        static = {}
+        for name in (*b.tables, *b.optional):
+            if source.has(name):
+                if name not in cache:
+                    cache[name] = source.static(name)
+                static[name] = cache[name]
+        yield from b.build(static, ctx)
+
+
+def person_blocks(source: CohortSource, ctx: FhirContext, builders: list[PersonBuilder]):
+    """Per block: the list of (person_id, resource) from every active builder."""
+    tables: dict = {}
+    for b in builders:
+        tables.update(b.tables)
+        tables.update(b.optional)
+    for block in source.person_blocks(tables):
+        yield block, [item for b in builders for item in b.build(block, ctx)]
+
+
+@register
+class FhirNdjsonExporter:
+    name = "fhir-ndjson"
+    description = "FHIR R4 bulk-data NDJSON, one file per resource type"
+    requires = ("persons",)
+
+    def export(self, source: CohortSource, out: Path) -> dict[str, int]:
+        ctx = FhirContext(source.info)
+        shared, person = active_builders(source)
+        counts: dict[str, int] = defaultdict(int)
+        files = {}
+
+        def write(lines_by_type):
+            for rtype, lines in lines_by_type.items():
+                if rtype not in files:
+                    files[rtype] = open(out / f"{rtype}.ndjson", "wb")  # noqa: SIM115 (closed below)
+                files[rtype].write(b"".join(lines))
+                counts[rtype] += len(lines)
+
+        dumps = orjson.dumps
+        try:
+            buf = defaultdict(list)
+            for res in shared_resources(source, ctx, shared):
+                buf[res["resourceType"]].append(dumps(res) + b"\n")
+            write(buf)
+            for _block, items in person_blocks(source, ctx, person):
+                buf = defaultdict(list)
+                for _pid, res in items:
+                    buf[res["resourceType"]].append(dumps(res) + b"\n")
+                write(buf)
+        finally:
+            for f in files.values():
+                f.close()
+        return dict(sorted(counts.items()))
+
+
+@register
+class FhirBundleExporter:
+    name = "fhir-bundles"
+    description = "FHIR R4 transaction Bundles, one JSON file per patient"
+    requires = ("persons",)
+
+    def export(self, source: CohortSource, out: Path) -> dict[str, int]:
+        ctx = FhirContext(source.info)
+        shared_b, person_b = active_builders(source)
+        shared = {f"{r['resourceType']}/{r['id']}": r for r in shared_resources(source, ctx, shared_b)}
+        stamp = datetime.combine(source.info.as_of, datetime.min.time(), UTC).isoformat()
+        counts: dict[str, int] = defaultdict(int)
+        for block, items in person_blocks(source, ctx, person_b):
+            folder = out / "bundles" / f"{block.lo:08d}-{block.hi:08d}"
+            folder.mkdir(parents=True)
+            by_person = defaultdict(list)
+            for pid, res in items:
+                by_person[pid].append(res)
+            for pid in sorted(by_person):
+                resources = _with_shared(by_person[pid], shared)
+                bundle = {"resourceType": "Bundle", "id": ctx.rid("bundles", pid), "type": "transaction",
+                          "timestamp": stamp, "entry": [_entry(r) for r in resources]}
+                (folder / f"patient-{pid:08d}.json").write_bytes(orjson.dumps(bundle))
+                counts["Bundle"] += 1
+                for r in resources:
+                    counts[r["resourceType"]] += 1
+        return dict(sorted(counts.items()))
+
+
+def _with_shared(resources: list[dict], shared: dict[str, dict]) -> list[dict]:
+    """Shared resources referred to (transitively) first, then the patient's own."""
+    own = {f"{r['resourceType']}/{r['id']}" for r in resources}
+    needed: dict[str, dict] = {}
+    todo = [ref for r in resources for ref in references(r)]
+    while todo:
+        ref = todo.pop()
+        if ref in own or ref in needed or ref not in shared:
+            continue
+        needed[ref] = shared[ref]
+        todo.extend(references(shared[ref]))
+    return [needed[k] for k in sorted(needed)] + resources
+
+
+def _entry(res: dict) -> dict:
+    return {"fullUrl": f"urn:uuid:{res['id']}", "resource": res,
+            "request": {"method": "PUT", "url": f"{res['resourceType']}/{res['id']}"}}
