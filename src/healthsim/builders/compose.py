@@ -249,7 +249,7 @@ def _conditions(doc: dict, facts: Facts, said: list[Assumption], notes: list[str
         elif entry.get("prevalence") == 1.0:
             dropped.append(code)
             notes.append(f"template {template}'s index condition {code} dropped: not asked for")
-        else:
+        elif facts.background is not False:
             out.append(entry)
     for c in named:
         if c.code not in used and c.code not in {e["code"] for e in out}:
@@ -269,7 +269,7 @@ def _conditions(doc: dict, facts: Facts, said: list[Assumption], notes: list[str
                                reason=f"typical comorbidity rates from template {template}"))
     if not named and not background:
         said.append(Assumption(field="conditions", value="none", reason="no condition stated"))
-    _attributes(doc, kept)
+    _attributes(doc, kept, facts, said)
 
 
 def _family(negated: set[str], dropped: list[str]) -> set[str]:
@@ -291,11 +291,19 @@ def _prevalence_text(p) -> str:
     return f"{p:.0%}" if isinstance(p, int | float) else "by age/sex"
 
 
-def _attributes(doc: dict, codes: set[str]) -> None:
-    """Drop template attributes tied to a condition no longer in the profile (diabetes_control)."""
+def _attributes(doc: dict, codes: set[str], facts: Facts, said: list[Assumption]) -> None:
+    """diabetes_control: the stated severity mix, the template's, or none without diabetes."""
     attrs = doc.get("attributes") or {}
-    if "diabetes_control" in attrs and not any(c[:3] in ("E10", "E11") for c in codes):
-        attrs.pop("diabetes_control")
+    diabetic = any(c[:3] in ("E10", "E11") for c in codes)
+    if not diabetic:
+        attrs.pop("diabetes_control", None)
+    elif facts.severity:
+        attrs["diabetes_control"] = {"distribution": "categorical", "weights": facts.severity}
+        doc["attributes"] = attrs
+    elif "diabetes_control" in attrs:
+        said.append(Assumption(field="attributes.diabetes_control",
+                               value=_weights_text(attrs["diabetes_control"]),
+                               reason="not stated; template severity mix"))
 
 
 def _code_rule_notes(doc: dict, notes: list[str]) -> None:

@@ -61,7 +61,8 @@ class Facts(BaseModel):
     urban_text: str | None = None
     conditions: list[ConditionFact] = Field(default_factory=list)
     healthy: bool = False
-    severity: dict[str, float] | None = None
+    background: bool | None = Field(None, description="False: only the named conditions, no template comorbidities.")
+    severity: dict[str, float] | None = Field(None, description="diabetes_control shares (controlled/suboptimal/poor).")
     journeys: list[JourneyFact] = Field(default_factory=list)
     journey_adjustments: dict = Field(default_factory=dict, description="Timing said for any journey.")
     formats: list[str] = Field(default_factory=list)

@@ -27,8 +27,9 @@ from healthsim.builders.text import RequestText
 from healthsim.builders.vocab import filler, vocab
 
 TOKEN = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
-NEGATIONS = frozenset({"without", "no", "not", "non", "excluding", "exclude", "except", "never", "nor"})
-RESETS = frozenset({"with", "have", "has", "having", "plus", "including", "who", "but"})
+NEGATIONS = frozenset({"without", "no", "not", "non", "excluding", "exclude", "except", "never", "nor",
+                       "remove", "drop", "minus"})
+RESETS = frozenset({"with", "have", "has", "having", "plus", "including", "who", "but", "add", "keep"})
 HEALTHY = re.compile(r"\bhealthy\b|\bno chronic (?:conditions|disease|illness)\b")
 GAP_WORDS = frozenset({"of", "them", "those", "the", "members", "patients", "people", "with", "have",
                        "having", "are", "is", "at", "in", "about", "around", "being", "who", "and",
