@@ -19,7 +19,7 @@ from healthsim.formats.base import (
     register,
 )
 
-for _name in ("tabular", "fhir"):
+for _name in ("tabular", "fhir", "x12"):
     importlib.import_module(f"{__name__}.{_name}")
 
 __all__ = ["EXPORTERS", "CohortSource", "ExportResult", "Exporter", "get_exporter", "register"]

@@ -1,0 +1,89 @@
+"""X12 5010 plumbing shared by the 834, 837 and 835 writers.
+
+Values are cleaned of the delimiter characters (* ~ : ^) and upper-cased, so
+no generated name can break a segment. Control numbers and dates come from
+the cohort (CohortInfo.number / stamp), never the clock: the same cohort
+gives byte-identical files. A file is one interchange (ISA/IEA) with one
+functional group (GS/GE) holding one or more transactions (ST/SE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from healthsim.formats.base import CohortInfo
+
+SEG, ELEM, COMP, REP = "~", "*", ":", "^"
+_CLEAN = str.maketrans({"*": " ", "~": " ", ":": " ", "^": " ", "\n": " ", "\r": " "})
+SENDER_ID = "HEALTHSIM"
+
+
+def clean(value) -> str:
+    """A value safe inside an element: delimiters removed, upper case, no trailing space."""
+    if value is None:
+        return ""
+    return str(value).translate(_CLEAN).upper().strip()
+
+
+def seg(*elements) -> str:
+    """One segment without its terminator; trailing empty elements are dropped."""
+    parts = [e if isinstance(e, str) else ("" if e is None else str(e)) for e in elements]
+    while parts and parts[-1] == "":
+        parts.pop()
+    return ELEM.join(parts)
+
+
+def d8(d: date | datetime | None) -> str:
+    return d.strftime("%Y%m%d") if d is not None else ""
+
+
+def money(x: float | None) -> str:
+    """X12 decimal: no trailing zeros, no leading '+', e.g. 100, 80.5, 12.34."""
+    if x is None:
+        return "0"
+    text = f"{round(float(x), 2):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def zip9(zip5: str | None) -> str:
+    """5-digit ZIP; the 837 billing-provider address needs 9 digits (+0000 when unknown)."""
+    return (zip5 or "00000")[:5]
+
+
+class ControlNumbers:
+    """ISA13 / GS06 / ST02 numbers: a per-format base from the cohort, +1 per use."""
+
+    def __init__(self, info: CohortInfo, purpose: str):
+        self.next_interchange = info.number(f"x12:{purpose}", 10**8) * 10
+        self.next_group = 1 + info.number(f"x12-gs:{purpose}", 10**6)
+
+    def interchange(self) -> int:
+        self.next_interchange += 1
+        return self.next_interchange % 10**9
+
+    def group(self) -> int:
+        self.next_group += 1
+        return self.next_group
+
+
+def interchange(info: CohortInfo, controls: ControlNumbers, *, functional_code: str, version: str,
+                transactions: Iterable[tuple[str, list[str]]], receiver: str, st03: bool = True,
+                usage: str = "T") -> str:
+    """A whole X12 file: ISA, GS, each (set id, body segments) as ST..SE, GE, IEA."""
+    when = info.stamp
+    isa_no, gs_no = controls.interchange(), controls.group()
+    out = [seg("ISA", "00", " " * 10, "00", " " * 10, "ZZ", SENDER_ID.ljust(15), "ZZ",
+               clean(receiver)[:15].ljust(15), when.strftime("%y%m%d"), when.strftime("%H%M"), REP,
+               "00501", f"{isa_no:09d}", "0", usage, COMP),
+           seg("GS", functional_code, SENDER_ID, clean(receiver)[:15], when.strftime("%Y%m%d"),
+               when.strftime("%H%M"), str(gs_no), "X", version)]
+    n = 0
+    for n, (set_id, body) in enumerate(transactions, start=1):
+        st_no = f"{n:04d}"
+        out.append(seg("ST", set_id, st_no, version if st03 else ""))
+        out.extend(body)
+        out.append(seg("SE", str(len(body) + 2), st_no))
+    out.append(seg("GE", str(n), str(gs_no)))
+    out.append(seg("IEA", "1", f"{isa_no:09d}"))
+    return (SEG + "\n").join(out) + SEG + "\n"
