@@ -21,7 +21,7 @@ from healthsim.plan.population import compile_profile
 from healthsim.spec.load import read_document, validate_model
 from healthsim.spec.profile import ProfileSpec
 from healthsim.store.cohort_store import CohortMeta, CohortStore
-from healthsim.templates import list_templates, load_template  # noqa: F401  (re-exported)
+from healthsim.templates import list_templates, load_template
 
 DEFAULT_DB = Path("out/healthsim.duckdb")
 
@@ -155,3 +155,81 @@ def json_schema(kind: str) -> dict:
     if kind not in models:
         raise SpecError([FieldProblem("kind", "unknown schema", kind, ", ".join(models))])
     return models[kind].model_json_schema(by_alias=True)
+
+
+# --- requests, dialogues and exploration (builders; CLI chat and MCP call these) ---
+
+@dataclass
+class RequestRun:
+    """A request spec run: the cohort, the exports it asked for, and what was skipped."""
+
+    result: GenerateResult
+    exports: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_request(text: str, *, count: int | None = None, seed: int | None = None):
+    """The RequestSpec a sentence implies ('200 Medicare diabetics with claims')."""
+    from healthsim.builders import parse_request as parse
+
+    return parse(text, count=count, seed=seed)
+
+
+def load_request(source: str | Path | dict, *, count: int | None = None, seed: int | None = None):
+    """A RequestSpec from a saved request or profile file/dict, a template name, or request text."""
+    from healthsim.builders.request import RequestSpec, is_request_document, load_request_document
+
+    if isinstance(source, dict) or Path(str(source)).suffix.lower() in (".yaml", ".yml", ".json"):
+        data = dict(source) if isinstance(source, dict) else read_document(source)
+        origin = "spec" if isinstance(source, dict) else str(source)
+        if is_request_document(data):
+            spec = load_request_document(data, source=origin)
+            profile = load_profile(spec_document(spec.profile), count=count, seed=seed)
+            return spec.model_copy(update={"profile": profile})
+        return RequestSpec(template=origin, profile=load_profile(data, count=count, seed=seed))
+    if str(source) in {t.name for t in list_templates("profile")}:
+        return RequestSpec(template=str(source), profile=load_profile(str(source), count=count, seed=seed))
+    return parse_request(str(source), count=count, seed=seed)
+
+
+def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | None = None,
+                     *, out: str | Path | None = None) -> RequestRun:
+    """Run a RequestSpec: generate its cohort, then export the formats it asked for into `out`."""
+    result = generate(spec.profile, db, progress=progress, workers=default_workers(spec.profile))
+    run = RequestRun(result)
+    available = list_formats()
+    for fmt in spec.outputs.formats:
+        name = fmt if fmt in available else next((a for a in available if fmt in a or a in fmt), None)
+        if name is None:
+            run.notes.append(f"format {fmt!r} is not available in this version "
+                             f"(available: {', '.join(available)})")
+            continue
+        target = Path(out) if out else Path(db).parent / "exports" / f"cohort-{result.cohort_id}"
+        run.exports.append(export_cohort(db, name, target / name, cohort_id=result.cohort_id))
+    return run
+
+
+def query_cohort(db: str | Path, sql: str, *, limit: int = 200, timeout: float = 30.0) -> dict:
+    """One read-only SELECT over the store (no writes, attachments or file access); <= limit rows."""
+    from healthsim.store.query import run_select
+
+    return run_select(db, sql, limit=limit, timeout=timeout).as_dict()
+
+
+def summarize_cohort(db: str | Path, cohort_id: int) -> dict:
+    """A cohort's row counts, checks and headline figures (age, sex, states, conditions, coverage)."""
+    from healthsim.store.query import cohort_summary
+
+    info = show_cohort(db, cohort_id)
+    checks_ = (info.get("summary") or {}).get("checks", [])
+    return {"cohort_id": info["cohort_id"], "name": info["name"], "seed": info["seed"],
+            "as_of": str(info["as_of"]), "row_counts": info.get("row_counts") or {},
+            "checks_outside_interval": [c["name"] for c in checks_ if not c.get("ok", True)],
+            **cohort_summary(db, cohort_id)}
+
+
+def lookup_code(query: str, system: str = "auto", limit: int = 10) -> list[dict]:
+    """Codes matching a code or a name in ICD-10-CM, LOINC, RxNorm, CPT/HCPCS, ICD-10-PCS."""
+    from healthsim.reference.lookup import lookup_code as lookup
+
+    return lookup(query, system=system, limit=limit)

@@ -1,0 +1,159 @@
+"""Read-only SQL over a cohort store, and a cohort's headline figures.
+
+For people and LLM clients (MCP `query_cohort`) to explore a cohort safely:
+  - the connection is opened read-only, with external access disabled (no
+    reading or writing other files, no extensions) and configuration locked,
+    so a query cannot change that;
+  - the text must be exactly one SELECT statement (checked by DuckDB's own
+    parser, so comments and string literals cannot smuggle a second one): no
+    INSERT/UPDATE/DELETE/CREATE, ATTACH, COPY, EXPORT, INSTALL/LOAD, PRAGMA,
+    SET, CALL;
+  - at most `limit` rows come back (flagged `truncated`), and a query running
+    longer than `timeout` seconds is interrupted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from healthsim.errors import HealthSimError, NotFoundError
+
+MAX_LIMIT = 10_000
+
+
+class QueryRefused(HealthSimError):
+    """The SQL is not a single read-only SELECT, or it failed."""
+
+
+@dataclass
+class QueryResult:
+    columns: list[str]
+    rows: list[list]
+    truncated: bool
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"columns": self.columns, "rows": self.rows, "row_count": len(self.rows),
+                "truncated": self.truncated, "seconds": round(self.seconds, 3)}
+
+
+def read_only_connection(db: str | Path) -> duckdb.DuckDBPyConnection:
+    path = Path(db)
+    if not path.exists():
+        raise NotFoundError(f"no cohort database at {path}")
+    config = {"enable_external_access": False, "autoinstall_known_extensions": False,
+              "autoload_known_extensions": False, "lock_configuration": True}
+    try:
+        return duckdb.connect(str(path), read_only=True, config=config)
+    except duckdb.Error as exc:
+        raise QueryRefused(f"cannot open {path} read-only: {exc}") from None
+
+
+def check_select(sql: str) -> str:
+    """The statement, if `sql` is exactly one SELECT; else QueryRefused saying why."""
+    if not isinstance(sql, str) or not sql.strip():
+        raise QueryRefused("give one SQL SELECT statement")
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryRefused(f"not valid SQL: {_first_line(exc)}") from None
+    if len(statements) != 1:
+        raise QueryRefused(f"give exactly one statement (got {len(statements)})")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        name = str(kind).rsplit(".", 1)[-1]
+        raise QueryRefused(f"only read-only SELECT queries are allowed (got a statement of type {name}); "
+                           "the cohort store cannot be changed, attached to, copied or configured here")
+    return statements[0].query
+
+
+def run_select(db: str | Path, sql: str, limit: int = 200, timeout: float = 30.0) -> QueryResult:
+    """Run one SELECT read-only; at most `limit` rows."""
+    import time
+
+    query = check_select(sql).strip().rstrip(";")
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    started = time.perf_counter()
+    con = read_only_connection(db)
+    timer = threading.Timer(timeout, con.interrupt)
+    timer.start()
+    try:
+        cur = con.execute(f"SELECT * FROM (\n{query}\n) AS q LIMIT {limit + 1}")
+        columns = [d[0] for d in cur.description]
+        rows = [[_plain(v) for v in row] for row in cur.fetchall()]
+    except duckdb.InterruptException:
+        raise QueryRefused(f"the query ran longer than {timeout:g} s and was stopped") from None
+    except duckdb.Error as exc:
+        raise QueryRefused(_first_line(exc)) from None
+    finally:
+        timer.cancel()
+        con.close()
+    return QueryResult(columns, rows[:limit], len(rows) > limit, time.perf_counter() - started)
+
+
+def cohort_summary(db: str | Path, cohort_id: int) -> dict:
+    """Headline figures of one cohort: who, where, which conditions and coverage."""
+    con = read_only_connection(db)
+    try:
+        if not con.execute("SELECT count(*) FROM cohorts WHERE cohort_id = ?", [cohort_id]).fetchone()[0]:
+            known = [r[0] for r in con.execute("SELECT cohort_id FROM cohorts ORDER BY 1").fetchall()]
+            raise NotFoundError(f"no cohort {cohort_id} in {db}; cohorts there: {known or 'none'}")
+        one = _one_row(con, cohort_id)
+        return {
+            "members": one["members"], "age": {"mean": one["age_mean"], "min": one["age_min"],
+                                               "max": one["age_max"]},
+            "sex": _shares(con, "SELECT sex, count(*) FROM persons WHERE cohort_id = ? GROUP BY 1", cohort_id),
+            "states": _shares(con, "SELECT state, count(*) FROM persons WHERE cohort_id = ? GROUP BY 1 "
+                                   "ORDER BY 2 DESC LIMIT 8", cohort_id, one["members"]),
+            "coverage": _shares(con, "SELECT coverage_type, count(DISTINCT person_id) FROM enrollments "
+                                     "WHERE cohort_id = ? GROUP BY 1", cohort_id, one["members"]),
+            "top_conditions": [
+                {"code": c, "description": d, "share": round(n / max(one["members"], 1), 4)}
+                for c, d, n in con.execute(
+                    "SELECT code, any_value(description), count(*) FROM conditions WHERE cohort_id = ? "
+                    "GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT 12", [cohort_id]).fetchall()],
+        }
+    finally:
+        con.close()
+
+
+def _one_row(con, cohort_id: int) -> dict:
+    members, mean, lo, hi = con.execute(
+        "SELECT count(*), round(avg(age), 1), min(age), max(age) FROM persons WHERE cohort_id = ?",
+        [cohort_id]).fetchone()
+    return {"members": int(members), "age_mean": mean, "age_min": lo, "age_max": hi}
+
+
+def _shares(con, sql: str, cohort_id: int, total: int | None = None) -> dict[str, float]:
+    rows = con.execute(sql, [cohort_id]).fetchall()
+    denominator = total or sum(n for _, n in rows) or 1
+    return {str(k): round(n / denominator, 4) for k, n in rows}
+
+
+def _plain(value: object) -> object:
+    """A JSON-friendly value: dates as ISO text, decimals as floats, bytes as hex."""
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, bytes | bytearray):
+        return value.hex()
+    if isinstance(value, uuid.UUID | dt.timedelta):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().split("\n")[0][:300]
