@@ -1,0 +1,76 @@
+"""ADT messages: A04 (register) and A08 (update) from persons and coverage.
+
+A person is registered (A04) on the first day of their first enrollment
+span (or as_of when uninsured); each later span is an A08 with the new
+insurance. PID carries the crosswalk identifiers (MRN, member ID), CDC race
+and ethnicity codes, address with county; DG1 the profile's diagnoses; IN1 the
+coverage. Encounter-driven A01/A03 slot in beside these when encounters exist.
+"""
+
+from __future__ import annotations
+
+from healthsim.formats.fhir.common import rows
+from healthsim.formats.hl7v2.er7 import comp, esc, message, msh, reps, segment, ts
+from healthsim.formats.hl7v2.registry import hl7_messages
+from healthsim.formats.payers import payer_for
+from healthsim.spec.vocab import ETHNICITIES, RACES
+
+ID_TYPES = {"patientsim": ("HEALTHSIM", "MR"), "membersim": ("HSPLAN", "MB"), "rxmembersim": ("HSRX", "MB")}
+
+
+def pid_segment(p: dict, ids: list[dict]) -> str:
+    identifiers = reps(*(comp(r["identifier"], "", "", ID_TYPES[r["product"]][0], ID_TYPES[r["product"]][1])
+                         for r in ids if r["product"] in ID_TYPES))
+    race = RACES.get(p["race"])
+    eth = ETHNICITIES.get(p["ethnicity"])
+    digits = "".join(ch for ch in p["phone"] or "" if ch.isdigit())
+    return segment("PID", {
+        1: "1", 3: identifiers or esc(p["person_id"]),
+        5: comp(p["last_name"], p["first_name"]), 7: ts(p["birth_date"]), 8: esc(p["sex"]),
+        10: comp(race[0], race[1], "CDCREC") if race else "",
+        11: comp(p["address_line"], "", p["city"], p["state"], p["zip"], "USA", "H", "", p["county_fips"]),
+        13: comp("", "PRN", "PH", "", "", digits[:3], digits[3:]) if digits else "",
+        19: esc(p["ssn"]), 22: comp(eth[0], eth[1], "CDCREC") if eth else ""})
+
+
+def dg1_segments(conditions: list[dict]) -> list[str]:
+    return [segment("DG1", {1: str(i), 3: comp(c["code"], c["description"], "I10C"),
+                            5: ts(c["onset_date"]), 6: "F"})
+            for i, c in enumerate(conditions, start=1)]
+
+
+def in1_segment(span: dict, person: dict) -> str:
+    payer = payer_for(span["plan_id"], span["plan"])
+    return segment("IN1", {
+        1: "1", 2: comp(span["plan_id"], span["plan"]), 3: comp(payer.payer_id), 4: comp(payer.name),
+        12: ts(span["start_date"]), 13: ts(span["end_date"]), 16: comp(person["last_name"], person["first_name"]),
+        17: comp("SEL", "Self", "HL70063"), 18: ts(person["birth_date"]), 36: esc(span["member_id"])})
+
+
+@hl7_messages("adt_a04", "adt_a08", tables={"persons": None}, optional={
+    "identities": None, "conditions": None, "enrollments": None})
+def registrations(block, ctx):
+    """(file key, message) for each registration and coverage update, in person order."""
+    def by_person(name):
+        out: dict = {}
+        if name in block.tables:
+            for r in rows(block[name]):
+                out.setdefault(r["person_id"], []).append(r)
+        return out
+
+    ids, conds, spans = by_person("identities"), by_person("conditions"), by_person("enrollments")
+    for p in rows(block["persons"]):
+        pid = p["person_id"]
+        person_spans = spans.get(pid, [])
+        first = person_spans[0] if person_spans else None
+        events = [("A04", first["start_date"] if first else ctx.info.as_of, first)]
+        events += [("A08", s["start_date"], s) for s in person_spans[1:]]
+        for n, (event, when, span) in enumerate(events):
+            segs = [msh(ctx.info.stamp, "ADT", event, "ADT_A01", ctx.control_id("adt", pid, n)),
+                    segment("EVN", {2: ts(when)}), pid_segment(p, ids.get(pid, [])),
+                    segment("PV1", {1: "1", 2: "O"})]
+            if event == "A04":
+                segs += dg1_segments(conds.get(pid, []))
+            if span is not None:
+                segs.append(in1_segment(span, p))
+            yield f"adt_{event.lower()}", message(segs)

@@ -1,0 +1,44 @@
+"""Which HL7 v2 messages are built from which canonical tables (as for FHIR).
+
+A message builder yields (file key, ER7 message) for one block; it is active
+when its required tables are in the store. A new message type (ORU^R01 from
+observations, A01/A03 from encounters) is one decorated function.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from healthsim.formats.base import Block, CohortInfo
+
+Via = tuple[str, str] | None
+
+
+@dataclass(frozen=True)
+class Hl7Context:
+    info: CohortInfo
+
+    def control_id(self, kind: str, person_id: int, n: int) -> str:
+        """MSH-10: unique and stable per (cohort, kind, person, event number); <= 20 chars."""
+        salt = zlib.crc32(f"{self.info.name}|{self.info.seed}|{kind}".encode()) % 1000
+        return f"{kind[:3].upper()}{salt:03d}{person_id:09d}{n:03d}"
+
+
+@dataclass(frozen=True)
+class MessageBuilder:
+    keys: tuple[str, ...]
+    tables: dict[str, Via]
+    optional: dict[str, Via]
+    build: Callable[[Block, Hl7Context], Iterator[tuple[str, str]]]
+
+
+MESSAGE_BUILDERS: list[MessageBuilder] = []
+
+
+def hl7_messages(*keys: str, tables: dict[str, Via], optional: dict[str, Via] | None = None):
+    def deco(fn):
+        MESSAGE_BUILDERS.append(MessageBuilder(keys, dict(tables), dict(optional or {}), fn))
+        return fn
+    return deco
