@@ -193,9 +193,9 @@ def load_request(source: str | Path | dict, *, count: int | None = None, seed: i
 
 
 def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | None = None,
-                     *, out: str | Path | None = None) -> RequestRun:
+                     *, out: str | Path | None = None, workers: int | None = None) -> RequestRun:
     """Run a RequestSpec: generate its cohort, then export the formats it asked for into `out`."""
-    result = generate(spec.profile, db, progress=progress, workers=default_workers(spec.profile))
+    result = generate(spec.profile, db, progress=progress, workers=default_workers(spec.profile, workers))
     run = RequestRun(result)
     available = list_formats()
     for fmt in spec.outputs.formats:

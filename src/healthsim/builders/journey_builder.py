@@ -38,10 +38,13 @@ PHASES = {1: "journey", 2: "duration and phases", 3: "visits, labs and medicatio
 DROP_WORDS = ("drop", "without", "no", "remove", "skip", "exclude", "not")
 
 
-def start(request: str = "", catalog: dict[str, dict] | None = None) -> Turn:
-    """Open a journey dialogue. `catalog` (name -> journey document) defaults to the installed templates."""
+def start(request: str = "", catalog: dict[str, dict] | None = None, facts: Facts | None = None) -> Turn:
+    """Open a journey dialogue, from a request or the facts a Profile Builder gathered.
+
+    `catalog` (name -> journey document) defaults to the installed templates.
+    """
     catalog = _installed() if catalog is None else catalog
-    facts = parse_facts(request or "")
+    facts = parse_facts(request or "") if facts is None else facts
     named = [j.template for j in facts.journeys if j.template in catalog]
     choice = named[0] if named else _default(facts, catalog)
     journey = {"catalog": sorted(catalog), "template": choice, "chosen": bool(named),

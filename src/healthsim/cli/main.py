@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from healthsim import api
+from healthsim.cli import conversation
 from healthsim.cli.render import LazyProgress, console, error_panel, summary
 from healthsim.errors import HealthSimError, UsageError
 
@@ -23,24 +24,34 @@ templates_app = typer.Typer(no_args_is_help=True, help="Ready-made profiles and 
 cohorts_app = typer.Typer(no_args_is_help=True, help="Cohorts stored in a DuckDB file.")
 app.add_typer(templates_app, name="templates")
 app.add_typer(cohorts_app, name="cohorts")
+app.command("parse")(conversation.parse)
+app.command("chat")(conversation.chat)
+app.command("mcp")(conversation.mcp)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB cohort file.")]
 
 
 @app.command()
 def generate(
-    spec: Annotated[str | None, typer.Argument(help="Profile spec file (.yaml/.json).")] = None,
+    spec: Annotated[str | None, typer.Argument(
+        help="Spec file (.yaml/.json), template name, or a request in quotes: '200 Medicare diabetics'.")] = None,
     template: Annotated[str | None, typer.Option("--template", "-t", help="Profile template name.")] = None,
     count: Annotated[int | None, typer.Option("--count", "-n", help="Number of members.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", help="Random seed.")] = None,
     db: DbOption = api.DEFAULT_DB,
     workers: Annotated[int | None, typer.Option(
         "--workers", "-w", help="Processes making blocks (default: CPU count, max 4). Output is identical.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Directory for exports a request asks for.")] = None,
 ) -> None:
-    """Generate a cohort from a spec file or a template into the DuckDB store."""
+    """Generate a cohort from a spec file, a template or a request sentence into the DuckDB store."""
     if bool(spec) == bool(template):
-        raise UsageError("give either a spec file or --template NAME")
-    profile = api.load_profile(spec or template, count=count, seed=seed)
+        raise UsageError("give either a spec file, a template name or a request, or --template NAME")
+    if spec:  # a spec or request file, a template name, or a sentence
+        request = api.load_request(spec, count=count, seed=seed)
+        if request.request is not None:
+            conversation.show_spec(request)
+        return conversation.run_request(request, db, out, workers)
+    profile = api.load_profile(template, count=count, seed=seed)
     progress = LazyProgress(f"generating {profile.count:,} members")
     try:
         result = api.generate(profile, db, progress=progress, workers=api.default_workers(profile, workers))
