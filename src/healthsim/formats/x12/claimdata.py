@@ -1,0 +1,132 @@
+"""What the 837 and 835 writers need beside the claim rows, read once per block.
+
+Claims name their member (member_id) and billing NPI; the payer and claim
+filing indicator come from the member's enrollment span, names and addresses
+of billing and rendering providers from NetworkSim, diagnoses from the
+encounter's coded diagnoses (else the member's conditions). Optional claim
+columns (place_of_service, rendering_npi, diagnosis_codes, type_of_bill...)
+are used when the claims table has them, so the writers work with the
+minimal column set of the cross-domain issue and improve as columns land.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from healthsim.formats.base import Block, CohortSource
+from healthsim.formats.fhir.common import rows
+from healthsim.formats.payers import Payer, payer_for
+
+# Claim filing indicator (SBR09 / CLP06) by coverage type.
+FILING = {"medicare": "MB", "medicare_advantage": "16", "medicaid": "MC", "dual": "16",
+          "commercial": "CI", "exchange": "CI", "uninsured": "ZZ"}
+CLAIM_TABLES = {"persons": None, "enrollments": None, "claims": None,
+                "claim_lines": ("claims", "claim_id"), "diagnoses": None, "conditions": None}
+
+
+@dataclass(frozen=True)
+class Party:
+    """A billing, rendering or payee provider as the X12 loops need it."""
+
+    npi: str
+    name: str
+    last: str = ""
+    first: str = ""
+    address: str = "1 MAIN ST"
+    city: str = "ANYTOWN"
+    state: str = "CT"
+    zip: str = "06101"
+    taxonomy: str = ""
+    tax_id: str = ""
+    person: bool = False
+
+
+def parties(source: CohortSource) -> dict[str, Party]:
+    """NPI -> Party for practices, individual providers and facilities of the network."""
+    out: dict[str, Party] = {}
+    if source.has("facilities"):
+        for f in rows(source.static("facilities")):
+            out[f["npi"]] = Party(f["npi"], f["name"], address=f["address_line"], city=f["city"],
+                                  state=f["state"], zip=f["zip"], taxonomy=f["taxonomy_code"] or "",
+                                  tax_id=_tax_id(f["npi"]))
+    if source.has("providers"):
+        for p in rows(source.static("providers")):
+            common = {"address": p["address_line"], "city": p["city"], "state": p["state"], "zip": p["zip"],
+                          "taxonomy": p["taxonomy_code"] or ""}
+            out[p["npi"]] = Party(p["npi"], f"{p['first_name']} {p['last_name']}", p["last_name"],
+                                  p["first_name"], tax_id=_tax_id(p["npi"]), person=True, **common)
+            if p["practice_npi"] and p["practice_npi"] not in out:
+                out[p["practice_npi"]] = Party(p["practice_npi"], p["practice_name"] or "PRACTICE",
+                                               tax_id=_tax_id(p["practice_npi"]), **common)
+    return out
+
+
+def party(parties_by_npi: dict[str, Party], npi: str | None) -> Party:
+    npi = npi or "1999999984"
+    return parties_by_npi.get(npi) or Party(npi, f"PROVIDER {npi}", tax_id=_tax_id(npi))
+
+
+def _tax_id(npi: str) -> str:
+    return f"{(int(npi) * 7) % 900_000_000 + 100_000_000:09d}" if npi and npi.isdigit() else "123456789"
+
+
+@dataclass
+class ClaimBlock:
+    """One block's claims with their lines, members, payers and diagnoses."""
+
+    claims: list[dict]
+    lines: dict[object, list[dict]]
+    persons: dict[int, dict]
+    coverage: dict[str, list[dict]]    # member_id -> enrollment spans (plan, coverage type)
+    diagnoses: dict[object, list[str]]  # encounter_id -> ICD-10-CM codes in rank order
+    conditions: dict[int, list[str]]    # person_id -> condition codes
+
+    def span(self, claim: dict) -> dict:
+        """The member's enrollment span on the service date (else their first span)."""
+        spans = self.coverage.get(claim["member_id"]) or [{}]
+        when = claim.get("service_from")
+        for s in spans:
+            if when is not None and s["start_date"] <= when <= s["end_date"]:
+                return s
+        return spans[0]
+
+    def payer(self, claim: dict) -> Payer:
+        span = self.span(claim)
+        return payer_for(span.get("plan_id"), span.get("plan"))
+
+    def filing(self, claim: dict) -> str:
+        return FILING.get(self.span(claim).get("coverage_type"), "ZZ")
+
+    def dx_codes(self, claim: dict, limit: int = 12) -> list[str]:
+        codes = claim.get("diagnosis_codes")
+        if isinstance(codes, str) and codes.strip():
+            found = codes.replace(",", " ").split()
+        else:
+            found = self.diagnoses.get(claim.get("encounter_id")) or self.conditions.get(claim["person_id"]) or []
+        out = []
+        for c in found:
+            c = c.replace(".", "").upper()
+            if c and c not in out:
+                out.append(c)
+        return out[:limit] or ["R69"]
+
+
+def claim_block(block: Block, claim_type: str) -> ClaimBlock:
+    claims = [c for c in rows(block["claims"]) if c["claim_type"] == claim_type]
+    lines: dict = defaultdict(list)
+    for line in rows(block["claim_lines"]):
+        lines[line["claim_id"]].append(line)
+    coverage: dict = defaultdict(list)
+    for span in rows(block["enrollments"]):
+        coverage[span["member_id"]].append(span)
+    dx: dict = defaultdict(list)
+    if "diagnoses" in block.tables:
+        for d in rows(block["diagnoses"], ["encounter_id", "code"]):
+            dx[d["encounter_id"]].append(d["code"])
+    cond: dict = defaultdict(list)
+    if "conditions" in block.tables:
+        for c in rows(block["conditions"], ["person_id", "code"]):
+            cond[c["person_id"]].append(c["code"])
+    persons = {p["person_id"]: p for p in rows(block["persons"])}
+    return ClaimBlock(claims, lines, persons, coverage, dx, cond)

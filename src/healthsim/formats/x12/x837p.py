@@ -1,0 +1,125 @@
+"""X12 5010 837P professional claims (005010X222A1) from claims and claim_lines.
+
+One file per block of persons and payer (the interchange's receiver and loop
+1000B), and inside it the HL hierarchy: 2000A billing provider ->
+2000B subscriber (the member is the patient, so no 2000C) -> 2300 claims ->
+2400 service lines. CLM02 is the claim's billed amount, which equals the sum
+of its lines' SV102 (checked in tests). Diagnosis pointers on each line point
+at the first (up to four) HI codes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from healthsim.formats.base import CohortSource, register
+from healthsim.formats.x12.claimdata import (
+    CLAIM_TABLES,
+    ClaimBlock,
+    Party,
+    claim_block,
+    parties,
+    party,
+)
+from healthsim.formats.x12.envelope import ControlNumbers, clean, d8, interchange, money, seg
+
+VERSION = "005010X222A1"
+
+
+def submitter_loops(info, payer) -> list[str]:
+    ref = f"HS{info.cohort_id}{info.number('837p-bht', 10**6)}"
+    return [seg("BHT", "0019", "00", ref, d8(info.stamp), info.stamp.strftime("%H%M"), "CH"),
+            seg("NM1", "41", "2", "HEALTHSIM SUBMITTER", "", "", "", "", "46", "HEALTHSIM"),
+            seg("PER", "IC", "HEALTHSIM EDI", "TE", "8005550100"),
+            seg("NM1", "40", "2", payer.name, "", "", "", "", "46", payer.payer_id)]
+
+
+def provider_loop(p: Party, entity: str) -> list[str]:
+    """NM1 (+ N3/N4 address, REF tax id) of a billing (85) provider."""
+    return [seg("NM1", entity, "2", clean(p.name)[:60], "", "", "", "", "XX", p.npi),
+            seg("N3", clean(p.address)),
+            seg("N4", clean(p.city), clean(p.state), (p.zip or "00000")[:5] + "0000"),
+            seg("REF", "EI", p.tax_id)]
+
+
+def subscriber_loop(cb: ClaimBlock, claim: dict, payer) -> list[str]:
+    person = cb.persons.get(claim["person_id"], {})
+    span = cb.span(claim)
+    return [seg("SBR", "P", "18", clean(span.get("plan_id")), "", "", "", "", "", cb.filing(claim)),
+            seg("NM1", "IL", "1", clean(person.get("last_name")), clean(person.get("first_name")),
+                "", "", "", "MI", clean(claim["member_id"])),
+            seg("N3", clean(person.get("address_line"))),
+            seg("N4", clean(person.get("city")), clean(person.get("state")), person.get("zip") or ""),
+            seg("DMG", "D8", d8(person.get("birth_date")), person.get("sex") or "U"),
+            seg("NM1", "PR", "2", payer.name, "", "", "", "", "PI", payer.payer_id)]
+
+
+def claim_loop(cb: ClaimBlock, claim: dict, billing: Party, rendering: Party | None) -> list[str]:
+    lines = cb.lines.get(claim["claim_id"], [])
+    pos = claim.get("place_of_service") or (lines[0].get("place_of_service") if lines else None) or "11"
+    dx = cb.dx_codes(claim)
+    out = [seg("CLM", clean(claim["claim_id"]), money(claim["billed"]), "", "", f"{pos}:B:1", "Y", "A", "Y", "Y"),
+           seg("HI", f"ABK:{dx[0]}", *(f"ABF:{c}" for c in dx[1:]))]
+    if rendering is not None and rendering.npi != billing.npi:
+        out.append(seg("NM1", "82", "1", clean(rendering.last or rendering.name), clean(rendering.first),
+                       "", "", "", "XX", rendering.npi))
+        if rendering.taxonomy:
+            out.append(seg("PRV", "PE", "PXC", rendering.taxonomy))
+    pointers = ":".join(str(i) for i in range(1, min(4, len(dx)) + 1))
+    for n, line in enumerate(lines, start=1):
+        code = clean(line["code"])
+        mods = [clean(m) for m in (line.get("modifier") or "").replace(",", " ").split()][:4]
+        out += [seg("LX", str(n)),
+                seg("SV1", ":".join(["HC", code, *mods]), money(line["billed"]), "UN",
+                    money(line["units"] or 1), "", "", pointers),
+                seg("DTP", "472", "D8", d8(line.get("service_date") or claim["service_from"]))]
+    return out
+
+
+def transaction(cb: ClaimBlock, claims: list[dict], info, payer, by_npi) -> list[str]:
+    """One 837P transaction body (BHT..last 2400) for one payer's claims."""
+    body = submitter_loops(info, payer)
+    hl = 0
+    by_billing: dict = defaultdict(list)
+    for c in claims:
+        by_billing[c["billing_npi"]].append(c)
+    for npi in sorted(by_billing, key=str):
+        hl += 1
+        parent = hl
+        body += [seg("HL", str(parent), "", "20", "1"), *provider_loop(party(by_npi, npi), "85")]
+        for claim in by_billing[npi]:
+            hl += 1
+            body.append(seg("HL", str(hl), str(parent), "22", "0"))
+            body += subscriber_loop(cb, claim, payer)
+            rendering = by_npi.get(claim.get("rendering_npi")) if claim.get("rendering_npi") else None
+            body += claim_loop(cb, claim, party(by_npi, npi), rendering)
+    return body
+
+
+@register
+class X12_837PExporter:
+    name = "x12-837p"
+    description = "X12 5010 837P professional claims (005010X222A1)"
+    requires = ("persons", "enrollments", "claims", "claim_lines")
+
+    def export(self, source: CohortSource, out: Path) -> dict[str, int]:
+        info, controls, by_npi = source.info, ControlNumbers(source.info, "837p"), parties(source)
+        counts: dict[str, int] = defaultdict(int)
+        for block in source.person_blocks(CLAIM_TABLES):
+            cb = claim_block(block, "professional")
+            by_payer: dict = defaultdict(list)
+            for c in cb.claims:
+                by_payer[cb.payer(c)].append(c)
+            if not by_payer:
+                continue
+            for payer, claims in sorted(by_payer.items(), key=lambda kv: kv[0].plan_id):
+                text = interchange(info, controls, functional_code="HC", version=VERSION,
+                                   transactions=[("837", transaction(cb, claims, info, payer, by_npi))],
+                                   receiver=payer.payer_id)
+                name = f"837p-{payer.payer_id}-{block.lo:08d}-{block.hi:08d}.x12"
+                (out / name).write_text(text, encoding="ascii")
+                counts["files"] += 1
+            counts["claims"] += len(cb.claims)
+            counts["lines"] += sum(len(cb.lines.get(c["claim_id"], [])) for c in cb.claims)
+        return dict(counts)
