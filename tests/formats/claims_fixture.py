@@ -86,7 +86,7 @@ def _claim(rng, cohort_id, cid, pid, member_id, when, inst, practices, hospitals
         if denied:
             allowed, paid, carc = 0.0, 0.0, "CO-27"
         else:
-            copay = 10.0 if line_no == 1 and not inst else 0.0
+            copay = min(10.0, allowed) if line_no == 1 and not inst else 0.0
             coins = round(0.2 * (allowed - copay), 2) if rng.random() < 0.3 else 0.0
             paid = round(allowed - copay - coins, 2)
         lines_out.append((cohort_id, cid, line_no, code, "HCPCS" if code.startswith("J") else "CPT", None, units,

@@ -112,8 +112,9 @@ class ClaimBlock:
         return out[:limit] or ["R69"]
 
 
-def claim_block(block: Block, claim_type: str) -> ClaimBlock:
-    claims = [c for c in rows(block["claims"]) if c["claim_type"] == claim_type]
+def claim_block(block: Block, claim_type: str | None) -> ClaimBlock:
+    """The block's claims of one type (None: all types) with what their loops need."""
+    claims = [c for c in rows(block["claims"]) if claim_type is None or c["claim_type"] == claim_type]
     lines: dict = defaultdict(list)
     for line in rows(block["claim_lines"]):
         lines[line["claim_id"]].append(line)
