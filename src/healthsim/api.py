@@ -27,8 +27,11 @@ DEFAULT_DB = Path("out/healthsim.duckdb")
 
 
 def load_profile(source: str | Path | dict, *, count: int | None = None, seed: int | None = None,
-                 name: str | None = None) -> ProfileSpec:
-    """A validated profile from a file path, a template name, or a dict, with overrides."""
+                 name: str | None = None, journeys: list[str] | None = None) -> ProfileSpec:
+    """A validated profile from a file path, a template name, or a dict, with overrides.
+
+    `journeys` adds journeys for every member: template names or journey spec files.
+    """
     if isinstance(source, dict):
         data, origin = dict(source), "spec"
     elif Path(str(source)).suffix.lower() in (".yaml", ".yml", ".json"):
@@ -41,7 +44,18 @@ def load_profile(source: str | Path | dict, *, count: int | None = None, seed: i
     for key, value in (("count", count), ("seed", seed)):
         if value is not None:
             data[key] = value
+    if journeys:
+        data["journeys"] = list(data.get("journeys") or []) + [_journey_ref(j) for j in journeys]
     return validate_model(ProfileSpec, data, source=origin)
+
+
+def _journey_ref(source: str | Path | dict) -> dict:
+    """A journey attachment from a template name, a spec file, or a spec dict."""
+    if isinstance(source, dict):
+        return {"spec": source}
+    if Path(str(source)).suffix.lower() in (".yaml", ".yml", ".json"):
+        return {"spec": read_document(source)}
+    return {"template": str(source)}
 
 
 def spec_document(spec: ProfileSpec) -> dict[str, Any]:
@@ -76,10 +90,16 @@ def default_workers(spec: ProfileSpec, requested: int | None = None) -> int:
 
 def build_run(spec: ProfileSpec) -> RunPlan:
     """Compile a spec into the run plan (population + any product steps)."""
+    from healthsim.plan.journey import compile_attachments
     from healthsim.products.network.step import NetworkStep
+    from healthsim.products.patient.step import PatientJourneyStep
 
     population = compile_profile(spec)
-    return RunPlan(population=population, steps=[NetworkStep.from_plan(population)])
+    steps = [NetworkStep.from_plan(population)]
+    journeys = compile_attachments(spec.journeys)
+    if journeys:  # journeys first: NetworkSim assigns providers to their encounters
+        steps.insert(0, PatientJourneyStep(population, journeys))
+    return RunPlan(population=population, steps=steps)
 
 
 def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress | None = None,
@@ -150,8 +170,11 @@ def list_formats() -> dict[str, str]:
 
 
 def json_schema(kind: str) -> dict:
-    """JSON Schema of a spec kind ('profile'; journeys add 'journey')."""
-    models = {"profile": ProfileSpec}
+    """JSON Schema of a spec kind: 'profile', 'journey', or 'request' (profile + journeys + outputs)."""
+    from healthsim.builders.request import RequestSpec
+    from healthsim.spec.journey import JourneySpec
+
+    models = {"profile": ProfileSpec, "journey": JourneySpec, "request": RequestSpec}
     if kind not in models:
         raise SpecError([FieldProblem("kind", "unknown schema", kind, ", ".join(models))])
     return models[kind].model_json_schema(by_alias=True)
