@@ -42,16 +42,20 @@ def generate(
     workers: Annotated[int | None, typer.Option(
         "--workers", "-w", help="Processes making blocks (default: CPU count, max 4). Output is identical.")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Directory for exports a request asks for.")] = None,
+    journey: Annotated[list[str] | None, typer.Option(
+        "--journey", "-j", help="Journey template name or journey spec file, for every member (repeatable).")] = None,
 ) -> None:
     """Generate a cohort from a spec file, a template or a request sentence into the DuckDB store."""
     if bool(spec) == bool(template):
         raise UsageError("give either a spec file, a template name or a request, or --template NAME")
+    if spec and journey:
+        raise UsageError("--journey goes with --template; in a spec file, list journeys under `journeys:`")
     if spec:  # a spec or request file, a template name, or a sentence
         request = api.load_request(spec, count=count, seed=seed)
         if request.request is not None:
             conversation.show_spec(request)
         return conversation.run_request(request, db, out, workers)
-    profile = api.load_profile(template, count=count, seed=seed)
+    profile = api.load_profile(template, count=count, seed=seed, journeys=journey)
     progress = LazyProgress(f"generating {profile.count:,} members")
     try:
         result = api.generate(profile, db, progress=progress, workers=api.default_workers(profile, workers))
@@ -61,7 +65,7 @@ def generate(
 
 
 @app.command()
-def schema(kind: Annotated[str, typer.Argument(help="profile")] = "profile") -> None:
+def schema(kind: Annotated[str, typer.Argument(help="profile, journey or request")] = "profile") -> None:
     """Print the JSON Schema of a spec kind."""
     console.print_json(json.dumps(api.json_schema(kind)))
 

@@ -223,3 +223,24 @@ def _check_kind(spec: JourneySpec, nodes: list[Node], problems: list[FieldProble
         if adm and isinstance(n.event, EncounterEvent) and n.event.setting not in ("inpatient", "observation"):
             problems.append(FieldProblem(f"{n.path}.admitted_from", "only inpatient or observation encounters "
                                          "are admitted from an ED visit"))
+
+
+def compile_attachments(attachments) -> tuple[JourneyPlan, ...]:
+    """The profile's `journeys` (templates or inline specs), compiled in order."""
+    from healthsim.errors import NotFoundError
+    from healthsim.spec.load import validate_model
+    from healthsim.templates import load_template
+
+    plans = []
+    for i, att in enumerate(attachments):
+        if att.spec is not None:
+            spec, source, prefix = att.spec, "profile", f"journeys.{i}.spec."
+        else:
+            try:
+                data = load_template(att.template, kind="journey")
+            except NotFoundError as exc:
+                raise SpecError([FieldProblem(f"journeys.{i}.template", str(exc))]) from None
+            spec = validate_model(JourneySpec, data, source=f"journey template {att.template}")
+            source, prefix = f"journey template {att.template}", ""
+        plans.append(compile_journey(spec, i, when=att.when, share=att.share, source=source, prefix=prefix))
+    return tuple(plans)

@@ -16,6 +16,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from healthsim.distributions import AnyDistribution
 from healthsim.spec.conditions import ConditionSpec
 from healthsim.spec.coverage import CoverageSpec
+from healthsim.spec.journey import JourneyAttachment
 from healthsim.spec.vocab import (
     ETHNICITIES,
     ETHNICITY_ALIASES,
@@ -177,6 +178,10 @@ class ProfileSpec(_Strict):
     attributes: dict[str, AnyDistribution] = Field(
         default_factory=dict,
         description="Extra member attributes (e.g. diabetes_control), may be conditional on sex.",
+    )
+    journeys: list[JourneyAttachment] = Field(
+        default_factory=list,
+        description="Journeys members go through: [{template: diabetic-first-year, when: {condition: E11}}].",
     )
     sources: list[str] = Field(default_factory=list, description="Citations for the figures used.")
 

@@ -1,0 +1,158 @@
+"""Who is on a journey, when their clock starts, and the days their records may fall on.
+
+Everything here is per block and per journey, as columns over the block's
+members: the condition-prefix flags `when` clauses test, the distribution
+context, the start day (by the spec's `start` anchor), and the window
+[low, high] outside which no event is generated (coverage, enrollment gap,
+journey duration, the cohort's as_of). Uninsured members are followed over the
+profile's coverage period (they are seen as self-pay).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from healthsim.engine.columns import days
+from healthsim.engine.journey_timing import NEVER
+from healthsim.engine.members import MemberBlock
+from healthsim.plan.journey import JourneyPlan
+from healthsim.plan.population import PopulationPlan
+from healthsim.spec.journey_timing import When
+
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass
+class Coverage:
+    """Per-member covered window and enrollment gap, from the enrollments table."""
+
+    low: np.ndarray
+    high: np.ndarray
+    gap_low: np.ndarray  # first uncovered day between two spans (NEVER when none)
+    gap_high: np.ndarray
+
+
+def coverage_windows(pop: PopulationPlan, m: MemberBlock, enrollments: pa.Table) -> Coverage:
+    p0, as_of = days(pop.period_start), days(pop.as_of)
+    low = np.where(m.coverage_start >= 0, m.coverage_start, p0).astype(np.int64)
+    high = np.minimum(np.where(m.coverage_end >= 0, m.coverage_end, days(pop.period_end)), as_of).astype(np.int64)
+    gap_low = np.full(m.n, NEVER, np.int64)
+    gap_high = np.full(m.n, NEVER, np.int64)
+    if enrollments.num_rows:
+        pid = enrollments.column("person_id").to_numpy()
+        span = enrollments.column("span_no").to_numpy()
+        start = enrollments.column("start_date").cast(pa.int32()).to_numpy().astype(np.int64)
+        end = enrollments.column("end_date").cast(pa.int32()).to_numpy().astype(np.int64)
+        idx = pid - m.person_id[0]
+        first, second = span == 1, span == 2
+        gap_low[idx[first]] = np.where(np.isin(idx[first], idx[second]), end[first] + 1, NEVER)
+        gap_high[idx[second]] = start[second] - 1
+        gap_low[gap_high == NEVER] = NEVER
+    return Coverage(low, high, gap_low, gap_high)
+
+
+def condition_flags(m: MemberBlock, prefixes) -> dict[str, np.ndarray]:
+    """prefix -> whether each member has a condition whose code starts with it."""
+    out = {}
+    for prefix in prefixes:
+        flag = np.zeros(m.n, bool)
+        for code, has in m.conditions.items():
+            if code.upper().startswith(prefix):
+                flag |= has
+        out[prefix] = flag
+    return out
+
+
+def context(pop: PopulationPlan, m: MemberBlock, flags: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    ctx = m.context()
+    types = np.array([o.coverage_type for o in pop.options] + ["uninsured"], dtype=object)
+    ctx["coverage_type"] = types[np.where(m.plan_index >= 0, m.plan_index, len(pop.options))]
+    ctx.update(flags)
+    return ctx
+
+
+def when_mask(w: When | None, m: MemberBlock, member: np.ndarray, day: np.ndarray, flags, ctx,
+              result=None) -> np.ndarray:
+    """Whether each (member, day) satisfies `w`. `result(measure)` gives values at these rows."""
+    ok = np.ones(len(member), bool)
+    if w is None:
+        return ok
+    if w.sex is not None:
+        ok &= m.sex[member] == w.sex
+    if w.min_age is not None or w.max_age is not None:
+        age = (day - m.birth_day[member]) / DAYS_PER_YEAR
+        ok &= age >= (w.min_age or 0)
+        if w.max_age is not None:
+            ok &= age < w.max_age + 1
+    if w.condition:
+        ok &= np.any([flags[c][member] for c in w.condition], axis=0)
+    if w.without_condition:
+        ok &= ~np.any([flags[c][member] for c in w.without_condition], axis=0)
+    for name, values in (w.attribute or {}).items():
+        column = ctx.get(name)
+        ok &= np.isin(np.asarray(column)[member].astype(str), values) if column is not None else False
+    if w.coverage:
+        ok &= np.isin(ctx["coverage_type"][member].astype(str), w.coverage)
+    if w.result is not None and result is not None:
+        v = result(w.result.measure)
+        if w.result.above is not None:
+            ok &= v > w.result.above
+        if w.result.below is not None:
+            ok &= v < w.result.below
+    return ok
+
+
+def journey_members(plan: JourneyPlan, m: MemberBlock, flags, ctx, rng: np.random.Generator) -> np.ndarray:
+    """Which members have this journey: the attachment's `when` and `share`, and eligibility."""
+    member = np.arange(m.n)
+    anchor_day = np.full(m.n, 0, np.int64)
+    ok = when_mask(plan.attach_when, m, member, anchor_day, flags, ctx)
+    ok &= rng.random(m.n) < plan.share
+    if plan.spec.eligibility is not None:
+        as_of_age = np.floor(m.age)
+        w = plan.spec.eligibility
+        ok &= when_mask(w.model_copy(update={"min_age": None, "max_age": None}), m, member, anchor_day, flags, ctx)
+        ok &= as_of_age >= (w.min_age or 0)
+        if w.max_age is not None:
+            ok &= as_of_age <= w.max_age
+    return ok
+
+
+def start_days(plan: JourneyPlan, m: MemberBlock, cov: Coverage, active: np.ndarray, ctx,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(start day, still active, redated onset or -1) per member, by the spec's `start`."""
+    s = plan.spec.start
+    n = m.n
+    span = np.maximum(cov.high - cov.low, 0)
+    u = rng.random(n)
+    offset = np.zeros(n, np.int64) if s.offset is None else np.rint(s.offset.sample(n, rng, ctx)).astype(np.int64)
+    redated = np.full(n, -1, np.int64)
+    if s.anchor == "coverage":
+        room = np.where(span > s.min_follow_up, span - s.min_follow_up, span)
+        start = cov.low + np.floor(u * (room + 1)).astype(np.int64)
+    elif s.anchor == "coverage_start":
+        start = cov.low + offset
+    elif s.anchor == "date":
+        start = np.full(n, days(s.on), np.int64) + offset
+    else:
+        onset = np.full(n, -1, np.int64)
+        for code, has in m.conditions.items():
+            if code.upper().startswith(s.condition.upper()):
+                onset = np.where(has & (onset < 0), m.onset_day[code], onset)
+        active = active & (onset >= 0)
+        start = onset + offset
+        outside = (start < cov.low) | (start > cov.high)
+        fallback = cov.low + np.floor(u * (span + 1)).astype(np.int64)
+        if s.if_outside == "skip":
+            active = active & ~outside
+        elif s.if_outside == "redate":
+            redated = np.where(active & outside & (fallback > m.birth_day), fallback, -1)
+            start = np.where(outside, fallback, start)
+        else:
+            start = np.where(outside, fallback, start)
+    active = active & (start >= cov.low) & (start <= cov.high) & (start > m.birth_day)
+    active &= ~((start >= cov.gap_low) & (start <= cov.gap_high))
+    return start.astype(np.int64), active, redated

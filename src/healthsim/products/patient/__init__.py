@@ -1,0 +1,8 @@
+"""PatientSim: the provider's EMR view of each journey.
+
+    step                 PatientJourneyStep: the engine step (journeys -> tables, per block)
+    records              encounters and what happens at them (diagnoses, procedures, referrals)
+    clinical_rows        lab orders and results, vitals, medication orders
+    finish               buffers -> Arrow tables with identifiers and sex/age code checks
+    population_updates   conditions and enrollments kept consistent with journeys
+"""

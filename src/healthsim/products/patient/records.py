@@ -1,0 +1,219 @@
+"""Journey occurrences -> PatientSim rows: encounters and what happens at them.
+
+One function per event type, each working on all occurrences of one spec
+event at once. Items inside an encounter (diagnoses, procedures, labs,
+medications, referrals) are kept or dropped per occurrence by their
+`probability` and `when`; every coded row is checked against the code's sex and
+age rules and dropped if the patient cannot carry it. Lab values come from the
+journey's per-member trajectories (engine/journey_measures), so results are
+consistent with the decisions that were taken on them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from healthsim.engine.journey_members import when_mask
+from healthsim.engine.journey_timing import distribution_labels, label_codes
+from healthsim.engine.seeds import Stream, block_rng
+from healthsim.plan.journey import stream_id
+from healthsim.products.patient.clinical_rows import add_labs, add_medications, add_vitals
+from healthsim.products.patient.context import BlockRecords, EncounterRows
+from healthsim.reference.clinical import settings
+from healthsim.spec.journey_events import EncounterEvent, LabEvent
+
+PREVENTIVE = {(True, 18): "99385", (True, 40): "99386", (True, 65): "99387",
+              (False, 18): "99395", (False, 40): "99396", (False, 65): "99397"}
+
+
+def materialise_encounters(rec: BlockRecords, run, node, keep: np.ndarray) -> None:
+    """Encounter rows (and their diagnoses, procedures, labs, vitals, medications, referrals)."""
+    occ = run.occ[node.key]
+    ev = node.event
+    rng = block_rng(rec.seed, run.m.block, Stream.CLINICAL, stream_id(run.plan.name, node.key, "records"))
+    n = len(occ)
+    setting = settings()[getattr(ev, "setting", "lab")]
+    member = occ.member
+    em = _em_codes(rec, run, ev, setting, member, occ.day, rng)
+    start_ts, end_ts, los = occ.extra["start_ts"], occ.extra["end_ts"], occ.extra["los"]
+    dx_code, dx_valid = _reason(rec, run, ev, member, occ.day, rng)
+    stay = setting.setting in ("inpatient", "observation")
+    death_day = rec.cutoff_death[member]
+    end_day = end_ts // 86400
+    expired = stay & (death_day >= start_ts // 86400) & (death_day <= end_day) & (death_day < rec.never)
+    end_ts = np.where(expired, np.maximum(death_day * 86400 + 12 * 3600, start_ts + 3600), end_ts)
+    disposition = _disposition(rec, ev, setting.setting, n, rng)
+    disposition = np.where(expired, rec.vocab["label"].code("20"), disposition)
+    admitted = np.full(n, -1, np.int64)
+    if getattr(ev, "admitted_from", None):
+        admitted = rec.encounter_rows_of(run, ev.admitted_from)[occ.parent]
+    rows = EncounterRows(rec.enc.rows + np.arange(n), member, start_ts, end_ts, keep)
+    label = rec.vocab["label"].code
+    rec.enc.add(n, member=member, start_ts=start_ts, end_ts=end_ts, keep=keep, node=rec.node_code(run, node),
+                journey=label(run.plan.name), event=label(node.key), type=label(setting.setting),
+                fhir_class=label(setting.fhir_class), patient_class=label(setting.patient_class),
+                stay=np.full(n, stay), los=np.where(expired, (end_ts // 86400) - start_ts // 86400, los),
+                admission_type=label(_admission_type(ev, setting.setting)) if stay else label(None),
+                admitted_row=admitted, disposition=disposition,
+                pos=label(setting.place_of_service), em=em, new_patient=np.full(n, bool(getattr(ev, "new_patient",
+                                                                                                  False))),
+                specialty=label(getattr(ev, "specialty", None) or setting.default_specialty),
+                facility_type=label(setting.facility_type), reason=np.where(dx_valid, dx_code, rec.dx_null))
+    _diagnoses(rec, run, ev, rows, rng, stay)
+    if isinstance(ev, EncounterEvent):
+        _procedures(rec, run, ev, rows, occ, rng)
+        add_vitals(rec, run, node, rows, ev.vitals or [])
+        add_medications(rec, run, node, rows, occ)
+        _referrals(rec, run, ev, rows, rng)
+    add_labs(rec, run, node, rows, occ, ev.labs, rng, "labs")
+    if isinstance(ev, EncounterEvent) and ev.daily_labs and stay:
+        add_labs(rec, run, node, rows, occ, ev.daily_labs, rng, "daily")
+
+
+def _admission_type(ev, setting: str) -> str:
+    if getattr(ev, "admission_type", None):
+        return ev.admission_type
+    return "emergency" if getattr(ev, "admitted_from", None) else "elective"
+
+
+def _disposition(rec: BlockRecords, ev, setting: str, n: int, rng) -> np.ndarray:
+    label = rec.vocab["label"]
+    if getattr(ev, "disposition", None) is not None:
+        names = list(ev.disposition.weights)
+        p = np.array([ev.disposition.weights[x] for x in names])
+        codes = label.codes(names)
+        return codes[np.searchsorted(np.cumsum(p / p.sum()), rng.random(n), side="right").clip(0, len(names) - 1)]
+    default = "01" if setting in ("inpatient", "observation", "emergency") else None
+    return np.full(n, label.code(default), np.int32)
+
+
+def _em_codes(rec: BlockRecords, run, ev, setting, member, day, rng) -> np.ndarray:
+    """E/M code per occurrence: explicit, drawn, preventive by age, or the setting's mix."""
+    vocab = rec.vocab["proc"]
+    n = len(member)
+    em = getattr(ev, "em", None)
+    if isinstance(ev, LabEvent) or em == "none":
+        return np.full(n, vocab.code(None), np.int32)
+    if em == "preventive":
+        age = (day - run.m.birth_day[member]) / 365.25
+        band = np.where(age >= 65, 2, np.where(age >= 40, 1, 0))
+        codes = np.array([vocab.code(PREVENTIVE[(bool(ev.new_patient), b)]) for b in (18, 40, 65)], np.int32)
+        return codes[band]
+    if isinstance(em, str):
+        return np.full(n, vocab.code(em), np.int32)
+    if em is None:
+        mix = setting.em_new if ev.new_patient else setting.em_established
+        if not mix:
+            return np.full(n, vocab.code(None), np.int32)
+        names = [c for c, _ in mix]
+        p = np.array([w for _, w in mix])
+        idx = np.searchsorted(np.cumsum(p), rng.random(n) * p.sum(), side="right").clip(0, len(names) - 1)
+        return vocab.codes(names)[idx]
+    labels = distribution_labels(em)
+    return vocab.codes(labels)[label_codes(em, labels, n, rng, run.sub_ctx(member))]
+
+
+def _item_mask(rec: BlockRecords, run, item, member, day, rng) -> np.ndarray:
+    mask = rng.random(len(member)) < item.probability
+    if item.when is not None:
+        mask &= when_mask(item.when, run.m, member, day, run.flags, run.ctx)
+    return mask
+
+
+def _member_code(rec: BlockRecords, run, prefix: str, member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The member's own condition code with this prefix (and whether they have one)."""
+    code = np.full(len(member), rec.dx_null, np.int32)
+    found = np.zeros(len(member), bool)
+    for c, has in run.m.conditions.items():
+        if c.upper().startswith(prefix.upper()):
+            hit = has[member] & ~found
+            code[hit] = rec.vocab["dx"].code(c)
+            found |= hit
+    return code, found
+
+
+def _dx_item(rec: BlockRecords, run, item, member, day) -> tuple[np.ndarray, np.ndarray]:
+    dx = rec.vocab["dx"]
+    if item.gestational_weeks is not None:
+        weeks = (day - run.start[member] + item.gestational_weeks) // 7
+        labels = ["Z3A.01"] + [f"Z3A.{w:02d}" for w in range(8, 43)] + ["Z3A.49"]
+        idx = np.clip(weeks - 7, 0, len(labels) - 1)
+        return dx.codes(labels)[idx], np.ones(len(member), bool)
+    if item.condition is not None:
+        code, found = _member_code(rec, run, item.condition, member)
+        if item.code is not None:
+            code = np.where(found, code, dx.code(item.code))
+            found = np.ones(len(member), bool)
+        return code, found
+    return np.full(len(member), dx.code(item.code), np.int32), np.ones(len(member), bool)
+
+
+def _reason(rec: BlockRecords, run, ev, member, day, rng):
+    reason = getattr(ev, "reason", None)
+    if reason is None:
+        return np.full(len(member), rec.dx_null, np.int32), np.zeros(len(member), bool)
+    if "." in reason or len(reason) > 3:
+        return np.full(len(member), rec.vocab["dx"].code(reason), np.int32), np.ones(len(member), bool)
+    return _member_code(rec, run, reason, member)
+
+
+def _diagnoses(rec: BlockRecords, run, ev, rows: EncounterRows, rng, stay: bool) -> None:
+    day = rows.start_ts // 86400
+    reason = rec.enc.parts["reason"][-1]
+    has_reason = reason != rec.dx_null
+    rec.dx.add(int(has_reason.sum()), enc_row=rows.row[has_reason], member=rows.member[has_reason],
+               code=reason[has_reason], order=np.zeros(int(has_reason.sum()), np.int32),
+               day=day[has_reason], keep=rows.keep[has_reason], poa=np.full(int(has_reason.sum()), stay))
+    first_dx = ~has_reason
+    for k, item in enumerate(ev.diagnoses):
+        mask = _item_mask(rec, run, item, rows.member, day, rng)
+        code, valid = _dx_item(rec, run, item, rows.member, day)
+        mask &= valid
+        idx = np.flatnonzero(mask)
+        rec.dx.add(len(idx), enc_row=rows.row[idx], member=rows.member[idx], code=code[idx],
+                   order=np.full(len(idx), k + 1, np.int32), day=day[idx], keep=rows.keep[idx],
+                   poa=np.full(len(idx), stay))
+        fill = first_dx & mask
+        reason[fill] = code[fill]
+        first_dx &= ~mask
+        if item.record:
+            rec.recorded.add(len(idx), member=rows.member[idx], code=code[idx], day=day[idx],
+                             keep=rows.keep[idx], journey=rec.vocab["label"].code(run.plan.name))
+
+
+def _procedures(rec: BlockRecords, run, ev: EncounterEvent, rows: EncounterRows, occ, rng) -> None:
+    day = rows.start_ts // 86400
+    proc = rec.vocab["proc"]
+    for item in ev.procedures:
+        mask = _item_mask(rec, run, item, rows.member, day, rng)
+        idx = np.flatnonzero(mask)
+        rec.add_procedure(rows, idx, proc.code(item.code), day[idx], item.units, item.modifier)
+    if ev.setting in ("inpatient", "observation"):
+        los = occ.extra["los"]
+        extra = np.maximum(los - 1, 0)
+        idx = np.repeat(np.arange(len(los)), extra)
+        nth = np.arange(len(idx)) - np.repeat(np.cumsum(extra) - extra, extra) + 1
+        rec.add_procedure(rows, idx, proc.code("99232"), day[idx] + nth, 1, None)
+        dis = np.flatnonzero(los > 0)
+        code = np.where(rng.random(len(dis)) < 0.6, proc.code("99238"), proc.code("99239"))
+        rec.add_procedure(rows, dis, code, rows.end_ts[dis] // 86400, 1, None)
+    if ev.setting == "telehealth":
+        pass  # modifier 95 is carried by the E/M line on the claim; nothing extra here
+    if ev.labs and ev.setting in ("office", "lab", "home"):
+        idx = np.arange(len(day))
+        rec.add_procedure(rows, idx, proc.code("36415"), day, 1, None)
+
+
+def _referrals(rec: BlockRecords, run, ev: EncounterEvent, rows: EncounterRows, rng) -> None:
+    day = rows.start_ts // 86400
+    label = rec.vocab["label"].code
+    for item in ev.referrals:
+        mask = _item_mask(rec, run, item, rows.member, day, rng)
+        code = np.full(len(day), rec.dx_null, np.int32)
+        if item.reason:
+            code, _ = (_member_code(rec, run, item.reason, rows.member) if "." not in item.reason
+                       else (np.full(len(day), rec.vocab["dx"].code(item.reason), np.int32), None))
+        idx = np.flatnonzero(mask)
+        rec.ref.add(len(idx), enc_row=rows.row[idx], member=rows.member[idx], day=day[idx],
+                    src=label(ev.specialty or settings()[ev.setting].default_specialty), dst=label(item.to),
+                    reason=code[idx], keep=rows.keep[idx])
