@@ -8,5 +8,5 @@ from __future__ import annotations
 
 import importlib
 
-for _name in ("adt", "exporter"):
+for _name in ("adt", "visits", "exporter"):
     importlib.import_module(f"{__name__}.{_name}")

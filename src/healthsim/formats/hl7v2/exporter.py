@@ -16,7 +16,11 @@ class Hl7v2Exporter:
     requires = ("persons",)
 
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
-        ctx = Hl7Context(source.info)
+        npis = {}
+        if source.has("providers"):
+            t = source.static("providers")
+            npis = dict(zip(map(str, t.column("provider_id").to_pylist()), t.column("npi").to_pylist(), strict=True))
+        ctx = Hl7Context(source.info, npis)
         builders = [b for b in MESSAGE_BUILDERS if source.has(*b.tables)]
         tables: dict = {}
         for b in builders:

@@ -7,9 +7,8 @@ observations, A01/A03 from encounters) is one decorated function.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from healthsim.formats.base import Block, CohortInfo
 
@@ -19,11 +18,11 @@ Via = tuple[str, str] | None
 @dataclass(frozen=True)
 class Hl7Context:
     info: CohortInfo
+    provider_npis: dict = field(default_factory=dict)  # str(provider_id) -> NPI, for PV1-7
 
-    def control_id(self, kind: str, person_id: int, n: int) -> str:
-        """MSH-10: unique and stable per (cohort, kind, person, event number); <= 20 chars."""
-        salt = zlib.crc32(f"{self.info.name}|{self.info.seed}|{kind}".encode()) % 1000
-        return f"{kind[:3].upper()}{salt:03d}{person_id:09d}{n:03d}"
+    def control_id(self, kind: str, key: int, n: int) -> str:
+        """MSH-10: unique and stable per (kind, key, event number); at most 20 characters."""
+        return f"{kind[:3].upper()}{key}{n:02d}"
 
 
 @dataclass(frozen=True)
