@@ -133,12 +133,24 @@ def _anchor(run: JourneyRun, node: Node) -> Occurrences:
     else:
         base = run.occ[ref]
         rows = np.arange(len(base))
+    nth = node.event.timing.occurrence
+    if nth is not None and len(rows):
+        rows = rows[_nth_per_member(base.member[rows], base.day[rows], nth)]
     if node.branch is not None and node.branch[0] != ref:
         rows = rows[run.branch_members[node.branch][base.member[rows]]]
     out = base.take(rows)
     out.parent = rows
     out.end = run.end[out.member]
     return out
+
+
+def _nth_per_member(member: np.ndarray, day: np.ndarray, nth: int) -> np.ndarray:
+    """Positions (into the given rows) of each member's nth occurrence in time order."""
+    order = np.lexsort((day, member))
+    sorted_member = member[order]
+    starts = np.r_[0, np.flatnonzero(sorted_member[1:] != sorted_member[:-1]) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    return np.sort(order[rank == nth - 1])
 
 
 def _decision(run: JourneyRun, key: str) -> DecisionEvent:
@@ -161,10 +173,14 @@ def _run_node(run: JourneyRun, node: Node, first_day: dict) -> None:
     ev, m = node.event, run.m
     rng = block_rng(run.measures.seed, m.block, Stream.JOURNEYS, node.stream)
     anchor = _anchor(run, node)
-    keep = when_mask(ev.when, m, anchor.member, anchor.day, run.flags, run.ctx, _result_at(run, node, anchor))
+    keep = when_mask(ev.when, m, anchor.member, anchor.day, run.flags, run.ctx, _result_at(run, node, anchor),
+                     first_day)
     keep &= rng.random(len(anchor)) < ev.probability
     anchor = anchor.take(np.flatnonzero(keep)) if not keep.all() else anchor
-    occ = occurrences(ev.timing, anchor, rng, run.sub_ctx(anchor.member), anchor.end)
+    until = anchor.end
+    if ev.timing.until_event is not None:
+        until = np.minimum(until, first_day[ev.timing.until_event][anchor.member] - 1)
+    occ = occurrences(ev.timing, anchor, rng, run.sub_ctx(anchor.member), until)
     occ.parent = anchor.parent[occ.parent] if node.anchor in ("event", "parent") else occ.parent
     cap = np.minimum(run.end, run.death)[occ.member]
     ok = (occ.day >= run.cov.low[occ.member]) & (occ.day <= cap)
@@ -209,7 +225,7 @@ def _choose(run: JourneyRun, node: Node, occ: Occurrences, rng: np.random.Genera
     decided = np.zeros(len(occ), bool)
     for rule in ev.rules:
         hit = ~decided & when_mask(rule.when, run.m, occ.member, occ.day, run.flags, run.ctx,
-                                   _result_at(run, node, occ))
+                                   _result_at(run, node, occ), run.measures.first_day)
         p[hit] = [rule.probabilities.get(x, 0.0) for x in names]
         decided |= hit
     cumulative = np.cumsum(p, axis=1)

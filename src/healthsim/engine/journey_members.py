@@ -75,8 +75,12 @@ def context(pop: PopulationPlan, m: MemberBlock, flags: dict[str, np.ndarray]) -
 
 
 def when_mask(w: When | None, m: MemberBlock, member: np.ndarray, day: np.ndarray, flags, ctx,
-              result=None) -> np.ndarray:
-    """Whether each (member, day) satisfies `w`. `result(measure)` gives values at these rows."""
+              result=None, first_day: dict | None = None) -> np.ndarray:
+    """Whether each (member, day) satisfies `w`.
+
+    `result(measure)` gives measured values at these rows; `first_day` maps event ids to each
+    member's first day of that event (for `without_event`).
+    """
     ok = np.ones(len(member), bool)
     if w is None:
         return ok
@@ -96,6 +100,9 @@ def when_mask(w: When | None, m: MemberBlock, member: np.ndarray, day: np.ndarra
         ok &= np.isin(np.asarray(column)[member].astype(str), values) if column is not None else False
     if w.coverage:
         ok &= np.isin(ctx["coverage_type"][member].astype(str), w.coverage)
+    for event in w.without_event or []:
+        if first_day is not None and event in first_day:
+            ok &= first_day[event][member] > day
     if w.result is not None and result is not None:
         v = result(w.result.measure)
         if w.result.above is not None:

@@ -155,7 +155,8 @@ def _phase_windows(spec: JourneySpec, problems: list[FieldProblem]) -> dict[str,
 def _refs(node: Node) -> list[str]:
     refs = [node.anchor_ref] if node.anchor in ("event", "parent") else []
     admitted = getattr(node.event, "admitted_from", None)
-    return refs + ([admitted] if admitted else [])
+    until = node.event.timing.until_event
+    return refs + ([admitted] if admitted else []) + ([until] if until else [])
 
 
 def _order(walk: _Walk) -> list[Node]:
@@ -164,7 +165,8 @@ def _order(walk: _Walk) -> list[Node]:
     for n in walk.nodes:
         for ref in _refs(n):
             if ref not in by_key and ref not in walk.med_ids:
-                where = "timing.relative_to" if ref == n.anchor_ref else "admitted_from"
+                where = ("timing.relative_to" if ref == n.anchor_ref else "timing.until_event"
+                         if ref == n.event.timing.until_event else "admitted_from")
                 walk.problems.append(FieldProblem(f"{n.path}.{where}", "unknown event", ref,
                                                   ", ".join(sorted(by_key)) or None))
     out: list[Node] = []
@@ -219,7 +221,13 @@ def _check_kind(spec: JourneySpec, nodes: list[Node], problems: list[FieldProble
     if spec.kind == "protocol" and not has_window:
         problems.append(FieldProblem("kind", "a protocol journey needs at least one event with window timing"))
     for n in nodes:
+        if n.event.timing.occurrence is not None and n.anchor != "event":
+            problems.append(FieldProblem(f"{n.path}.timing.occurrence", "occurrence applies to events timed "
+                                         "from another event (relative_to: <event id>)"))
         adm = getattr(n.event, "admitted_from", None)
+        if adm and n.anchor_ref != adm:
+            problems.append(FieldProblem(f"{n.path}.admitted_from", f"an admission from {adm!r} must be timed "
+                                         f"from it: set timing.relative_to: {adm}"))
         if adm and isinstance(n.event, EncounterEvent) and n.event.setting not in ("inpatient", "observation"):
             problems.append(FieldProblem(f"{n.path}.admitted_from", "only inpatient or observation encounters "
                                          "are admitted from an ED visit"))

@@ -41,6 +41,7 @@ class _Codes:
         self.observables = clinical.observables()
         self.drugs = clinical.drugs()
         self.conditions: set[str] = set()
+        self.event_refs: list[tuple[str, str]] = []  # (path, event id) from `without_event`
 
     def icd10(self, code: str | None, path: str, billable: bool = True) -> None:
         from healthsim.reference import icd10
@@ -71,6 +72,7 @@ class _Codes:
             self.prefix(c, f"{path}.condition.{i}")
         for i, c in enumerate(w.without_condition or []):
             self.prefix(c, f"{path}.without_condition.{i}")
+        self.event_refs += [(f"{path}.without_event.{i}", e) for i, e in enumerate(w.without_event or [])]
         if w.result is not None and w.result.measure not in self.observables:
             self.problems.append(FieldProblem(f"{path}.result.measure", "unknown measure", w.result.measure,
                                               None, _near(w.result.measure, self.observables)))
@@ -81,7 +83,7 @@ class _Codes:
                                               code, None, _near(code, list(self.procedures) + list(self.pcs))))
 
     def em(self, em, path: str) -> None:
-        if em is None or em == "none":
+        if em is None or em in ("none", "preventive"):
             return
         labels = [em] if isinstance(em, str) else list(getattr(em, "weights", {}) or {})
         if not isinstance(em, str) and not labels:
@@ -113,6 +115,9 @@ def check_codes(spec: JourneySpec, nodes, med_ids: dict, problems: list[FieldPro
     for n in nodes:
         _check_event(c, n.event, n.path)
     keys = {n.key for n in nodes} | set(med_ids)
+    for path, ref in c.event_refs:
+        if ref not in keys:
+            problems.append(FieldProblem(path, "unknown event", ref, None, _near(ref, keys)))
     for name, m in spec.measures.items():
         obs = c.observables.get(name)
         if obs is None:

@@ -75,6 +75,11 @@ class DiagnosisItem(_Optional):
         return self
 
 
+def _code_text(v: object) -> object:
+    """YAML reads 99213 as a number; codes are text (5-digit CPT keeps its leading zeros)."""
+    return str(v).zfill(5) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
 class ProcedureItem(_Optional):
     """A CPT, HCPCS or ICD-10-PCS code performed at the encounter."""
 
@@ -85,6 +90,9 @@ class ProcedureItem(_Optional):
     @model_validator(mode="before")
     @classmethod
     def _from_string(cls, v: object) -> object:
+        v = _code_text(v)
+        if isinstance(v, dict) and "code" in v:
+            v = {**v, "code": _code_text(v["code"])}
         return {"code": v} if isinstance(v, str) else v
 
 
@@ -160,6 +168,11 @@ class EncounterEvent(_Event):
     admitted_from: str | None = Field(None, description="Id of the ED encounter this admission follows.")
     admission_type: str | None = Field(None, description="One of: " + ", ".join(ADMISSION_TYPES))
     disposition: Disposition | None = None
+
+    @field_validator("em", mode="before")
+    @classmethod
+    def _em_text(cls, v: object) -> object:
+        return _code_text(v)
 
     @field_validator("vitals", mode="before")
     @classmethod

@@ -98,6 +98,10 @@ class Timing(_Strict):
         None, description="Recurring: last possible offset from the anchor (default: end of the phase, "
         "state or journey).")
     missed: float = Field(0.0, ge=0, le=1, description="Chance each occurrence is missed (no-show).")
+    until_event: str | None = Field(
+        None, description="Recurring: stop the day before the member's first occurrence of this event.")
+    occurrence: int | None = Field(
+        None, ge=1, description="Timed from another event: only its n-th occurrence per member (1 = first).")
 
     @field_validator("at", "every", "jitter", "until", mode="before")
     @classmethod
@@ -171,8 +175,10 @@ class When(_Strict):
     attribute: dict[str, list[str]] | None = Field(None, description="Attribute value is one of these.")
     coverage: list[str] | None = Field(None, description="Coverage type is one of these.")
     result: ResultTest | None = None
+    without_event: list[str] | None = Field(
+        None, description="None of these events (ids) has happened to the member before this day.")
 
-    @field_validator("condition", "without_condition", "coverage", mode="before")
+    @field_validator("condition", "without_condition", "coverage", "without_event", mode="before")
     @classmethod
     def _listify(cls, v: object) -> object:
         return [v] if isinstance(v, str) else v
