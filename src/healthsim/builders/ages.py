@@ -83,7 +83,14 @@ def _normalised(bands: list[tuple[float, float, float]]) -> list[dict]:
 
 
 def _clip_template(dist: dict, low: float, high: float) -> dict | None:
-    """The template's own distribution restricted to [low, high), if it covers it well."""
+    """The template's own distribution restricted to [low, high), if it spans that whole range
+    (a request never gets fewer ages than it asked for)."""
+    try:
+        lo, hi = parse_distribution(dist).support()
+    except ValueError:
+        return None
+    if lo > low or hi < high:
+        return None
     kind = dist.get("distribution")
     if kind == "normal":
         lo = max(low, dist.get("min", low) if dist.get("min") is not None else low)
@@ -97,16 +104,12 @@ def _clip_template(dist: dict, low: float, high: float) -> dict | None:
             return None
         return clipped if _normal_mass(dist, lo, hi) >= MIN_KEPT_MASS else None
     if kind == "uniform":
-        lo, hi = max(low, dist["min"]), min(high, dist["max"])
-        if hi - lo >= 0.5 * (high - low):
-            return {"distribution": "uniform", "min": lo, "max": hi}
-        return None
+        return {"distribution": "uniform", "min": low, "max": high}
     if kind == "age_bands":
         bands = [(max(b["min"], low), min(b["max"], high), b["weight"] * _share(b, low, high))
                  for b in dist["bands"]]
         bands = [b for b in bands if b[1] > b[0] and b[2] > 0]
-        covered = sum(b - a for a, b, _ in bands)
-        if bands and covered >= 0.5 * (high - low):
+        if bands:
             return {"distribution": "age_bands", "bands": _normalised(bands)}
     return None
 

@@ -12,8 +12,6 @@ and the rest stay as background prevalence.
 
 from __future__ import annotations
 
-import copy
-
 from healthsim.builders import journeys_compose
 from healthsim.builders.ages import CENSUS_SOURCE, age_distribution, describe_age
 from healthsim.builders.facts import Facts
@@ -45,11 +43,11 @@ def choose_template(facts: Facts) -> tuple[str, str]:
 
 def compose(facts: Facts, request: str | None = None) -> RequestSpec:
     """The full spec the facts imply; SpecError/RequestError if it cannot be valid."""
+    from healthsim.builders.templates_cache import template_document
     from healthsim.spec.load import validate_model
-    from healthsim.templates import load_template
 
     template, why = choose_template(facts)
-    doc = copy.deepcopy(load_template(template, kind="profile"))
+    doc = template_document(template, kind="profile")
     said: list[Assumption] = [Assumption(field="template", value=template, reason=why)]
     facts = _journey_conditions(facts, said)
     notes = list(facts.notes)

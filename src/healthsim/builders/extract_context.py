@@ -80,9 +80,9 @@ def _template_catalog() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def installed_journeys() -> list[str]:
-    from healthsim.templates import list_templates
+    from healthsim.builders.templates_cache import template_names
 
-    return [t.name for t in list_templates("journey")]
+    return list(template_names("journey"))
 
 
 def take_template(rt: RequestText) -> str | None:
@@ -153,6 +153,19 @@ def _state_names() -> dict[str, str]:
     names = {str(n).lower(): str(a) for n, a in zip(s.name, s.abbr)}
     names |= {"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"}
     return names
+
+
+def take_territories(rt: RequestText) -> list[str]:
+    """Notes for U.S. territories, which the shipped geography does not cover."""
+    from healthsim.reference.geography import TERRITORIES
+
+    names = {name.lower(): name for name in TERRITORIES.values()}
+    notes = []
+    for m in list(rt.matches(phrase_pattern(names))):
+        rt.take(m.start(), m.end(), "geography")
+        notes.append(f"{lookup_phrase(names, m.group(0))} is not covered: the shipped geography is the "
+                     "50 states and DC")
+    return notes
 
 
 def take_geography(rt: RequestText) -> tuple[list[str] | None, str | None, list[tuple[int, int, float]]]:

@@ -19,11 +19,12 @@ _YEARS = r"(?:\s*(?:years?|yrs?|y/?o|y\.o\.)(?:[ -]?olds?)?|[ -](?:year|yr)[ -]o
 PERCENT = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|pct\b)")
 
 # (pattern, kind): kind says which groups are low/high/exact; all ages in years.
+# Ranges come first, so "between 40 and 60 years old" is not read as "60 years old".
 AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}[ -]?(?:years?|yrs?|yr)[ -]old(s?)\b"), "exact"),
-    (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}\s?(?:yo|y/o|y\.o\.)(?!\w)"), "exact"),
     (re.compile(rf"\b(?:aged?|ages|between|from)\s*{_N}\s*(?:-|to|and|through|thru)\s*{_N}{_YEARS}?"), "range"),
     (re.compile(rf"\b{_N}\s*(?:-|to|through)\s*{_N}{_YEARS}"), "range"),
+    (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}[ -]?(?:years?|yrs?|yr)[ -]old(s?)\b"), "exact"),
+    (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}\s?(?:yo|y/o|y\.o\.)(?!\w)"), "exact"),
     (re.compile(r"\bin\s+their\s+(\d0)s\b"), "decade"),
     (re.compile(rf"\b(?:aged?\s+)?(?:over|above|older than|at least|greater than|more than|>=?)\s*{_N}"
                 rf"(?:{_YEARS}|\s*(?:and|or)\s*(?:over|older|up|above))?(?!\s*(?:%|k\b|m\b|thousand|million|hundred|,\d))"), "min"),

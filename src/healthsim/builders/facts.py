@@ -74,7 +74,7 @@ class Facts(BaseModel):
     def said_anything(self) -> bool:
         """True when at least one fact was recognised (else the request is unparseable)."""
         return any(
-            getattr(self, name) not in (None, [], False)
+            getattr(self, name) not in (None, [], {}, False)
             for name in type(self).model_fields
             if name not in ("unrecognized", "notes", "count_text", "urban_text")
         )

@@ -238,9 +238,9 @@ def _default(facts: Facts, catalog: dict[str, dict]) -> str | None:
 
 
 def _installed() -> dict[str, dict]:
-    from healthsim.templates import list_templates, load_template
+    from healthsim.builders.templates_cache import template_document, template_names
 
-    return {t.name: load_template(t.name, kind="journey") for t in list_templates("journey")}
+    return {name: template_document(name, "journey") for name in template_names("journey")}
 
 
 def _months(days: float) -> str:

@@ -69,4 +69,18 @@ def _attach(doc: dict, runnable: list[JourneyRequest], extra: Extra) -> None:
             extra.notes.append("this version's profile spec has no journeys yet: journeys are "
                                "recorded in the spec and run once the journey engine is installed")
         return
-    doc["journeys"] = [{"template": j.template, **j.adjustments} for j in runnable]
+    doc["journeys"] = [_attachment(j) for j in runnable]
+
+
+def _attachment(journey: JourneyRequest) -> dict:
+    """A profile journey entry: the template by name, or inline with the adjustments applied."""
+    from healthsim.builders.journey_adjust import adjusted, validate_journey
+    from healthsim.builders.templates_cache import template_document
+
+    out: dict = {"template": journey.template}
+    if journey.adjustments:
+        base = template_document(journey.template, "journey")
+        out = {"spec": validate_journey(adjusted(base, journey.adjustments), f"journey {journey.template}")}
+    if journey.applies_to:
+        out["when"] = {"condition": journey.applies_to}
+    return out

@@ -41,8 +41,8 @@ def parse_request(text: str, *, count: int | None = None, seed: int | None = Non
     facts = parse_facts(text)
     if not facts.said_anything():
         raise RequestError(unparseable_message(text, facts))
-    facts = facts.merged(Facts(count=count, seed=seed))
-    return compose(facts, request=text)
+    overrides = {k: v for k, v in (("count", count), ("seed", seed)) if v is not None}
+    return compose(facts.model_copy(update=overrides), request=text)
 
 
 def unparseable_message(text: str, facts: Facts) -> str:
@@ -74,6 +74,7 @@ def parse_facts(text: object) -> Facts:
     resolver = cond.Resolver()
     found = _take_condition_phrases(rt)
     facts.age, single = people.take_age(rt)
+    facts.notes += ctx.take_territories(rt)
     facts.states, facts.region, urban = ctx.take_geography(rt)
     coverage = ctx.take_coverage(rt)
     sex = people.take_sex(rt)

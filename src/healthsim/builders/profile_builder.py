@@ -87,11 +87,11 @@ def questions_for(state: BuilderState, spec: RequestSpec | None) -> list[Questio
 
 
 def _phase1(facts: Facts, spec: RequestSpec) -> list[Question]:
-    from healthsim.templates import list_templates
+    from healthsim.builders.templates_cache import template_names
 
     out = []
     if not (facts.template or facts.coverage or facts.age or facts.conditions or facts.journeys):
-        names = [t.name for t in list_templates("profile")]
+        names = list(template_names("profile"))
         out.append(Question(key="population", default=spec.template, options=names,
                             text="What population: Medicare, Medicaid children, commercial adults, "
                                  "exchange, uninsured - or a template?"))
