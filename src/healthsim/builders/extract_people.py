@@ -165,3 +165,13 @@ def even_weights(labels: list[str]) -> dict[str, float] | None:
     if not labels:
         return None
     return {label: 1 / len(labels) for label in labels}
+
+
+def take_severity(rt: RequestText) -> dict[str, float] | None:
+    """A diabetes severity mix ('mostly controlled', 'poorly controlled'), as attribute weights."""
+    regex, _ = grouped("severity")
+    found = None
+    for m in list(rt.matches(regex)):
+        rt.take(m.start(), m.end(), "severity")
+        found = found or dict(vocab()["severity"][label_of("severity", m.group(0))]["weights"])
+    return found

@@ -59,10 +59,14 @@ def outline(doc: dict) -> dict:
 def adjusted(doc: dict, adjustments: dict) -> dict:
     """A copy of the journey document with the adjustments applied."""
     out = copy.deepcopy(doc)
+    removed: set[str] = set()
     if adjustments.get("duration_months"):
         out["duration"] = round(float(adjustments["duration_months"]) * DAYS_PER_MONTH)
     if adjustments.get("phases"):
         keep = set(adjustments["phases"])
+        for phase in out.get("phases") or []:
+            if phase.get("name") not in keep:
+                removed |= {i for e in phase.get("events") or [] for i in _ids(e)}
         out["phases"] = [p for p in out.get("phases") or [] if p.get("name") in keep]
     if adjustments.get("visit_interval_months"):
         days = round(float(adjustments["visit_interval_months"]) * DAYS_PER_MONTH)
@@ -70,14 +74,25 @@ def adjusted(doc: dict, adjustments: dict) -> dict:
             for e in events:
                 if e.get("type") == "encounter" and (e.get("timing") or {}).get("every") is not None:
                     e["timing"]["every"] = days
-    removed: set[str] = set()
     if adjustments.get("labs") is False:
         removed |= _strip(out, "lab", ("labs", "daily_labs"))
     if adjustments.get("medications") is False:
         removed |= _strip(out, "medication", ("medications", "discharge_medications"))
     if removed:
         _drop_references(out, removed)
+        _fix_kind(out)
     return out
+
+
+def _ids(event: dict) -> set[str]:
+    """Every id an event defines: its own, its medication orders', its branches' events'."""
+    items = (event.get("medications") or []) + (event.get("discharge_medications") or [])
+    out = {event.get("id"), (event.get("order") or {}).get("id")}
+    out |= {m.get("id") for m in items if isinstance(m, dict)}
+    for branch in event.get("branches") or []:
+        for e in branch.get("events") or []:
+            out |= _ids(e)
+    return out - {None}
 
 
 def _strip(doc: dict, event_type: str, item_keys: tuple[str, ...]) -> set[str]:
@@ -87,37 +102,67 @@ def _strip(doc: dict, event_type: str, item_keys: tuple[str, ...]) -> set[str]:
         for e in list(events):
             if e.get("type") == event_type:
                 events.remove(e)
-                removed |= {e.get("id")} | {(e.get("order") or {}).get("id")}
+                removed |= _ids(e)
                 continue
             for key in item_keys:
                 for item in e.pop(key, None) or []:
-                    if isinstance(item, dict):
-                        removed.add(item.get("id"))
-    return removed - {None}
+                    if isinstance(item, dict) and item.get("id"):
+                        removed.add(item["id"])
+    return removed
+
+
+def _refs(event: dict) -> set[str]:
+    timing = event.get("timing") or {}
+    return {timing.get("relative_to"), timing.get("until_event"), event.get("admitted_from")} - {None}
 
 
 def _drop_references(doc: dict, removed: set[str]) -> None:
-    """Drop events timed from removed events (transitively) and effects they caused."""
-    while True:
-        more = set()
+    """Drop events that hang from removed events (transitively); forget removed ids elsewhere."""
+    changed = True
+    while changed:
+        changed = False
         for events in event_lists(doc):
             for e in list(events):
-                if (e.get("timing") or {}).get("relative_to") in removed:
+                if _refs(e) & removed:
                     events.remove(e)
-                    more.add(e.get("id"))
-        more -= removed | {None}
-        if not more:
-            break
-        removed |= more
+                    removed |= _ids(e)
+                    changed = True
     for measure in (doc.get("measures") or {}).values():
         if isinstance(measure, dict) and measure.get("effects"):
             measure["effects"] = [x for x in measure["effects"] if x.get("event") not in removed]
+    _forget_in_conditions(doc, removed)
+
+
+def _forget_in_conditions(node: object, removed: set[str]) -> None:
+    """`when: {without_event: [...]}` anywhere: drop removed ids (and empty lists)."""
+    if isinstance(node, dict):
+        for key in ("without_event", "with_event"):
+            if isinstance(node.get(key), list):
+                node[key] = [x for x in node[key] if x not in removed] or None
+                if node[key] is None:
+                    node.pop(key)
+        for value in node.values():
+            _forget_in_conditions(value, removed)
+    elif isinstance(node, list):
+        for value in node:
+            _forget_in_conditions(value, removed)
+
+
+def _fix_kind(doc: dict) -> None:
+    """A branching journey left without decisions (or a protocol without windows) is linear."""
+    events = [e for lst in event_lists(doc) for e in lst]
+    if doc.get("kind") == "branching" and not any(e.get("type") == "decision" for e in events):
+        doc["kind"] = "linear"
+    if doc.get("kind") == "protocol" and not any((e.get("timing") or {}).get("window") for e in events):
+        doc["kind"] = "linear"
 
 
 def validate_journey(doc: dict, source: str = "journey") -> dict:
-    """The document, once it validates as a JourneySpec (SpecError with field paths if not)."""
+    """The document, once it validates as a JourneySpec and compiles (references, windows,
+    codes); SpecError with field paths if not."""
+    from healthsim.plan.journey import compile_journey
     from healthsim.spec.journey import JourneySpec
     from healthsim.spec.load import validate_model
 
-    validate_model(JourneySpec, doc, source=source)
+    compile_journey(validate_model(JourneySpec, doc, source=source), source=source)
     return doc

@@ -72,6 +72,7 @@ def parse_facts(text: object) -> Facts:
     facts.journeys, facts.journey_adjustments = ctx.take_journeys(rt)
     percents = people.take_percents(rt)
     resolver = cond.Resolver()
+    facts.severity = people.take_severity(rt)
     found = _take_condition_phrases(rt)
     facts.age, single = people.take_age(rt)
     facts.notes += ctx.take_territories(rt)

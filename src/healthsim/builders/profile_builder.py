@@ -32,15 +32,12 @@ from healthsim.builders.dialogue import (
 from healthsim.builders.facts import AgeFact, Facts
 from healthsim.builders.parser import parse_facts
 from healthsim.builders.request import RequestSpec
+from healthsim.builders.vocab import vocab
 from healthsim.errors import HealthSimError
 
 PHASES = {1: "intent and size", 2: "demographics and geography", 3: "clinical profile and coverage",
           4: "review and confirm"}
-SEVERITY = {
-    "typical": None,
-    "mostly controlled": {"controlled": 0.7, "suboptimal": 0.2, "poor": 0.1},
-    "poorly controlled": {"controlled": 0.2, "suboptimal": 0.3, "poor": 0.5},
-}
+SEVERITY = {"typical": None} | {name: entry["weights"] for name, entry in vocab()["severity"].items()}
 
 
 def start(request: str = "") -> Turn:
