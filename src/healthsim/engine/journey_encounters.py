@@ -48,10 +48,11 @@ def encounter_times(run, node, occ: Occurrences, rng: np.random.Generator) -> Oc
             nights = ev.length_of_stay.sample(n, rng, run.sub_ctx(occ.member))
         else:
             nights = rng.poisson(DEFAULT_LOS[setting.setting], n) + (setting.setting == "inpatient")
-        los = np.maximum(np.rint(nights), 0).astype(np.int64)
+        los = np.maximum(np.rint(nights), 1 if setting.setting == "inpatient" else 0).astype(np.int64)
         start_day = start // 86400
         end = np.where(los > 0, (start_day + los) * 86400 + _clock(10, 16, n, rng),
                        start + rng.integers(8 * 3600, 20 * 3600, n))
+        los = end // 86400 - start_day  # nights actually spent (a same-day stay may run past midnight)
     else:
         minutes = rng.integers(setting.duration_min, setting.duration_max + 1, n)
         end = start + minutes * 60
