@@ -28,6 +28,64 @@ PAYER = {
                      "AHA, MedPAC",
         "licence": "HealthSim table Apache-2.0; NUCC taxonomy codes are free to use (nucc.org)",
     },
+    "fee_schedule.csv": {
+        "description": "Medicare-like base amounts per CPT/HCPCS code: physician fee schedule non-facility and "
+                       "facility rates, OPPS facility rate, benefit service hint, UB-04 revenue code",
+        "source": "hand-authored by HealthSim; approximate, rounded CY2025 national amounts recalled from the CMS "
+                  "Physician Fee Schedule, Clinical Laboratory Fee Schedule, ASP drug pricing and OPPS Addendum B "
+                  "(not copied, not re-verified line by line; see the file header)",
+        "publisher": "Centers for Medicare & Medicaid Services (fee schedules); American Medical Association (CPT "
+                     "code numbers used as identifiers with HealthSim's own labels)",
+        "licence": "HealthSim table Apache-2.0; CMS fee schedules are U.S. government works; CPT numbers are used "
+                   "as identifiers only",
+    },
+    "ms_drg.csv": {
+        "description": "MS-DRG subset with relative weight, geometric mean length of stay, MDC and type",
+        "source": "hand-authored by HealthSim; approximate FY2025 IPPS final rule Table 5 (MS-DRG v42) values, "
+                  "rounded and recalled (see the file header)",
+        "publisher": "Centers for Medicare & Medicaid Services",
+        "licence": "HealthSim table Apache-2.0; MS-DRG definitions and weights are U.S. government works",
+    },
+    "payment_parameters.csv": {
+        "description": "IPPS base rate, conversion factors, SNF/ESRD rates, chargemaster markup and locality spread",
+        "source": "hand-authored by HealthSim from CMS FY/CY2025 payment rules and published charge-to-cost "
+                  "studies (approximate; sources per row)",
+        "publisher": "Centers for Medicare & Medicaid Services; Bai & Anderson, Health Affairs 2015",
+        "licence": HEALTHSIM,
+    },
+    "payer_multipliers.csv": {
+        "description": "allowed amount as a multiple of Medicare by coverage type, professional and institutional",
+        "source": "hand-authored by HealthSim from RAND hospital price study round 5 (2024), MedPAC, FAIR Health, "
+                  "KFF Medicaid-to-Medicare Fee Index (2019), MACPAC (approximate; see the file header)",
+        "publisher": "RAND Corporation; MedPAC; KFF; MACPAC; FAIR Health",
+        "licence": HEALTHSIM,
+    },
+    "revenue_codes.csv": {
+        "description": "UB-04 revenue codes used on institutional claims, with inpatient charge shares",
+        "source": "hand-authored by HealthSim; revenue code numbers from the NUBC UB-04 code list (HealthSim's own "
+                  "labels); charge shares approximate the MedPAR charge mix",
+        "publisher": "National Uniform Billing Committee (code numbers)",
+        "licence": "HealthSim table Apache-2.0; code numbers used as identifiers with HealthSim labels",
+    },
+    "carc_rarc.csv": {
+        "description": "claim adjustment reason codes and remittance advice remark codes used by adjudication, "
+                       "with CAS group, use and denial weights",
+        "source": "hand-authored by HealthSim; code values from the X12 CARC and RARC external code lists "
+                  "(x12.org/codes, published free of charge), descriptions paraphrased; weights HealthSim "
+                  "assumptions",
+        "publisher": "X12 (code values)",
+        "licence": "HealthSim table Apache-2.0; CARC/RARC code values used as identifiers with paraphrased text",
+    },
+    "ndc_products.csv": {
+        "description": "NDC packages for the drugs journeys order: RxNorm concept, 11-digit NDC, package, units, "
+                       "generic/brand, tier, approximate AWP-like and NADAC unit costs",
+        "source": "hand-authored by HealthSim. NDCs are FICTIONAL placeholders (made-up labeler codes, valid 5-4-2 "
+                  "format only). RxNorm concept ids from rxnorm_subset.csv or as used by the Synthea modules' "
+                  "medication cost table (Apache-2.0); rows marked by_ingredient claim no RxNorm id; unit costs "
+                  "approximate CMS NADAC survey values and list prices",
+        "publisher": "U.S. National Library of Medicine (RxNorm ids); CMS (NADAC survey)",
+        "licence": "HealthSim table Apache-2.0; RxNorm NLM-authored content has no licence restrictions",
+    },
 }
 
 

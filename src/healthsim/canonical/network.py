@@ -51,17 +51,20 @@ PROVIDERS = table("providers", "Individual practitioners (NPI entity type 1) of 
     *_address("practice"),
 ], key=("provider_id",), product="networksim")
 
-FACILITIES = table("facilities", "Facilities (NPI entity type 2): hospitals, ASCs, labs, SNFs, imaging.", [
+FACILITIES = table("facilities", "Facilities (NPI entity type 2): hospitals, ASCs, labs, SNFs, imaging, "
+                                 "dialysis and urgent care centres.", [
     C("facility_id", I64, "Facility key within the cohort (1..n).", False),
     C("npi", S, "10-digit type-2 NPI starting with 2, valid Luhn check digit (generated).", False),
     C("name", S, "Facility name (fictional)."),
-    C("facility_type", S, "hospital, critical_access_hospital, asc, lab, snf or imaging.", False),
+    C("facility_type", S, "hospital, critical_access_hospital, asc, lab, snf, imaging, dialysis or "
+                          "urgent_care.", False),
     C("taxonomy_code", S, "NUCC taxonomy code, e.g. 282N00000X for a general acute care hospital."),
     C("taxonomy_display", S, "NUCC classification, specialization."),
     C("ccn", S, "CMS Certification Number: 2-digit CMS state code + 4 digits in the type's range "
-                "(hospitals 0001-0879, critical access 1300-1399, SNFs 5000-6499); ASCs carry the "
+                "(hospitals 0001-0879, critical access 1300-1399, SNFs 5000-6499, dialysis 2500-2899); "
+                "ASCs carry the "
                 "10-character supplier form (state + 'C' + 7 digits), labs a CLIA-style number "
-                "(state + 'D' + 7 digits); null for imaging centres."),
+                "(state + 'D' + 7 digits); null for imaging and urgent care centres."),
     C("beds", I32, "Staffed beds for hospitals (critical access: at most 25) and SNFs; null otherwise."),
     *_address("facility"),
 ], key=("facility_id",), product="networksim")

@@ -46,7 +46,9 @@ PLANS = table("plans", "Benefit plans members are enrolled in, with their cost-s
     C("deductible", F64, "Annual medical deductible (USD)."),
     C("oop_max", F64, "Annual out-of-pocket maximum (USD); null = no cap."),
     C("coinsurance", F64, "Member coinsurance share after deductible (0-1)."),
-    C("rx_deductible", F64, "Separate pharmacy deductible (USD)."),
+    C("rx_deductible", F64, "Separate pharmacy deductible (USD). Copay columns below: a flat amount per "
+                             "claim that replaces deductible and coinsurance; null = the service goes to the "
+                             "deductible, then coinsurance."),
     C("copay_pcp", F64, "Copay for a primary-care visit."),
     C("copay_specialist", F64, "Copay for a specialist visit."),
     C("copay_telehealth", F64, "Copay for a telehealth visit."),

@@ -129,5 +129,5 @@ def plans_table(plan: PopulationPlan) -> pa.Table:
                            ("coinsurance", b.coinsurance), ("rx_deductible", b.rx_deductible)):
             cols[key].append(value)
         for s in SERVICE_TYPES:
-            cols[f"copay_{s}"].append(b.copays.get(s, 0.0))
+            cols[f"copay_{s}"].append(b.copays.get(s))  # null: deductible + coinsurance apply
     return pa.table(cols)

@@ -18,7 +18,7 @@ from healthsim.errors import NotFoundError
 from healthsim.reference._files import frozen, read_commented_csv
 
 PCP_ROLES = ("pcp_adult", "pcp_child", "pcp_both")
-FACILITY_ROLES = ("hospital", "asc", "lab", "snf", "imaging")
+FACILITY_ROLES = ("hospital", "asc", "lab", "snf", "imaging", "dialysis", "urgent_care")
 PHARMACY_ROLES = ("retail", "mail", "specialty")
 
 

@@ -37,7 +37,10 @@ class BenefitDesign(_Strict):
     )
     coinsurance: float = Field(0.2, ge=0, le=1, description="Member share after the deductible.")
     copays: dict[str, float] = Field(
-        default_factory=dict, description=f"Flat copay by service type: {', '.join(SERVICE_TYPES)}."
+        default_factory=dict,
+        description=f"Flat copay per claim by service type ({', '.join(SERVICE_TYPES)}); a listed "
+                    "service costs the member its copay instead of deductible and coinsurance, an "
+                    "unlisted one goes to the deductible, then coinsurance."
     )
     rx_deductible: float = Field(0.0, ge=0, description="Separate pharmacy deductible.")
 

@@ -7,7 +7,8 @@
 - CCN (CMS Certification Number): a 2-digit CMS/SSA state code and 4 digits in
   the range reserved for the facility type (CMS State Operations Manual,
   ch. 2, section 2779A1): short-term acute hospitals 0001-0879, critical access
-  hospitals 1300-1399, skilled nursing facilities 5000-6499. Ambulatory surgical
+  hospitals 1300-1399, skilled nursing facilities 5000-6499, non-hospital renal
+  dialysis facilities 2500-2899. Ambulatory surgical
   centres carry the 10-character supplier form (state code + 'C' + 7 digits)
   and laboratories a CLIA-style number (state code + 'D' + 7 digits).
 - NCPDP provider ID (formerly the NABP number): 7 digits, a 2-digit state code,
@@ -42,6 +43,7 @@ CCN_RANGES = {
     "hospital": (1, 879),
     "critical_access_hospital": (1300, 1399),
     "snf": (5000, 6499),
+    "dialysis": (2500, 2899),
 }
 
 

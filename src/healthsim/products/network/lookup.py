@@ -30,9 +30,21 @@ ADULT_PCP_ROLES = ("pcp_adult", "pcp_both")
 CHILD_PCP_ROLES = ("pcp_child", "pcp_both")
 
 
+ALIASES = {
+    "primary_care": ("family_medicine", "internal_medicine", "pediatrics"),
+    "urgent_care_staff": ("family_medicine", "emergency_medicine", "nurse_practitioner",
+                          "physician_assistant"),
+    "laboratory": ("lab",),
+    "acute_hospital": ("hospital", "critical_access_hospital"),
+}
+"""Group names the journeys' encounter settings use (encounter_settings.csv default_specialty
+and facility_type), each standing for the supply kinds listed."""
+
+
 def _kind_rows(kinds: str | Sequence[str]) -> np.ndarray:
     t = supply()
     names = [kinds] if isinstance(kinds, str) else list(kinds)
+    names = [k for name in names for k in ALIASES.get(name, (name,))]
     unknown = [k for k in names if k not in set(t.kind)]
     if unknown:
         raise NotFoundError(f"unknown network kind(s) {unknown}; known: {', '.join(t.kind)}")

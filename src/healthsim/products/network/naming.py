@@ -40,6 +40,10 @@ FACILITY_PATTERNS = {
             "{surname} Gardens Care Center", "{city} Nursing and Rehabilitation"),
     "imaging": ("{city} Imaging Center", "{surname} Diagnostic Imaging", "{city} Open MRI",
                 "{city} Radiology Center"),
+    "dialysis": ("{city} Dialysis Center", "{surname} Kidney Center", "{city} Renal Care",
+                 "{city} Home and In-Center Dialysis"),
+    "urgent_care": ("{city} Urgent Care", "{surname} Walk-In Clinic", "{city} Express Care",
+                    "{city} Immediate Care"),
 }
 PHARMACY_CHAINS = ("Larkspur Pharmacy", "Medwell Drug", "Brightway Pharmacy", "Goldleaf Pharmacy")
 PHARMACY_CHAIN_SHARES = (0.28, 0.24, 0.16, 0.12)

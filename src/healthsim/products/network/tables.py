@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from healthsim.engine.columns import digits, join, labels
-from healthsim.products.network.identifiers import make_ncpdp_ids, state_codes
+from healthsim.products.network.identifiers import CCN_RANGES, make_ncpdp_ids, state_codes
 from healthsim.products.network.naming import (
     PHARMACY_CHAINS,
     facility_names,
@@ -77,7 +77,8 @@ def facilities_table(net: Network) -> pa.Table:
 
     kind = t.kind[f.kind]
     state = digits(state_codes(zips().state[f.sites.zip_row]), 2)
-    ccn = np.where(f.beds >= 0, digits(f.ccn_serial, 4).to_numpy(zero_copy_only=False), None)
+    six = np.isin(kind, list(CCN_RANGES))
+    ccn = np.where(six, digits(f.ccn_serial, 4).to_numpy(zero_copy_only=False), None)
     serial7 = digits(f.ccn_serial, 7)
     ccn_col = join(state, pa.array(ccn, pa.string()))
     ccn_col = _where(kind == "asc", join(state, "C", serial7), ccn_col)
