@@ -31,7 +31,7 @@ def test_branch_shares_match_their_probabilities(tmp_path):
                 {"type": "encounter", "id": "stay", "setting": "inpatient", "admitted_from": "ed",
                  "timing": {"relative_to": "ed", "at": 0}, "diagnoses": ["R07.9"]}]},
             {"name": "home", "probability": 0.8}]}]}]}
-    result, con = _run(tmp_path, journey)
+    _result, con = _run(tmp_path, journey)
     ed, stays, linked = con.execute("""SELECT count(*) FILTER (WHERE type = 'emergency'),
         count(*) FILTER (WHERE type = 'inpatient'), count(admitted_from_encounter_id) FROM encounters""").fetchone()
     assert ed > 2000 and _within(stays / ed, 0.2, ed)
@@ -47,7 +47,7 @@ def test_protocol_visits_fall_inside_their_windows_and_missed_share(tmp_path):
                    {"type": "encounter", "id": "baseline", "timing": {"at": 0}, "diagnoses": ["Z00.00"]},
                    {"type": "encounter", "id": "day90", "timing": {"window": {"target": 90, "tolerance": 7},
                                                                  "missed": 0.1}, "diagnoses": ["Z00.00"]}]}]}
-    result, con = _run(tmp_path, journey)
+    _result, con = _run(tmp_path, journey)
     rows = con.execute("""SELECT datediff('day', b.start_time::DATE, v.start_time::DATE)
         FROM encounters v JOIN encounters b ON b.person_id = v.person_id AND b.journey_event = 'baseline'
         WHERE v.journey_event = 'day90'""").fetchall()
@@ -99,7 +99,7 @@ def test_lifecycle_states_and_death_end_the_record(tmp_path):
                    "stage4": {"transitions": {"dialysis": 0.05, "death": 0.03}},
                    "dialysis": {"transitions": {"death": 0.05}},
                    "death": {"death": True, "cause": "N18.6"}}}}
-    result, con = _run(tmp_path, journey, profile="medicare-diabetic")
+    _result, con = _run(tmp_path, journey, profile="medicare-diabetic")
     states = dict(con.execute("SELECT state, count(*) FROM journey_states GROUP BY 1").fetchall())
     assert states["stage3"] > 3000 and states.get("stage4", 0) > 0 and states.get("death", 0) > 0
     after = con.execute("""SELECT count(*) FROM encounters e JOIN deaths d USING (person_id)
