@@ -57,7 +57,7 @@ def start(request: str = "", catalog: dict[str, dict] | None = None, facts: Fact
 
 def reply(state: BuilderState, message: str, catalog: dict[str, dict] | None = None) -> Turn:
     if state.done:
-        return _turn(state, ["the dialogue is finished; start a new one"])
+        return _finish(state).model_copy(update={"problems": ["the dialogue is finished; start a new one"]})
     text = normalise_reply(message)
     questions = questions_for(state)
     if state.phase == 4 and is_accept(text):

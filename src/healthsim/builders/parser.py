@@ -51,7 +51,8 @@ def unparseable_message(text: str, facts: Facts) -> str:
     if facts.unrecognized:
         lines.append("Not understood: " + ", ".join(facts.unrecognized[:10]))
     lines.append("Say how many members, who they are (coverage, ages, sex), their conditions, "
-                 "where they live, and any journeys or output formats. Try, for example:")
+                 "where they live, and any journeys or output formats.")
+    lines.append("Try, for example:")
     lines += [f"  - {e}" for e in vocab()["examples"]]
     return "\n".join(lines)
 

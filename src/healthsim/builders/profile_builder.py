@@ -50,7 +50,8 @@ def start(request: str = "") -> Turn:
 def reply(state: BuilderState, message: str) -> Turn:
     """The next turn after the user's answer to the current phase."""
     if state.done:
-        return _turn(state, [], ["the dialogue is finished; start a new one to build another spec"])
+        finished = "the dialogue is finished; start a new one to build another spec"
+        return _finish(state).model_copy(update={"problems": [finished]})
     text = normalise_reply(message)
     questions = questions_for(state, _spec_or_none(state))
     if state.phase == 4 and is_accept(text):
