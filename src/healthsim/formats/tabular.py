@@ -30,18 +30,21 @@ def exported_tables(source: CohortSource) -> list[str]:
 
 
 def fixed_chunks(reader: pa.RecordBatchReader, rows: int = ROWS_PER_CHUNK) -> Iterator[pa.Table]:
-    """Tables of exactly `rows` rows (the last may be shorter) from a batch reader."""
+    """Tables of exactly `rows` rows (the last may be shorter) from a batch reader.
+
+    An empty table yields one empty chunk, so its file still has the schema."""
     pending: list[pa.RecordBatch] = []
-    held = 0
+    held, emitted = 0, False
     for batch in reader:
         pending.append(batch)
         held += batch.num_rows
         while held >= rows:
             table = pa.Table.from_batches(pending, schema=reader.schema)
             yield table.slice(0, rows).combine_chunks()
+            emitted = True
             rest = table.slice(rows)
             pending, held = rest.to_batches(), rest.num_rows
-    if held:
+    if held or not emitted:
         yield pa.Table.from_batches(pending, schema=reader.schema).combine_chunks()
 
 

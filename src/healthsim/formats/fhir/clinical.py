@@ -31,13 +31,14 @@ ENCOUNTER_DX = concept("http://terminology.hl7.org/CodeSystem/condition-category
 
 
 def instant(ts) -> str | None:
-    return ts.strftime("%Y-%m-%dT%H:%M:%SZ") if ts is not None else None
+    """A timestamp as FHIR dateTime; rows(..., iso=True) already gives the string."""
+    return ts if ts is None or isinstance(ts, str) else ts.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @person_resource("Encounter", {"encounters": None}, optional={"diagnoses": None})
 def encounters(block, ctx):
     dx = group(block["diagnoses"], "encounter_id") if "diagnoses" in block.tables else {}
-    for e in rows(block["encounters"]):
+    for e in rows(block["encounters"], iso=True):
         pid, eid = e["person_id"], e["encounter_id"]
         cls = e["encounter_class"] or "AMB"
         res = {"resourceType": "Encounter", "id": ctx.rid("encounters", eid),
@@ -63,7 +64,7 @@ def encounters(block, ctx):
 
 @person_resource("Condition", {"diagnoses": None})
 def encounter_diagnoses(block, ctx):
-    for d in rows(block["diagnoses"]):
+    for d in rows(block["diagnoses"], iso=True):
         pid, eid = d["person_id"], d["encounter_id"]
         res = {"resourceType": "Condition", "id": ctx.rid("diagnoses", eid, d["rank"]),
                "meta": {"profile": [f"{US_CORE}/us-core-condition-encounter-diagnosis"]},
@@ -77,7 +78,7 @@ def encounter_diagnoses(block, ctx):
 
 @person_resource("Procedure", {"procedures": None})
 def procedures(block, ctx):
-    for p in rows(block["procedures"]):
+    for p in rows(block["procedures"], iso=True):
         pid = p["person_id"]
         system = CODE_SYSTEMS.get(p["code_system"], CPT)
         yield pid, {"resourceType": "Procedure", "id": ctx.rid("procedures", p["procedure_id"]),
@@ -108,7 +109,7 @@ def _range(o: dict) -> list[dict]:
 
 @person_resource("Observation", {"observations": None})
 def observations(block, ctx):
-    for o in rows(block["observations"]):
+    for o in rows(block["observations"], iso=True):
         pid = o["person_id"]
         category = o["category"] or "laboratory"
         profile = "us-core-observation-lab" if category == "laboratory" else "us-core-vital-signs"
@@ -130,7 +131,7 @@ def observations(block, ctx):
 
 @person_resource("MedicationRequest", {"medication_orders": None})
 def medication_requests(block, ctx):
-    for m in rows(block["medication_orders"]):
+    for m in rows(block["medication_orders"], iso=True):
         pid = m["person_id"]
         dose = {"text": m["sig"]} if m["sig"] else {}
         if m["dose"] is not None:

@@ -13,7 +13,7 @@ PROBLEM = concept("http://terminology.hl7.org/CodeSystem/condition-category", "p
 
 @person_resource("Condition", {"conditions": None})
 def conditions(block, ctx):
-    for c in rows(block["conditions"]):
+    for c in rows(block["conditions"], iso=True):
         pid = c["person_id"]
         res = {"resourceType": "Condition", "id": ctx.rid("conditions", pid, c["code"]),
                "meta": {"profile": [f"{US_CORE}/us-core-condition-problems-health-concerns"]},

@@ -41,7 +41,7 @@ def payer_organizations(static, ctx):
 def coverages(block, ctx):
     subscribers = ({r["person_id"]: r["subscriber_id"] for r in rows(block["identities"])
                     if r["product"] == "membersim"} if "identities" in block.tables else {})
-    for e in rows(block["enrollments"]):
+    for e in rows(block["enrollments"], iso=True):
         pid = e["person_id"]
         patient = ctx.ref("Patient", "persons", pid)
         code, display = PAYER_TYPES.get(e["coverage_type"], ("9", "MISCELLANEOUS/OTHER"))

@@ -11,6 +11,7 @@ reference resolves inside the Bundle.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import orjson
 
 from healthsim.formats.base import CohortSource, register
-from healthsim.formats.fhir.common import FhirContext, references
+from healthsim.formats.fhir.common import FhirContext
 from healthsim.formats.fhir.registry import (
     PERSON_BUILDERS,
     SHARED_BUILDERS,
@@ -100,7 +101,8 @@ class FhirBundleExporter:
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
         ctx = FhirContext(source.info)
         shared_b, person_b = active_builders(source)
-        shared = {f"{r['resourceType']}/{r['id']}": r for r in shared_resources(source, ctx, shared_b)}
+        shared = {f"{r['resourceType']}/{r['id']}".encode(): (r["resourceType"], _entry(r))
+                  for r in shared_resources(source, ctx, shared_b)}
         stamp = datetime.combine(source.info.as_of, datetime.min.time(), UTC).isoformat()
         counts: dict[str, int] = defaultdict(int)
         for block, items in person_blocks(source, ctx, person_b):
@@ -108,32 +110,37 @@ class FhirBundleExporter:
             folder.mkdir(parents=True)
             by_person = defaultdict(list)
             for pid, res in items:
-                by_person[pid].append(res)
+                by_person[pid].append((res["resourceType"], _entry(res)))
             for pid in sorted(by_person):
-                resources = _with_shared(by_person[pid], shared)
-                bundle = {"resourceType": "Bundle", "id": ctx.rid("bundles", pid), "type": "transaction",
-                          "timestamp": stamp, "entry": [_entry(r) for r in resources]}
-                (folder / f"patient-{pid:08d}.json").write_bytes(orjson.dumps(bundle))
+                entries = _with_shared(by_person[pid], shared)
+                head = orjson.dumps({"resourceType": "Bundle", "id": ctx.rid("bundles", pid), "type": "transaction",
+                                     "timestamp": stamp})
+                body = head[:-1] + b',"entry":[' + b",".join(e for _, e in entries) + b"]}"
+                (folder / f"patient-{pid:08d}.json").write_bytes(body)
                 counts["Bundle"] += 1
-                for r in resources:
-                    counts[r["resourceType"]] += 1
+                for rtype, _ in entries:
+                    counts[rtype] += 1
         return dict(sorted(counts.items()))
 
 
-def _with_shared(resources: list[dict], shared: dict[str, dict]) -> list[dict]:
-    """Shared resources referred to (transitively) first, then the patient's own."""
-    own = {f"{r['resourceType']}/{r['id']}" for r in resources}
-    needed: dict[str, dict] = {}
-    todo = [ref for r in resources for ref in references(r)]
+_REFERENCE = re.compile(rb'"reference":"([^"]+)"')
+
+
+def _with_shared(entries: list[tuple[str, bytes]], shared: dict[bytes, tuple[str, bytes]]) -> list:
+    """Shared resources referred to (transitively) first, then the patient's own entries."""
+    needed: dict[bytes, tuple[str, bytes]] = {}
+    todo = [ref for _, e in entries for ref in _REFERENCE.findall(e) if ref in shared]
     while todo:
         ref = todo.pop()
-        if ref in own or ref in needed or ref not in shared:
+        if ref in needed:
             continue
         needed[ref] = shared[ref]
-        todo.extend(references(shared[ref]))
-    return [needed[k] for k in sorted(needed)] + resources
+        todo.extend(r for r in _REFERENCE.findall(needed[ref][1]) if r in shared)
+    return [needed[k] for k in sorted(needed)] + entries
 
 
-def _entry(res: dict) -> dict:
-    return {"fullUrl": f"urn:uuid:{res['id']}", "resource": res,
-            "request": {"method": "PUT", "url": f"{res['resourceType']}/{res['id']}"}}
+def _entry(res: dict) -> bytes:
+    """One Bundle entry, serialised once: a PUT of the resource at its deterministic id."""
+    url = f"{res['resourceType']}/{res['id']}"
+    return (b'{"fullUrl":"urn:uuid:' + res["id"].encode() + b'","resource":' + orjson.dumps(res)
+            + b',"request":{"method":"PUT","url":"' + url.encode() + b'"}}')

@@ -70,7 +70,7 @@ def patients(block, ctx):
     ids = group(block["identities"]) if "identities" in block.tables else {}
     pcps = ({r["person_id"]: r["provider_id"] for r in rows(block["pcp_attributions"], ["person_id", "provider_id"])}
             if "pcp_attributions" in block.tables else {})
-    for p in rows(block["persons"]):
+    for p in rows(block["persons"], iso=True):
         pid = p["person_id"]
         ext = [e for e in (race_extension(p["race"]), ethnicity_extension(p["ethnicity"])) if e]
         if p["sex"] in GENDER:

@@ -1,0 +1,335 @@
+"""Independent validators, one per export format, with count checks.
+
+Each takes (out_dir, db) and raises AssertionError on the first problem.
+The validators are other people's code: fhir.resources R4B models and the
+official FHIR R4 JSON Schema, hl7apy at STRICT 2.5.1, pyx12 for X12; NCPDP
+is checked against the D.0 field definitions shipped with the package.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import re
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import orjson
+
+DATA = Path(__file__).parent / "data"
+REFERENCE = re.compile(rb'"reference":"([^"]+)"')
+
+
+def count(db, sql: str) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()[0][0]
+
+
+# --- FHIR -------------------------------------------------------------------
+@cache
+def fhir_schema() -> dict:
+    """The official FHIR R4 JSON Schema (fhir.schema.json, see data/README.md)."""
+    return orjson.loads(gzip.decompress((DATA / "fhir.schema.json.gz").read_bytes()))
+
+
+@cache
+def schema_validator(resource_type: str):
+    import jsonschema
+
+    s = fhir_schema()
+    return jsonschema.Draft6Validator({"definitions": s["definitions"], "$ref": f"#/definitions/{resource_type}"})
+
+
+def schema_errors(resource: dict) -> list[str]:
+    return [e.message for e in schema_validator(resource["resourceType"]).iter_errors(resource)]
+
+
+def r4b_validate(resource: dict) -> None:
+    from fhir.resources.R4B import get_fhir_model_class
+
+    get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+def expected_fhir_counts(db) -> dict[str, int]:
+    expect = {"Patient": count(db, "SELECT count(*) FROM persons"),
+              "Coverage": count(db, "SELECT count(*) FROM enrollments"),
+              "Practitioner": count(db, "SELECT count(*) FROM providers"),
+              "Condition": count(db, "SELECT count(*) FROM conditions") + count(db, "SELECT count(*) FROM diagnoses"),
+              "Encounter": count(db, "SELECT count(*) FROM encounters"),
+              "Observation": count(db, "SELECT count(*) FROM observations"),
+              "Procedure": count(db, "SELECT count(*) FROM procedures"),
+              "MedicationRequest": count(db, "SELECT count(*) FROM medication_orders")}
+    return {k: v for k, v in expect.items() if v}
+
+
+def validate_fhir_ndjson(out: Path, db, per_type: int = 400) -> None:
+    """Every resource: type, counts, references; R4B models on up to `per_type`
+    resources of each type spread over the file (all of them for small types),
+    and the official JSON Schema on the first five of each type."""
+    ids, refs, counts = set(), set(), Counter()
+    for path in sorted(out.glob("*.ndjson")):
+        lines = path.read_bytes().splitlines()
+        step = max(1, len(lines) // per_type)
+        for i, line in enumerate(lines):
+            res = orjson.loads(line)
+            assert res["resourceType"] == path.stem
+            if i % step == 0:
+                r4b_validate(res)
+            if i < 5:
+                assert schema_errors(res) == [], (path.name, schema_errors(res)[:3])
+            ids.add(f"{res['resourceType']}/{res['id']}")
+            refs.update(REFERENCE.findall(line))
+            counts[res["resourceType"]] += 1
+    for rtype, n in expected_fhir_counts(db).items():
+        assert counts[rtype] == n, (rtype, counts[rtype], n)
+    refs = {r.decode() for r in refs}
+    assert refs <= ids, sorted(refs - ids)[:5]
+
+
+def validate_fhir_bundles(out: Path, db, sample: int = 12) -> None:
+    """Every Bundle: transaction, PUT urls, references resolve inside it, counts;
+    R4B models on `sample` Bundles spread over the export, the JSON Schema on three."""
+    files = sorted(out.glob("bundles/*/*.json"))
+    assert len(files) == count(db, "SELECT count(*) FROM persons")
+    counts = Counter()
+    step = max(1, len(files) // sample)
+    for i, path in enumerate(files):
+        bundle = orjson.loads(path.read_bytes())
+        assert bundle["type"] == "transaction"
+        if i % step == 0:
+            r4b_validate(bundle)
+        if i < 3:
+            assert schema_errors(bundle) == [], schema_errors(bundle)[:3]
+        inside = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
+        for e in bundle["entry"]:
+            assert e["request"]["url"] == f"{e['resource']['resourceType']}/{e['resource']['id']}"
+            assert set(_references(e["resource"])) <= inside
+            counts[e["resource"]["resourceType"]] += 1
+    for rtype, n in expected_fhir_counts(db).items():
+        if rtype != "Practitioner":  # shared: copied into every Bundle that refers to them
+            assert counts[rtype] == n, (rtype, counts[rtype], n)
+
+
+def _references(obj):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "reference":
+                yield v
+            else:
+                yield from _references(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _references(v)
+
+
+# --- HL7 v2 -----------------------------------------------------------------
+def hl7_messages(path: Path) -> list[str]:
+    with open(path, encoding="utf-8", newline="") as f:  # keep the \r segment terminators
+        text = f.read()
+    return ["MSH|" + m for m in text.split("MSH|")[1:]]
+
+
+def hl7_strict(er7: str):
+    from hl7apy.consts import VALIDATION_LEVEL
+    from hl7apy.parser import parse_message
+
+    msg = parse_message(er7, validation_level=VALIDATION_LEVEL.STRICT, find_groups=True)
+    msg.validate()
+    return msg
+
+
+def validate_hl7v2(out: Path, db, per_type: int = 25) -> None:
+    by_type: dict[str, list[str]] = {}
+    for path in sorted(out.glob("*.hl7")):
+        by_type.setdefault(path.name.split("-")[0], []).extend(hl7_messages(path))
+    expect = {"adt_a04": count(db, "SELECT count(*) FROM persons"),
+              "adt_a08": count(db, "SELECT count(*) FROM enrollments WHERE span_no > 1"),
+              "adt_a01": count(db, "SELECT count(*) FROM encounters"),
+              "adt_a03": count(db, "SELECT count(*) FROM encounters"),
+              "oru_r01": count(db, "SELECT count(DISTINCT order_id) FROM observations WHERE order_id IS NOT NULL")}
+    for key, n in expect.items():
+        assert len(by_type.get(key, [])) == n, (key, len(by_type.get(key, [])), n)
+    for key, messages in by_type.items():
+        step = max(1, len(messages) // per_type)
+        for er7 in messages[::step]:
+            msg = hl7_strict(er7)
+            assert msg.msh.msh_9.msh_9_2.to_er7() == key.split("_")[1].upper()
+
+
+# --- X12 ---------------------------------------------------------------------
+def pyx12_errors(path: Path, is_835: bool = False) -> list[str]:
+    import pyx12.params
+    import pyx12.x12n_document
+
+    logger = logging.getLogger("pyx12")
+    sink = io.StringIO()
+    handler = logging.StreamHandler(sink)
+    handler.setLevel(logging.ERROR)
+    logger.addHandler(handler)
+    try:
+        ok = pyx12.x12n_document.x12n_document(param=pyx12.params.params(), src_file=str(path),
+                                               fd_997=None if is_835 else io.StringIO(), fd_html=None,
+                                               fd_json=io.StringIO())
+    finally:
+        logger.removeHandler(handler)
+    errors = [line for line in sink.getvalue().splitlines() if line.strip()]
+    return errors if errors or ok else ["pyx12 returned False"]
+
+
+def x12_segments(path: Path) -> list[list[str]]:
+    return [s.strip().split("*") for s in path.read_text(encoding="ascii").split("~") if s.strip()]
+
+
+def validate_x12_files(out: Path, prefix: str, is_835: bool = False) -> list[list[str]]:
+    files = sorted(out.glob(f"{prefix}-*.x12"))
+    assert files, f"no {prefix} files"
+    segments = []
+    for path in files:
+        assert pyx12_errors(path, is_835) == [], (path.name, pyx12_errors(path, is_835)[:5])
+        segments += x12_segments(path)
+    return segments
+
+
+def validate_x12_834(out: Path, db) -> None:
+    segs = validate_x12_files(out, "834")
+    ins = [s for s in segs if s[0] == "INS"]
+    adds = [s for s in ins if s[3] == "021"]
+    assert len(adds) + sum(s[3] == "001" for s in ins) == count(db, "SELECT count(*) FROM enrollments")
+    assert sum(s[3] == "024" for s in ins) == count(
+        db, "SELECT count(*) FROM enrollments e JOIN cohorts c USING (cohort_id) WHERE e.end_date < c.as_of")
+
+
+def validate_x12_837p(out: Path, db) -> None:
+    segs = validate_x12_files(out, "837p")
+    claims, current = {}, None
+    for s in segs:
+        if s[0] == "CLM":
+            current = s[1]
+            claims[current] = [float(s[2]), 0.0]
+        elif s[0] == "SV1":
+            claims[current][1] += float(s[2])
+    with duckdb.connect(str(db), read_only=True) as con:
+        billed = dict(con.execute("SELECT CAST(claim_id AS VARCHAR), billed FROM claims "
+                                  "WHERE claim_type = 'professional'").fetchall())
+    assert set(claims) == set(billed)
+    for cid, (clm02, lines) in claims.items():
+        assert abs(clm02 - billed[cid]) < 0.005 and abs(clm02 - lines) < 0.005, (cid, clm02, lines, billed[cid])
+
+
+def validate_x12_835(out: Path, db) -> None:
+    segs = validate_x12_files(out, "835", is_835=True)
+    bpr_total, clp_sum, clp, svc = None, 0.0, None, None
+    seen = set()
+
+    def close_claim():
+        if clp is not None:
+            assert abs(clp[0] - clp[1]) < 0.005, ("CLP04 != sum SVC03", clp)
+
+    for s in segs + [["SE"]]:
+        tag = s[0]
+        if tag in ("SVC", "CLP", "SE") and svc is not None:
+            assert abs(svc[0] - svc[2] - svc[1]) < 0.005, ("SVC02 - CAS != SVC03", svc)
+            svc = None
+        if tag in ("CLP", "SE"):
+            close_claim()
+            clp = None
+        if tag == "BPR":
+            bpr_total, clp_sum = float(s[2]), 0.0
+        elif tag == "CLP":
+            clp = [float(s[4]), 0.0]
+            clp_sum += float(s[4])
+            seen.add(s[1])
+        elif tag == "SVC":
+            svc = [float(s[2]), float(s[3]), 0.0]
+            clp[1] += float(s[3])
+        elif tag == "CAS":
+            svc[2] += sum(float(s[i]) for i in range(3, len(s), 3) if s[i])
+        elif tag == "SE" and bpr_total is not None:
+            assert abs(bpr_total - clp_sum) < 0.005, ("BPR02 != sum CLP04", bpr_total, clp_sum)
+            bpr_total = None
+    assert len(seen) == count(db, "SELECT count(*) FROM claims WHERE claim_type <> 'pharmacy' AND paid_date IS NOT NULL")
+
+
+# --- NCPDP -------------------------------------------------------------------
+def ncpdp_segments(transmission: str) -> tuple[str, list[tuple[str, dict[str, str]]]]:
+    cut = min(i for i in (transmission.find("\x1e"), transmission.find("\x1d")) if i >= 0)
+    header, rest = transmission[:cut], transmission[cut:]
+    segments = []
+    for raw in rest.replace("\x1d", "").split("\x1e")[1:]:
+        fields = [f for f in raw.split("\x1c") if f]
+        assert fields[0].startswith("AM"), raw[:20]
+        segments.append(("AM" + fields[0][2:], {f[:2]: f[2:] for f in fields[1:]}))
+    return header, segments
+
+
+def validate_ncpdp(out: Path, db) -> None:
+    from healthsim.formats.ncpdp.d0 import field_definitions, unoverpunch
+
+    defs = field_definitions()
+    n_rx = count(db, "SELECT count(*) FROM pharmacy_claims")
+    for kind, header_len, required_segments in (("b1-requests", 56, {"AM04", "AM01", "AM07", "AM03", "AM11"}),
+                                                ("b1-responses", 31, {"AM21", "AM22"})):
+        lines = [ln for p in sorted(out.glob(f"{kind}-*.ncpdp")) for ln in p.read_text().split("\n") if ln]
+        assert len(lines) == n_rx
+        for line in lines:
+            header, segments = ncpdp_segments(line)
+            assert len(header) == header_len and "D0B1" in header[:10]
+            assert required_segments <= {s for s, _ in segments}
+            for seg_id, fields in segments:
+                known = {fid for (sid, fid) in defs if sid == seg_id}
+                assert set(fields) <= known, (seg_id, set(fields) - known)
+                mandatory = {d.field_id for (sid, _), d in defs.items() if sid == seg_id and d.usage in "MR"}
+                if kind == "b1-requests":
+                    assert mandatory <= set(fields), (seg_id, mandatory - set(fields))
+                for fid, value in fields.items():
+                    fmt = defs[(seg_id, fid)].format
+                    if fmt.startswith("s9"):
+                        unoverpunch(value)
+                    elif fmt.startswith("9"):
+                        assert value.isdigit(), (seg_id, fid, value)
+    flat = [p for p in out.glob("pharmacy_claims_flat-*.txt")]
+    assert sum(len(p.read_text().splitlines()) - 1 for p in flat) == n_rx
+    assert (out / "flat_layout.csv").exists()
+
+
+# --- tables --------------------------------------------------------------------
+def validate_parquet(out: Path, db) -> None:
+    import pyarrow.dataset as ds
+
+    from healthsim.canonical import TABLES
+
+    for name in TABLES:
+        if not (out / name).exists():
+            assert count(db, f"SELECT count(*) FROM information_schema.tables WHERE table_name = '{name}'") == 0 \
+                or count(db, f"SELECT count(*) FROM {name}") == 0
+            continue
+        t = ds.dataset(out / name, format="parquet", partitioning="hive").to_table()
+        assert t.num_rows == count(db, f"SELECT count(*) FROM {name}"), name
+        assert t.column_names == [c.name for c in TABLES[name].columns] + ["cohort_id"]
+
+
+def validate_csv(out: Path, db) -> None:
+    import pyarrow.csv as pacsv
+
+    from healthsim.canonical import TABLES
+
+    dictionary = pacsv.read_csv(out / "data_dictionary.csv").to_pylist()
+    for path in sorted(out.glob("*.csv")):
+        if path.name == "data_dictionary.csv":
+            continue
+        name = path.stem
+        t = pacsv.read_csv(path)
+        assert t.num_rows == count(db, f"SELECT count(*) FROM {name}"), name
+        assert t.column_names == ["cohort_id"] + [c.name for c in TABLES[name].columns]
+        assert [d["column"] for d in dictionary if d["table"] == name] == t.column_names
+
+
+VALIDATORS = {
+    "parquet": validate_parquet, "csv": validate_csv,
+    "fhir-ndjson": validate_fhir_ndjson, "fhir-bundles": validate_fhir_bundles,
+    "hl7v2": validate_hl7v2, "x12-834": validate_x12_834, "x12-837p": validate_x12_837p,
+    "x12-835": validate_x12_835, "ncpdp": validate_ncpdp,
+}
