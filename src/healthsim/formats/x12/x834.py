@@ -30,19 +30,24 @@ ADD, CHANGE, TERM = "021", "001", "024"
 def maintenance_events(spans: list[dict], as_of) -> list[tuple[str, str, dict]]:
     """(maintenance type, reason, span) for one person's spans in span order."""
     events = []
-    prev = None
-    for span in spans:
-        contiguous = prev is not None and span["start_date"] == prev["end_date"] + timedelta(days=1)
-        if contiguous and span["plan_id"] != prev["plan_id"]:
-            events.append((CHANGE, "AI", span))
-        elif prev is None:
+    for i, span in enumerate(spans):
+        prev = spans[i - 1] if i else None
+        nxt = spans[i + 1] if i + 1 < len(spans) else None
+        if prev is None:
             events.append((ADD, "28", span))
-        elif not contiguous:
+        elif _contiguous(prev, span):
+            if span["plan_id"] != prev["plan_id"]:
+                events.append((CHANGE, "AI", span))
+        else:
             events.append((ADD, "41", span))
-        if span["end_date"] < as_of:
+        continues = nxt is not None and _contiguous(span, nxt)
+        if span["end_date"] < as_of and not continues:
             events.append((TERM, "07", span))
-        prev = span
     return events
+
+
+def _contiguous(a: dict, b: dict) -> bool:
+    return b["start_date"] == a["end_date"] + timedelta(days=1)
 
 
 def member_loop(kind: str, reason: str, span: dict, person: dict, subscriber_id: str) -> list[str]:

@@ -1,0 +1,62 @@
+"""Encoding details the validators do not see: escaping, overpunch, maintenance codes, ids."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from tests.formats.validators import hl7_strict, schema_errors
+
+from healthsim.formats.fhir.common import uuid5_str
+from healthsim.formats.hl7v2.adt import pid_segment
+from healthsim.formats.hl7v2.er7 import esc, message, msh, segment
+from healthsim.formats.ncpdp.d0 import overpunch, unoverpunch
+from healthsim.formats.x12.envelope import clean, money
+from healthsim.formats.x12.x834 import maintenance_events
+
+PERSON = {"person_id": 7, "first_name": "Ann|Marie", "last_name": "O^Brien & Co\\", "birth_date": date(1950, 2, 3),
+          "sex": "F", "race": "white", "ethnicity": "hispanic", "address_line": "1 Main St~Apt 2", "city": "Hartford",
+          "state": "CT", "zip": "06101", "county_fips": "09003", "phone": "(860) 555-0101", "ssn": "912-34-5678"}
+
+
+def test_hl7_escapes_delimiters_and_still_validates_strictly():
+    assert esc("a|b^c&d~e\\f") == "a\\F\\b\\S\\c\\T\\d\\R\\e\\E\\f"
+    er7 = message([msh(__import__("datetime").datetime(2025, 1, 1, 9, 30), "ADT", "A04", "ADT_A01", "X1"),
+                   segment("EVN", {2: "20250101"}), pid_segment(PERSON, []), segment("PV1", {1: "1", 2: "O"})])
+    msg = hl7_strict(er7)
+    assert msg.pid.pid_5.to_er7() == "O\\S\\Brien \\T\\ Co\\E\\^Ann\\F\\Marie"
+
+
+def test_x12_values_cannot_break_segments():
+    assert clean("a*b~c:d^e") == "A B C D E"
+    assert [money(x) for x in (100, 80.5, 12.345, 0, -0.001)] == ["100", "80.5", "12.35", "0", "0"]
+
+
+def test_ncpdp_overpunch_round_trips():
+    assert overpunch(12.34) == "123D" and overpunch(0) == "00{" and overpunch(-5) == "50}"
+    for x in (0.01, 1.0, 99.99, 1234.56, -3.21):
+        assert unoverpunch(overpunch(x)) == x
+
+
+def span(n, start, end, plan="P1"):
+    return {"span_no": n, "start_date": date.fromisoformat(start), "end_date": date.fromisoformat(end),
+            "plan_id": plan}
+
+
+def test_834_add_change_term_and_reenrollment_codes():
+    spans = [span(1, "2024-01-01", "2024-06-30"), span(2, "2024-07-01", "2024-09-30", "P2"),
+             span(3, "2024-11-01", "2025-12-31", "P2")]
+    events = [(kind, reason, s["span_no"]) for kind, reason, s in maintenance_events(spans, date(2025, 12, 31))]
+    # a plan change without a gap is a change (no term of the old span); a gap is term + re-enrollment
+    assert events == [("021", "28", 1), ("001", "AI", 2), ("024", "07", 2), ("021", "41", 3)]
+
+
+def test_fast_uuid5_matches_the_standard_library():
+    ns = uuid.uuid5(uuid.NAMESPACE_URL, "healthsim:test")
+    for name in ("persons/1", "encounters/4200000003", "x" * 300):
+        assert uuid5_str(ns.bytes, name) == str(uuid.uuid5(ns, name))
+
+
+def test_json_schema_catches_a_broken_resource():
+    bad = {"resourceType": "Patient", "id": "p1", "gender": "femme", "birthDate": "1950-02-30x", "foo": 1}
+    assert len(schema_errors(bad)) >= 2
