@@ -44,7 +44,7 @@ def test_random_text_only_raises_our_own_errors(text):
     _parses_or_our_error(text)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(phrases)
 def test_random_requests_from_the_vocabulary_only_raise_our_own_errors(text):
     _parses_or_our_error(text)
