@@ -56,7 +56,7 @@ def compose(facts: Facts, request: str | None = None) -> RequestSpec:
     doc["description"] = _description(request, template)
     _count(doc, facts, said, template)
     _seed_and_date(doc, facts, said)
-    _demographics(doc, facts, said, template)
+    _demographics(doc, facts, said, template, notes)
     _geography(doc, facts, said)
     _coverage(doc, facts, said, template)
     _conditions(doc, facts, said, notes, template)
@@ -121,10 +121,17 @@ def _seed_and_date(doc: dict, facts: Facts, said: list[Assumption]) -> None:
         doc["as_of"] = facts.as_of.isoformat()
 
 
-def _demographics(doc: dict, facts: Facts, said: list[Assumption], template: str) -> None:
+def _demographics(doc: dict, facts: Facts, said: list[Assumption], template: str,
+                  notes: list[str]) -> None:
     demo = doc.setdefault("demographics", {})
     if facts.age is not None:
+        before = _support(demo["age"])
         demo["age"], how = age_distribution(facts.age, demo["age"])
+        after = _support(demo["age"])
+        banded = any(isinstance(c.get("prevalence"), dict) for c in doc.get("conditions", []))
+        if banded and (after[0] < before[0] or after[1] > before[1]):
+            notes.append(f"template {template} is calibrated for ages {before[0]:g}-{before[1] - 1:g}; "
+                         "its age-banded condition rates do not reach the ages asked for")
         if "Census" in how:
             doc.setdefault("sources", []).append(CENSUS_SOURCE)
         if facts.age.exact is None:
@@ -144,6 +151,12 @@ def _demographics(doc: dict, facts: Facts, said: list[Assumption], template: str
         else:
             said.append(Assumption(field=f"demographics.{key}", value="U.S. 2020 Census mix",
                                    reason="not stated; spec default"))
+
+
+def _support(dist: dict) -> tuple[float, float]:
+    from healthsim.distributions import parse_distribution
+
+    return parse_distribution(dist).support()
 
 
 def _implied_sex(facts: Facts, said: list[Assumption]) -> dict[str, float] | None:
