@@ -147,3 +147,32 @@ def test_journey_builder_picks_a_template_by_name():
 def test_journey_builder_without_templates_says_so():
     turn = journey_builder.start("diabetics", catalog={})
     assert turn.problems == ["no journey templates are installed in this version"] and not turn.questions
+
+
+def _adjustment_cases():
+    from healthsim.builders.journey_adjust import outline
+    from healthsim.builders.templates_cache import template_document, template_names
+
+    for name in template_names("journey"):
+        phases = outline(template_document(name, "journey"))["phases"]
+        for adjustments in ({"duration_months": 3}, {"duration_months": 6}, {"duration_months": 24},
+                            {"labs": False}, {"medications": False}, {"visit_interval_months": 2},
+                            *({"phases": [p]} for p in phases)):
+            yield name, adjustments
+
+
+@pytest.mark.parametrize(("name", "adjustments"), list(_adjustment_cases()))
+def test_every_adjustment_of_every_journey_template_still_compiles(name, adjustments):
+    from healthsim.builders.journey_adjust import adjusted, outline, validate_journey
+    from healthsim.builders.templates_cache import template_document
+
+    doc = validate_journey(adjusted(template_document(name, "journey"), adjustments))
+    info = outline(doc)
+    if "duration_months" in adjustments:
+        assert doc["duration"] == round(adjustments["duration_months"] * 30.4375)
+    if adjustments.get("labs") is False:
+        assert info["labs"] == []
+    if adjustments.get("medications") is False:
+        assert info["medications"] == []
+    if "phases" in adjustments:
+        assert info["phases"] == adjustments["phases"]

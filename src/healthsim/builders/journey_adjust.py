@@ -14,6 +14,7 @@ measure effects they caused), so the result still validates as a JourneySpec.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 
 ADJUSTMENT_KEYS = ("duration_months", "phases", "visit_interval_months", "labs", "medications")
@@ -60,8 +61,11 @@ def adjusted(doc: dict, adjustments: dict) -> dict:
     """A copy of the journey document with the adjustments applied."""
     out = copy.deepcopy(doc)
     removed: set[str] = set()
+    shortened = False
     if adjustments.get("duration_months"):
-        out["duration"] = round(float(adjustments["duration_months"]) * DAYS_PER_MONTH)
+        days = round(float(adjustments["duration_months"]) * DAYS_PER_MONTH)
+        shortened = days < _days(out.get("duration", 365))
+        removed |= _set_duration(out, days)
     if adjustments.get("phases"):
         keep = set(adjustments["phases"])
         for phase in out.get("phases") or []:
@@ -81,7 +85,84 @@ def adjusted(doc: dict, adjustments: dict) -> dict:
     if removed:
         _drop_references(out, removed)
         _fix_kind(out)
+    if shortened:
+        _drop_events_that_no_longer_fit(out)
     return out
+
+
+def _days(value: object) -> int:
+    from healthsim.spec.journey_timing import parse_days
+
+    return parse_days(value)
+
+
+FIT_PROBLEM = re.compile(r"^phases\.(\d+)\.events\.(\d+)\.timing$")
+
+
+def _drop_events_that_no_longer_fit(doc: dict, rounds: int = 20) -> None:
+    """After shortening: drop the events the journey compile step says no longer fit their
+    (cut) phase, and what hangs from them, until it compiles (or nothing more can go)."""
+    from healthsim.errors import HealthSimError
+    from healthsim.plan.journey import compile_journey
+    from healthsim.spec.journey import JourneySpec
+
+    for _ in range(rounds):
+        try:
+            compile_journey(JourneySpec.model_validate(doc))
+            return
+        except (HealthSimError, ValueError) as exc:
+            problems = getattr(exc, "problems", [])
+        spots = sorted({(int(m.group(1)), int(m.group(2)), p.message) for p in problems
+                        if "does not fit" in p.message and (m := FIT_PROBLEM.match(p.path))}, reverse=True)
+        if not spots:
+            return  # something else is wrong: validate_journey will report it
+        removed: set[str] = set()
+        for phase, index, message in spots:
+            events = doc["phases"][phase]["events"]
+            if not _shorten_timing(events[index], message):
+                removed |= _ids(events.pop(index))
+        _drop_references(doc, removed)
+        _fix_kind(doc)
+
+
+def _shorten_timing(event: dict, message: str) -> bool:
+    """Make a too-long timing fit its cut phase, if it is recurring or a range from the phase
+    start: recurring ones end with the phase, ranges are cut to its length. False = drop it."""
+    timing = event.get("timing") or {}
+    if timing.get("every") is not None and timing.get("until") is not None:
+        timing.pop("until")  # default: the end of the phase
+        return True
+    length = re.search(r"(\d+) days long", message)
+    span = timing.get("range")
+    if length and isinstance(span, list | tuple) and timing.get("relative_to") in (None, "phase_start"):
+        lo, hi, top = _days(span[0]), _days(span[1]), int(length.group(1))
+        if lo < top < hi:
+            timing["range"] = [lo, top]
+            return True
+    return False
+
+
+def _set_duration(doc: dict, days: int) -> set[str]:
+    """New length: phases starting after it go, phase windows are cut to it, and a last phase
+    that ran to the old end runs to the new one. Returns the ids of events dropped."""
+    from healthsim.spec.journey_timing import parse_span
+
+    old = _days(doc.get("duration", 365))
+    doc["duration"] = days
+    removed: set[str] = set()
+    phases = doc.get("phases") or []
+    for i, phase in enumerate(list(phases)):
+        if phase.get("window") is None and isinstance(phase.get("duration"), str) and "-" in phase["duration"]:
+            phase["window"] = phase.pop("duration")
+        if phase.get("window") is None:
+            continue
+        lo, hi = parse_span(phase["window"])
+        if lo >= days:
+            phases.remove(phase)
+            removed |= {x for e in phase.get("events") or [] for x in _ids(e)}
+        elif hi > days or (hi == old and phase is phases[-1]):
+            phase["window"] = [lo, days]
+    return removed
 
 
 def _ids(event: dict) -> set[str]:
