@@ -85,13 +85,15 @@ class CohortSource:
     def stream(self, table: str, batch_rows: int = 65_536) -> pa.RecordBatchReader:
         return self.store.stream_table(self.info.cohort_id, table, batch_rows)
 
-    def person_blocks(self, tables: Mapping[str, tuple[str, str] | None]) -> Iterator[Block]:
+    def person_blocks(self, tables: Mapping[str, tuple[str, str] | None],
+                      block_persons: int | None = None) -> Iterator[Block]:
         """Blocks of persons 1..member_count; `tables` maps name -> None or (parent, key).
 
         Tables absent from the store are skipped (the block lacks them). Calls
-        the progress callback after each block."""
+        the progress callback after each block. `block_persons` overrides the
+        block size for exporters that must hold a whole block (e.g. Bundles)."""
         present = {name: via for name, via in tables.items() if self.has(name)}
-        total, step = self.info.member_count, self.block_persons
+        total, step = self.info.member_count, block_persons or self.block_persons
         for lo in range(1, total + 1, step):
             hi = min(total, lo + step - 1)
             read = self.store.read_person_range

@@ -30,6 +30,7 @@ ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition"
 CDCREC = "urn:oid:2.16.840.1.113883.6.238"
+ROWS_PER_BATCH = 8192  # rows turned into Python objects at a time: bounds memory per block
 
 
 @dataclass
@@ -82,11 +83,11 @@ def rows(table: pa.Table, columns: list[str] | None = None, iso: bool = False) -
     With iso=True, dates become 'YYYY-MM-DD' and timestamps 'YYYY-MM-DDThh:mm:ssZ'
     strings, formatted by Arrow for the whole column (FHIR's formats)."""
     names = columns or table.column_names
-    cols = [_iso_column(table.column(n)) if iso else table.column(n) for n in names]
-    lists = [c.to_pylist() for c in cols]
     keys = tuple(names)
-    for values in zip(*lists):
-        yield dict(zip(keys, values))
+    for batch in table.select(names).to_batches(max_chunksize=ROWS_PER_BATCH):
+        lists = [(_iso_column(c) if iso else c).to_pylist() for c in batch.columns]
+        for values in zip(*lists):
+            yield dict(zip(keys, values))
 
 
 def _iso_column(col):

@@ -27,6 +27,9 @@ from healthsim.formats.fhir.registry import (
     SharedBuilder,
 )
 
+FLUSH_EVERY = 20_000  # NDJSON lines buffered before a write
+BUNDLE_BLOCK_PERSONS = 1_000  # a Bundle needs all of a patient's resources: smaller blocks, flat memory
+
 
 def active_builders(source: CohortSource) -> tuple[list[SharedBuilder], list[PersonBuilder]]:
     shared = [b for b in SHARED_BUILDERS if source.has(*b.tables)]
@@ -46,14 +49,16 @@ def shared_resources(source: CohortSource, ctx: FhirContext, builders: list[Shar
         yield from b.build(static, ctx)
 
 
-def person_blocks(source: CohortSource, ctx: FhirContext, builders: list[PersonBuilder]):
-    """Per block: the list of (person_id, resource) from every active builder."""
+def person_blocks(source: CohortSource, ctx: FhirContext, builders: list[PersonBuilder],
+                  block_persons: int | None = None):
+    """Per block: a lazy stream of (person_id, resource) from every active builder."""
     tables: dict = {}
     for b in builders:
         tables.update(b.tables)
         tables.update(b.optional)
-    for block in source.person_blocks(tables):
-        yield block, [item for b in builders for item in b.build(block, ctx)]
+    for block in source.person_blocks(tables, block_persons):
+        yield block, (item for b in builders if all(t in block.tables for t in b.tables)
+                      for item in b.build(block, ctx))
 
 
 @register
@@ -82,9 +87,13 @@ class FhirNdjsonExporter:
                 buf[res["resourceType"]].append(dumps(res) + b"\n")
             write(buf)
             for _block, items in person_blocks(source, ctx, person):
-                buf = defaultdict(list)
+                buf, held = defaultdict(list), 0
                 for _pid, res in items:
                     buf[res["resourceType"]].append(dumps(res) + b"\n")
+                    held += 1
+                    if held >= FLUSH_EVERY:  # bounded memory whatever the block holds
+                        write(buf)
+                        buf, held = defaultdict(list), 0
                 write(buf)
         finally:
             for f in files.values():
@@ -105,7 +114,7 @@ class FhirBundleExporter:
                   for r in shared_resources(source, ctx, shared_b)}
         stamp = datetime.combine(source.info.as_of, datetime.min.time(), UTC).isoformat()
         counts: dict[str, int] = defaultdict(int)
-        for block, items in person_blocks(source, ctx, person_b):
+        for block, items in person_blocks(source, ctx, person_b, BUNDLE_BLOCK_PERSONS):
             folder = out / "bundles" / f"{block.lo:08d}-{block.hi:08d}"
             folder.mkdir(parents=True)
             by_person = defaultdict(list)

@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from healthsim.formats.base import Block, CohortSource
 from healthsim.formats.fhir.common import rows
 from healthsim.formats.payers import Payer, payer_for
@@ -21,6 +24,9 @@ from healthsim.formats.payers import Payer, payer_for
 # Claim filing indicator (SBR09 / CLP06) by coverage type.
 FILING = {"medicare": "MB", "medicare_advantage": "16", "medicaid": "MC", "dual": "16",
           "commercial": "CI", "exchange": "CI", "uninsured": "ZZ"}
+PERSON_COLUMNS = ["person_id", "first_name", "last_name", "sex", "birth_date", "address_line", "city",
+                  "state", "zip"]
+TEXT_COLUMNS = ("first_name", "last_name", "address_line", "city", "state")
 CLAIM_TABLES = {"persons": None, "enrollments": None, "claims": None,
                 "claim_lines": ("claims", "claim_id"), "diagnoses": None, "conditions": None}
 
@@ -113,21 +119,56 @@ class ClaimBlock:
 
 
 def claim_block(block: Block, claim_type: str | None) -> ClaimBlock:
-    """The block's claims of one type (None: all types) with what their loops need."""
-    claims = [c for c in rows(block["claims"]) if claim_type is None or c["claim_type"] == claim_type]
+    """The block's claims of one type (None: all types) with what their loops need.
+
+    Related tables are filtered in Arrow to the claims' persons, encounters and
+    claim ids before any row becomes a Python object."""
+    table = block["claims"]
+    if claim_type is not None:
+        table = table.filter(pc.equal(table.column("claim_type"), claim_type))
+    claims = list(rows(x12_dates(table)))
+    people = table.column("person_id")
     lines: dict = defaultdict(list)
-    for line in rows(block["claim_lines"]):
+    for line in rows(x12_dates(_only(block["claim_lines"], "claim_id", table.column("claim_id")))):
         lines[line["claim_id"]].append(line)
     coverage: dict = defaultdict(list)
-    for span in rows(block["enrollments"]):
+    for span in rows(x12_dates(_only(block["enrollments"], "person_id", people))):
         coverage[span["member_id"]].append(span)
-    dx: dict = defaultdict(list)
-    if "diagnoses" in block.tables:
-        for d in rows(block["diagnoses"], ["encounter_id", "code"]):
-            dx[d["encounter_id"]].append(d["code"])
-    cond: dict = defaultdict(list)
+    dx: dict = {}
+    if "diagnoses" in block.tables and "encounter_id" in table.column_names:
+        dx = _codes_by(_only(block["diagnoses"], "encounter_id", table.column("encounter_id")), "encounter_id")
+    cond: dict = {}
     if "conditions" in block.tables:
-        for c in rows(block["conditions"], ["person_id", "code"]):
-            cond[c["person_id"]].append(c["code"])
-    persons = {p["person_id"]: p for p in rows(block["persons"])}
+        cond = _codes_by(_only(block["conditions"], "person_id", people), "person_id")
+    who = _only(block["persons"], "person_id", people).select(PERSON_COLUMNS)
+    persons = {p["person_id"]: p for p in rows(x12_text(x12_dates(who), TEXT_COLUMNS))}
     return ClaimBlock(claims, lines, persons, coverage, dx, cond)
+
+
+def _codes_by(table: pa.Table, key: str) -> dict:
+    """key -> list of codes in table order (an Arrow group-by, no row objects)."""
+    grouped = pa.TableGroupBy(table.select([key, "code"]), key, use_threads=False).aggregate([("code", "list")])
+    return dict(zip(grouped.column(key).to_pylist(), grouped.column("code_list").to_pylist(), strict=True))
+
+
+def _only(table: pa.Table, column: str, values) -> pa.Table:
+    """Rows of `table` whose `column` is among `values` (an Arrow column)."""
+    keys = pc.unique(values.drop_null() if hasattr(values, "drop_null") else values)
+    return table.filter(pc.is_in(table.column(column), value_set=keys.cast(table.schema.field(column).type)))
+
+
+def x12_dates(table: pa.Table) -> pa.Table:
+    """Date columns as CCYYMMDD strings, formatted by Arrow (they still sort and compare in order)."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_date(f.type):
+            table = table.set_column(i, f.name, pc.strftime(table.column(i), format="%Y%m%d"))
+    return table
+
+
+def x12_text(table: pa.Table, columns) -> pa.Table:
+    """envelope.clean() for whole columns: upper case, delimiters to spaces, trimmed."""
+    for name in columns:
+        i = table.schema.get_field_index(name)
+        col = pc.replace_substring_regex(pc.utf8_upper(table.column(i)), pattern=r"[*~:^\r\n]", replacement=" ")
+        table = table.set_column(i, name, pc.utf8_trim_whitespace(col))
+    return table

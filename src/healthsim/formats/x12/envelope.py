@@ -28,22 +28,28 @@ def clean(value) -> str:
 
 def seg(*elements) -> str:
     """One segment without its terminator; trailing empty elements are dropped."""
-    parts = [e if isinstance(e, str) else ("" if e is None else str(e)) for e in elements]
-    while parts and parts[-1] == "":
-        parts.pop()
-    return ELEM.join(parts)
+    parts = [e if e.__class__ is str else ("" if e is None else str(e)) for e in elements]
+    n = len(parts)
+    while n and not parts[n - 1]:
+        n -= 1
+    return ELEM.join(parts[:n])
 
 
-def d8(d: date | datetime | None) -> str:
-    return d.strftime("%Y%m%d") if d is not None else ""
+def d8(d: date | datetime | str | None) -> str:
+    """CCYYMMDD; a string is taken as already formatted (see claimdata.x12_dates)."""
+    if d is None:
+        return ""
+    return d if d.__class__ is str else d.strftime("%Y%m%d")
 
 
 def money(x: float | None) -> str:
     """X12 decimal: no trailing zeros, no leading '+', e.g. 100, 80.5, 12.34."""
     if x is None:
         return "0"
-    text = f"{round(float(x), 2):.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
+    r = round(float(x), 2)
+    if r == int(r):
+        return str(int(r))
+    return f"{r:.2f}".rstrip("0")
 
 
 def zip9(zip5: str | None) -> str:

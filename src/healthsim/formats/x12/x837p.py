@@ -44,23 +44,24 @@ def provider_loop(p: Party, entity: str) -> list[str]:
 
 
 def subscriber_loop(cb: ClaimBlock, claim: dict, payer) -> list[str]:
-    person = cb.persons.get(claim["person_id"], {})
-    span = cb.span(claim)
-    return [seg("SBR", "P", "18", clean(span.get("plan_id")), "", "", "", "", "", cb.filing(claim)),
-            seg("NM1", "IL", "1", clean(person.get("last_name")), clean(person.get("first_name")),
-                "", "", "", "MI", clean(claim["member_id"])),
-            seg("N3", clean(person.get("address_line"))),
-            seg("N4", clean(person.get("city")), clean(person.get("state")), person.get("zip") or ""),
+    """Loop 2000B/2010BA/2010BB; person values arrive cleaned (claimdata.x12_text)."""
+    person = cb.persons.get(claim["person_id"]) or {}
+    plan = clean(cb.span(claim).get("plan_id"))
+    return [f"SBR*P*18*{plan}******{cb.filing(claim)}",
+            seg("NM1", "IL", "1", person.get("last_name"), person.get("first_name"), "", "", "", "MI",
+                clean(claim["member_id"])),
+            seg("N3", person.get("address_line")),
+            seg("N4", person.get("city"), person.get("state"), person.get("zip")),
             seg("DMG", "D8", d8(person.get("birth_date")), person.get("sex") or "U"),
-            seg("NM1", "PR", "2", payer.name, "", "", "", "", "PI", payer.payer_id)]
+            f"NM1*PR*2*{payer.name}*****PI*{payer.payer_id}"]
 
 
 def claim_loop(cb: ClaimBlock, claim: dict, billing: Party, rendering: Party | None) -> list[str]:
     lines = cb.lines.get(claim["claim_id"], [])
     pos = claim.get("place_of_service") or (lines[0].get("place_of_service") if lines else None) or "11"
     dx = cb.dx_codes(claim)
-    out = [seg("CLM", clean(claim["claim_id"]), money(claim["billed"]), "", "", f"{pos}:B:1", "Y", "A", "Y", "Y"),
-           seg("HI", f"ABK:{dx[0]}", *(f"ABF:{c}" for c in dx[1:]))]
+    out = [f"CLM*{clean(claim['claim_id'])}*{money(claim['billed'])}***{pos}:B:1*Y*A*Y*Y",
+           "HI*" + "*".join([f"ABK:{dx[0]}", *(f"ABF:{c}" for c in dx[1:])])]
     if rendering is not None and rendering.npi != billing.npi:
         out.append(seg("NM1", "82", "1", clean(rendering.last or rendering.name), clean(rendering.first),
                        "", "", "", "XX", rendering.npi))
@@ -68,12 +69,12 @@ def claim_loop(cb: ClaimBlock, claim: dict, billing: Party, rendering: Party | N
             out.append(seg("PRV", "PE", "PXC", rendering.taxonomy))
     pointers = ":".join(str(i) for i in range(1, min(4, len(dx)) + 1))
     for n, line in enumerate(lines, start=1):
-        code = clean(line["code"])
-        mods = [clean(m) for m in (line.get("modifier") or "").replace(",", " ").split()][:4]
-        out += [seg("LX", str(n)),
-                seg("SV1", ":".join(["HC", code, *mods]), money(line["billed"]), "UN",
-                    money(line["units"] or 1), "", "", pointers),
-                seg("DTP", "472", "D8", d8(line.get("service_date") or claim["service_from"]))]
+        proc = "HC:" + clean(line["code"])
+        if line.get("modifier"):
+            proc = ":".join([proc, *(clean(m) for m in line["modifier"].replace(",", " ").split()[:4])])
+        when = d8(line.get("service_date") or claim["service_from"])
+        out += [f"LX*{n}", f"SV1*{proc}*{money(line['billed'])}*UN*{money(line['units'] or 1)}***{pointers}",
+                f"DTP*472*D8*{when}"]
     return out
 
 
@@ -81,6 +82,7 @@ def transaction(cb: ClaimBlock, claims: list[dict], info, payer, by_npi) -> list
     """One 837P transaction body (BHT..last 2400) for one payer's claims."""
     body = submitter_loops(info, payer)
     hl = 0
+    subscribers: dict = {}
     by_billing: dict = defaultdict(list)
     for c in claims:
         by_billing[c["billing_npi"]].append(c)
@@ -91,7 +93,10 @@ def transaction(cb: ClaimBlock, claims: list[dict], info, payer, by_npi) -> list
         for claim in by_billing[npi]:
             hl += 1
             body.append(seg("HL", str(hl), str(parent), "22", "0"))
-            body += subscriber_loop(cb, claim, payer)
+            key = (claim["person_id"], claim["member_id"], cb.span(claim).get("plan_id"))
+            if key not in subscribers:
+                subscribers[key] = subscriber_loop(cb, claim, payer)
+            body += subscribers[key]
             rendering = by_npi.get(claim.get("rendering_npi")) if claim.get("rendering_npi") else None
             body += claim_loop(cb, claim, party(by_npi, npi), rendering)
     return body
