@@ -209,21 +209,27 @@ def validate_x12_834(out: Path, db) -> None:
         WHERE n.person_id = e.person_id AND n.start_date = e.end_date + 1)""")
 
 
-def validate_x12_837p(out: Path, db) -> None:
-    segs = validate_x12_files(out, "837p")
+def validate_x12_837p(out: Path, db, prefix: str = "837p", claim_type: str = "professional",
+                      line_segment: str = "SV1", amount: int = 2) -> None:
+    """pyx12 zero errors; every claim of the type once, CLM02 = billed = sum of its lines."""
+    segs = validate_x12_files(out, prefix)
     claims, current = {}, None
     for s in segs:
         if s[0] == "CLM":
             current = s[1]
             claims[current] = [float(s[2]), 0.0]
-        elif s[0] == "SV1":
-            claims[current][1] += float(s[2])
+        elif s[0] == line_segment:
+            claims[current][1] += float(s[amount])
     with duckdb.connect(str(db), read_only=True) as con:
         billed = dict(con.execute("SELECT CAST(claim_id AS VARCHAR), billed FROM claims "
-                                  "WHERE claim_type = 'professional'").fetchall())
+                                  "WHERE claim_type = ?", [claim_type]).fetchall())
     assert set(claims) == set(billed)
     for cid, (clm02, lines) in claims.items():
         assert abs(clm02 - billed[cid]) < 0.005 and abs(clm02 - lines) < 0.005, (cid, clm02, lines, billed[cid])
+
+
+def validate_x12_837i(out: Path, db) -> None:
+    validate_x12_837p(out, db, prefix="837i", claim_type="institutional", line_segment="SV2", amount=3)
 
 
 def validate_x12_835(out: Path, db) -> None:
@@ -338,5 +344,6 @@ VALIDATORS = {
     "parquet": validate_parquet, "csv": validate_csv,
     "fhir-ndjson": validate_fhir_ndjson, "fhir-bundles": validate_fhir_bundles,
     "hl7v2": validate_hl7v2, "x12-834": validate_x12_834, "x12-837p": validate_x12_837p,
+    "x12-837i": validate_x12_837i,
     "x12-835": validate_x12_835, "ncpdp": validate_ncpdp,
 }

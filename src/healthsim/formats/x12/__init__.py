@@ -4,5 +4,5 @@ from __future__ import annotations
 
 import importlib
 
-for _name in ("x834", "x837p", "x835"):
+for _name in ("x834", "x837p", "x837i", "x835"):
     importlib.import_module(f"{__name__}.{_name}")
