@@ -101,6 +101,12 @@ CASES: list[tuple[str, dict]] = [
     ("non-smokers with asthma", {"has": ["J45.909"], "lacks": ["F17.210"], "unrecognized": []}),
     ("exchange members with 30% obesity and no diabetes", {"prev": {"E66.9": 0.3}, "lacks": ["E11.9"]}),
     ("commercial members, COPD in 25%", {"prev": {"J44.9": 0.25}}),
+    ("patients with diabetes and diabetic foot ulcers", {"has": ["E11.621"], "lacks": ["E11.9"]}),
+    ("100 heart failure patients with reduced ejection fraction", {"has": ["I50.22"], "lacks": ["I50.9"]}),
+    ("kids with food allergies and eczema", {"has": ["Z91.018", "L20.9"], "unrecognized": []}),
+    ("young women with PCOS", {"age": (18, 35), "sex": {"F": 1.0}, "has": ["E28.2"]}),
+    ("200 members with type 2 diabetes and high A1c", {"severity": "poor", "unrecognized": []}),
+    ("Medicare diabetics, mostly controlled", {"severity": "controlled"}),
     # --- geography ---
     ("2.5k exchange members in the Southwest", {"count": 2500, "states": ["AZ", "NM", "TX", "OK", "NV"]}),
     ("young adults with anxiety in NYC", {"states": ["NY"], "has": ["F41.9"]}),
@@ -109,6 +115,10 @@ CASES: list[tuple[str, dict]] = [
     ("rural Medicaid kids", {"urban": 0.0}),
     ("80% urban commercial members", {"urban": 0.8}),
     ("dual eligibles in Puerto Rico", {"coverage": {"dual"}, "note": "Puerto Rico is not covered"}),
+    ("10,000 people in Chicago", {"count": 10_000, "zip_prefix": "606", "unrecognized": []}),
+    ("members from Springfield, MA with asthma", {"zip_prefix": "011", "has": ["J45.909"]}),
+    ("kids in Kansas City", {"zip_prefix": "64"}),
+    ("seniors in New York", {"states": ["NY"]}),  # a state name stays a state
     # --- journeys and triggers ---
     ("Create a diabetic first-year journey for 50 patients",
      {"count": 50, "journeys": ["diabetic-first-year"], "has": ["E11.9"]}),
@@ -178,6 +188,11 @@ def _check(spec, expected: dict) -> None:
             assert spec.unrecognized == want
         elif key == "seed":
             assert p.seed == want
+        elif key == "zip_prefix":
+            assert p.geography.zips and all(z.startswith(want) for z in p.geography.zips)
+        elif key == "severity":
+            weights = p.attributes["diabetes_control"].weights
+            assert max(weights, key=weights.get) == want
         elif key == "note":
             assert any(want in n for n in spec.notes), spec.notes
         else:

@@ -16,6 +16,7 @@ from healthsim.builders import journeys_compose
 from healthsim.builders.ages import CENSUS_SOURCE, age_distribution, describe_age
 from healthsim.builders.facts import Facts
 from healthsim.builders.request import Assumption, OutputRequest, RequestError, RequestSpec
+from healthsim.plan.population import compile_profile
 from healthsim.spec.profile import MAX_COUNT, ProfileSpec
 
 COVERAGE_LABELS = {
@@ -65,6 +66,8 @@ def compose(facts: Facts, request: str | None = None) -> RequestSpec:
     said += more.assumptions
     notes += more.notes
     profile = validate_model(ProfileSpec, doc, source="the request")
+    if facts.states or facts.zips or facts.urban_share is not None:
+        compile_profile(profile)  # a place with no matching ZIPs is refused now, not at generate
     return RequestSpec(
         request=request, template=template, profile=profile, journeys=journeys,
         outputs=OutputRequest(formats=facts.formats, claims=bool(facts.claims),
@@ -189,11 +192,18 @@ def _weights_text(dist: dict | None) -> str:
 
 def _geography(doc: dict, facts: Facts, said: list[Assumption]) -> None:
     geo = doc.setdefault("geography", {})
+    if facts.zips:
+        geo["zips"] = facts.zips
+        said.append(Assumption(field="geography.zips", value=f"{len(facts.zips)} ZIPs of {facts.city}",
+                               reason="the city's residential ZIPs (the most populous city of that "
+                                      "name unless a state follows it)"))
     if facts.states:
         geo["states"] = facts.states
-    elif facts.region is None:
+    elif facts.region is None and not facts.zips:
         said.append(Assumption(field="geography.states", value="nationwide",
                                reason="not stated; all 50 states and DC, weighted by population"))
+    if facts.urban_share is None and facts.zips and geo.get("urban_share") is not None:
+        geo.pop("urban_share")  # a named city is as urban as it is
     if facts.urban_share is not None:
         geo["urban_share"] = facts.urban_share
     elif geo.get("urban_share") is None:

@@ -22,7 +22,8 @@ def describe(spec: RequestSpec) -> list[str]:
     lines = [f"{p.count:,} members: {p.profile_name} (seed {p.seed}, as of {p.as_of})",
              f"  age: {describe_age(demo['age'])}; sex: {_weights(demo.get('gender'))}"]
     geo = doc.get("geography") or {}
-    where = ", ".join(geo["states"]) if geo.get("states") else "nationwide"
+    where = ", ".join(geo["states"]) if geo.get("states") else (
+        f"{len(geo['zips'])} ZIPs" if geo.get("zips") else "nationwide")
     if geo.get("urban_share") is not None:
         where += f"; {geo['urban_share']:.0%} urban"
     lines.append(f"  where: {where}")

@@ -146,7 +146,7 @@ def take_formats(rt: RequestText) -> list[str]:
 # --- geography --------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _state_names() -> dict[str, str]:
+def state_names() -> dict[str, str]:
     from healthsim.reference.geography import states
 
     s = states()
@@ -178,7 +178,7 @@ def take_geography(rt: RequestText) -> tuple[list[str] | None, str | None, list[
         rt.take(m.start(), m.end(), "geography")
         region = region or label
         states += vocab()["regions"][label]
-    names = _state_names()
+    names = state_names()
     for m in list(rt.matches(phrase_pattern(names))):
         rt.take(m.start(), m.end(), "geography")
         states.append(lookup_phrase(names, m.group(0)))
@@ -198,7 +198,7 @@ _PLACE_CONTEXT = re.compile(r"(?:\b(?:in|from|across|of|and|or|to)|[,/&])\s*$")
 def _take_state_codes(rt: RequestText) -> list[str]:
     """Two capital letters that are a state code; ambiguous ones ('IN', 'OR', 'MA') only
     right after 'in'/'from'/'across' or in a list of places."""
-    names = set(_state_names().values())
+    names = set(state_names().values())
     ambiguous = set(vocab()["ambiguous_state_codes"])
     out = []
     for m in STATE_CODE.finditer(rt.text):

@@ -171,7 +171,7 @@ def take_severity(rt: RequestText) -> dict[str, float] | None:
     """A diabetes severity mix ('mostly controlled', 'poorly controlled'), as attribute weights."""
     regex, _ = grouped("severity")
     found = None
-    for m in list(rt.matches(regex)):
+    for m in list(rt.matches(regex, allow_protected=True)):
         rt.take(m.start(), m.end(), "severity")
         found = found or dict(vocab()["severity"][label_of("severity", m.group(0))]["weights"])
     return found

@@ -57,6 +57,8 @@ class Facts(BaseModel):
     ethnicity: dict[str, float] | None = None
     states: list[str] | None = None
     region: str | None = None
+    city: str | None = None
+    zips: list[str] | None = None
     urban_share: float | None = None
     urban_text: str | None = None
     conditions: list[ConditionFact] = Field(default_factory=list)

@@ -22,6 +22,7 @@ from healthsim.builders import extract_context as ctx
 from healthsim.builders import extract_people as people
 from healthsim.builders.compose import compose
 from healthsim.builders.facts import ConditionFact, Facts
+from healthsim.builders.places import take_city
 from healthsim.builders.request import RequestError, RequestSpec
 from healthsim.builders.text import RequestText
 from healthsim.builders.vocab import filler, vocab
@@ -77,6 +78,9 @@ def parse_facts(text: object) -> Facts:
     found = _take_condition_phrases(rt)
     facts.age, single = people.take_age(rt)
     facts.notes += ctx.take_territories(rt)
+    city = take_city(rt, ctx.state_names())
+    if city:
+        facts.city, facts.zips = f"{city.name}, {city.state}", list(city.zips)
     facts.states, facts.region, urban = ctx.take_geography(rt)
     coverage = ctx.take_coverage(rt)
     sex = people.take_sex(rt)
@@ -183,12 +187,19 @@ def _negated(rt: RequestText, start: int, fact: ConditionFact) -> ConditionFact:
     return fact.model_copy(update={"negated": True}) if negated else fact
 
 
+VAGUE = re.compile(r"unspecified|without complications", re.IGNORECASE)
+
+
 def _dedupe(facts: list[ConditionFact]) -> list[ConditionFact]:
+    """One fact per code; and a vague code ('heart failure, unspecified', 'diabetes without
+    complications') gives way to a more specific one of its category named beside it."""
     by_code: dict[str, ConditionFact] = {}
     for f in facts:
         if f.code not in by_code or (f.prevalence is not None and by_code[f.code].prevalence is None):
             by_code[f.code] = f
-    return list(by_code.values())
+    kept = list(by_code.values())
+    specific = {f.code[:3] for f in kept if not f.negated and not VAGUE.search(f.description)}
+    return [f for f in kept if f.negated or not VAGUE.search(f.description) or f.code[:3] not in specific]
 
 
 def _attach_percents(rt, percents, facts, sex, coverage, urban, found) -> None:
