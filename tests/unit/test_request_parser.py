@@ -115,7 +115,7 @@ CASES: list[tuple[str, dict]] = [
     ("rural Medicaid kids", {"urban": 0.0}),
     ("80% urban commercial members", {"urban": 0.8}),
     ("dual eligibles in Puerto Rico", {"coverage": {"dual"}, "note": "Puerto Rico is not covered"}),
-    ("10,000 people in Chicago", {"count": 10_000, "zip_prefix": "606", "unrecognized": []}),
+    ("10,000 people in Chicago", {"count": 10_000, "zip_prefix": "60", "unrecognized": []}),
     ("members from Springfield, MA with asthma", {"zip_prefix": "011", "has": ["J45.909"]}),
     ("kids in Kansas City", {"zip_prefix": "64"}),
     ("seniors in New York", {"states": ["NY"]}),  # a state name stays a state
