@@ -188,3 +188,35 @@ def test_unknown_specialty_is_a_clear_error():
     net = NetworkStep.from_plan(plan).network
     with pytest.raises(NotFoundError, match="unknown network kind"):
         pick_providers(net, "cardiologist", plan.zip_rows[:3], np.random.default_rng(0))
+
+
+def test_encounters_get_the_right_provider_and_facility(tmp_path):
+    spec = api.load_profile("medicare-diabetic", count=2000, seed=8,
+                            journeys=["diabetic-first-year", "surgical-episode", "ed-visit-branching"])
+    r = api.generate(spec, tmp_path / "j.duckdb")
+    c = r.cohort_id
+    bad = _sql(r.db, f"""
+        SELECT count(*) FILTER (WHERE e.specialty = 'primary_care' AND a.person_id IS NOT NULL
+                                AND e.provider_id <> a.provider_id),
+               count(*) FILTER (WHERE e.specialty NOT IN ('laboratory') AND p.provider_id IS NULL),
+               count(*) FILTER (WHERE e.facility_type IN ('hospital', 'asc', 'laboratory') AND f.facility_id IS NULL),
+               count(*) FILTER (WHERE e.facility_type = 'hospital'
+                                AND f.facility_type NOT IN ('hospital', 'critical_access_hospital')),
+               count(*) FILTER (WHERE e.specialty IN ('hospitalist', 'emergency_medicine')
+                                AND p.hospital_id <> e.facility_id),
+               count(*) FILTER (WHERE e.specialty = 'orthopedic_surgery' AND p.specialty <> 'orthopaedic_surgery')
+        FROM encounters e
+        LEFT JOIN pcp_attributions a ON a.cohort_id = e.cohort_id AND a.person_id = e.person_id
+        LEFT JOIN providers p ON p.cohort_id = e.cohort_id AND p.provider_id = e.provider_id
+        LEFT JOIN facilities f ON f.cohort_id = e.cohort_id AND f.facility_id = e.facility_id
+        WHERE e.cohort_id = {c}""")
+    assert bad == [(0, 0, 0, 0, 0, 0)]
+    moved = _sql(r.db, f"""SELECT count(*) FROM encounters e JOIN encounters ed
+        ON ed.cohort_id = e.cohort_id AND ed.encounter_id = e.admitted_from_encounter_id
+        WHERE e.cohort_id = {c} AND e.facility_id <> ed.facility_id""")
+    assert moved == [(0,)]
+    surgeons = _sql(r.db, f"""SELECT count(DISTINCT provider_id) FILTER (WHERE specialty = 'orthopedic_surgery'),
+        count(DISTINCT person_id) FILTER (WHERE specialty = 'orthopedic_surgery') FROM encounters
+        WHERE cohort_id = {c} GROUP BY person_id HAVING count(DISTINCT provider_id)
+        FILTER (WHERE specialty = 'orthopedic_surgery') > 1""")
+    assert surgeons == []  # one orthopaedic surgeon per member across consult, surgery, follow-up

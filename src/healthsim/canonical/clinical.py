@@ -41,8 +41,10 @@ ENCOUNTERS = table("encounters", "One row per visit or stay made by a journey.",
     C("new_patient", B, "Whether the E/M is a new-patient visit."),
     C("specialty", S, "Specialty of the rendering clinician (NetworkSim matches a provider)."),
     C("facility_type", S, "clinic, hospital, asc, urgent_care, laboratory, virtual, home or dialysis."),
-    C("provider_id", S, "Rendering provider (NetworkSim; null until assigned)."),
-    C("facility_id", S, "Facility (NetworkSim; null until assigned)."),
+    C("provider_id", I64, "Rendering provider (providers.provider_id, filled by NetworkSim: the attributed "
+                          "PCP for primary care; null for a lab draw)."),
+    C("facility_id", I64, "Facility (facilities.facility_id, filled by NetworkSim; null for office, "
+                          "telehealth and home visits)."),
     C("reason_code", S, "ICD-10-CM reason for the visit (the principal diagnosis)."),
 ], key=("encounter_id",), product=P)
 

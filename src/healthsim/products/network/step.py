@@ -3,7 +3,8 @@
 `NetworkStep.from_plan` builds the cohort's network once (it depends only on
 the seed, the cohort's geography, its size and its share of children); the
 run loop writes it as static tables. Each block then attributes its covered
-members to a PCP near them. Later steps (encounters, claims) reach the same
+members to a PCP near them and, when journeys ran, fills each encounter's
+provider and facility (assign.py). Later steps (encounters, claims) reach the same
 network through `step.network` and the functions in `lookup.py`.
 """
 
@@ -18,6 +19,7 @@ from healthsim.engine.columns import dates, digits
 from healthsim.engine.members import MemberBlock
 from healthsim.engine.seeds import Stream, block_rng
 from healthsim.plan.population import PopulationPlan
+from healthsim.products.network.assign import assign_encounters
 from healthsim.products.network.lookup import attribute_pcps
 from healthsim.products.network.pool import NETWORK_BLOCK, Network, build_network
 from healthsim.products.network.tables import network_tables
@@ -25,6 +27,7 @@ from healthsim.products.network.tables import network_tables
 AGE_SAMPLE = 20_000
 """Ages drawn from the profile to estimate its share of children (pool sizing only)."""
 ATTRIBUTION_SUB = 1
+ENCOUNTERS_SUB = 2
 
 
 def child_share(plan: PopulationPlan) -> float:
@@ -50,18 +53,26 @@ class NetworkStep:
         return network_tables(self.network)
 
     def run_block(self, m: MemberBlock, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
-        return {"pcp_attributions": attribution_table(self.plan, self.network, m)}
+        attributions, pcp_of_member = attribution_table(self.plan, self.network, m)
+        out = {"pcp_attributions": attributions}
+        if "encounters" in tables:  # journeys ran first: say who saw each member, and where
+            rng = block_rng(self.plan.seed, m.block, Stream.NETWORK, ENCOUNTERS_SUB)
+            out["encounters"] = assign_encounters(self.network, m, tables["encounters"], pcp_of_member, rng)
+        return out
 
 
-def attribution_table(plan: PopulationPlan, net: Network, m: MemberBlock) -> pa.Table:
-    """One row per covered member of the block: their PCP from the first covered day."""
+def attribution_table(plan: PopulationPlan, net: Network, m: MemberBlock) -> tuple[pa.Table, np.ndarray]:
+    """One row per covered member of the block (their PCP from the first covered day), and
+    the PCP's provider_id per member of the block (0 for the uninsured)."""
     covered = np.flatnonzero(m.plan_index >= 0)
     rng = block_rng(plan.seed, m.block, Stream.NETWORK, ATTRIBUTION_SUB)
     provider_id, km = attribute_pcps(net, m.zip_row[covered], m.age[covered], rng)
+    pcp_of_member = np.zeros(m.n, np.int64)
+    pcp_of_member[covered] = provider_id
     return pa.table({
         "person_id": m.person_id[covered],
         "provider_id": provider_id,
         "provider_npi": digits(net.providers.npi[provider_id - 1], 10),
         "effective_date": dates(m.coverage_start[covered]),
         "distance_km": np.round(km, 2),
-    })
+    }), pcp_of_member
