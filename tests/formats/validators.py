@@ -61,7 +61,10 @@ def expected_fhir_counts(db) -> dict[str, int]:
               "Encounter": count(db, "SELECT count(*) FROM encounters"),
               "Observation": count(db, "SELECT count(*) FROM observations"),
               "Procedure": count(db, "SELECT count(*) FROM procedures"),
-              "MedicationRequest": count(db, "SELECT count(*) FROM medication_orders")}
+              "MedicationRequest": count(db, "SELECT count(*) FROM medication_orders"),
+              "Claim": count(db, "SELECT count(*) FROM claims WHERE claim_type <> 'pharmacy'")
+              + count(db, "SELECT count(*) FROM pharmacy_claims")}
+    expect["ExplanationOfBenefit"] = expect["Claim"]
     return {k: v for k, v in expect.items() if v}
 
 

@@ -9,5 +9,5 @@ from __future__ import annotations
 
 import importlib
 
-for _name in ("network", "coverage", "patient", "conditions", "clinical", "exporters"):
+for _name in ("network", "coverage", "patient", "conditions", "clinical", "claims", "exporters"):
     importlib.import_module(f"{__name__}.{_name}")

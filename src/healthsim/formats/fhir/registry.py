@@ -58,11 +58,11 @@ def shared_resource(resource_type: str, tables: tuple[str, ...], optional: tuple
     return deco
 
 
-def group(table: pa.Table, key: str = "person_id") -> dict:
-    """Row dicts of a key-ordered table grouped by key."""
+def group(table: pa.Table, key: str = "person_id", iso: bool = False) -> dict:
+    """Row dicts of a key-ordered table grouped by key (iso: dates as ISO strings)."""
     from healthsim.formats.fhir.common import rows
 
     out: dict = {}
-    for row in rows(table):
+    for row in rows(table, iso=iso):
         out.setdefault(row[key], []).append(row)
     return out
