@@ -216,8 +216,11 @@ def load_request(source: str | Path | dict, *, count: int | None = None, seed: i
 
 
 def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | None = None,
-                     *, out: str | Path | None = None, workers: int | None = None) -> RequestRun:
-    """Run a RequestSpec: generate its cohort, then export the formats it asked for into `out`."""
+                     *, out: str | Path | None = None, exports_root: str | Path | None = None,
+                     workers: int | None = None) -> RequestRun:
+    """Run a RequestSpec: generate its cohort, then export the formats it asked for into
+    `out`/FORMAT (default: `exports_root`/cohort-ID/FORMAT, exports_root defaulting to
+    the store's folder/exports)."""
     result = generate(spec.profile, db, progress=progress, workers=default_workers(spec.profile, workers))
     run = RequestRun(result)
     available = list_formats()
@@ -227,7 +230,8 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
             run.notes.append(f"format {fmt!r} is not available in this version "
                              f"(available: {', '.join(available)})")
             continue
-        target = Path(out) if out else Path(db).parent / "exports" / f"cohort-{result.cohort_id}"
+        root = Path(exports_root) if exports_root else Path(db).parent / "exports"
+        target = Path(out) if out else root / f"cohort-{result.cohort_id}"
         run.exports.append(export_cohort(db, name, target / name, cohort_id=result.cohort_id))
     return run
 

@@ -165,9 +165,11 @@ def _register_cohort_tools(server: MCPServer, config: ServerConfig, sessions: Se
             else:
                 req = api.load_request(spec if spec else (template or request), count=count, seed=seed)
             check_count(req.profile.count, config.max_count)
-            run = api.generate_request(req, config.db, workers=1)
+            run = api.generate_request(req, config.db, workers=1,
+                                       exports_root=confine(config.workspace, "exports"))
             r = run.result
             return {"cohort_id": r.cohort_id, "name": r.spec.profile_name, "members": r.spec.count,
+                    "exports": [str(e.out) for e in run.exports],
                     "seed": r.spec.seed, "row_counts": r.row_counts, "seconds": round(r.seconds, 2),
                     "checks_outside_interval": [c.name for c in r.checks if not c.ok],
                     "assumptions": [a.render() for a in req.assumptions], "notes": req.notes + run.notes}
