@@ -38,10 +38,12 @@ def test_list_parse_generate_query_summarize_export(tmp_path):
         assert parsed.structured_content["spec"]["profile"]["geography"]["states"] == ["OH"]
         assert any(a["field"] == "demographics.age" for a in parsed.structured_content["assumptions"])
 
-        made = await c.call_tool("generate_cohort", {"request": "120 Medicare diabetics in Ohio", "seed": 5})
+        made = await c.call_tool("generate_cohort", {"request": "120 Medicare diabetics in Ohio as csv",
+                                                     "seed": 5})
         assert not made.is_error, made.content
         cohort = made.structured_content
         assert cohort["members"] == 120 and cohort["row_counts"]["persons"] == 120
+        assert cohort["exports"] == [str((ws / "exports" / "cohort-1" / "csv").resolve())]
         cid = cohort["cohort_id"]
 
         rows = await c.call_tool("query_cohort", {
