@@ -141,6 +141,8 @@ CASES: list[tuple[str, dict]] = [
     (("Build a profile for 100 commercial members age 25-45, mix of healthy and chronic conditions, "
      "urban geography"), {"count": 100, "age": (25, 46), "urban": 1.0, "unrecognized": []}),
     ("300 seniors with COPD, seed 7", {"count": 300, "seed": 7}),
+    ("healthy seniors", {"age": (65, 100), "lacks": ["E11.9", "I10", "E78.5"]}),
+    ("1,000 healthy commercial members", {"has": [], "prev": {"J45.909": 0.08}}),
     ("300 members with asthma and some frobnication", {"has": ["J45.909"], "unrecognized": ["frobnication"]}),
 ]
 

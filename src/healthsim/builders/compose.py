@@ -255,6 +255,11 @@ def _conditions(doc: dict, facts: Facts, said: list[Assumption], notes: list[str
     for c in named:
         if c.code not in exact:
             by_cat.setdefault(c.code[:3], c)
+    if facts.healthy and not named and any(e.get("prevalence") == 1.0 for e in doc.get("conditions", [])):
+        # "healthy seniors": the template's comorbidities belong to its index condition
+        facts = facts.model_copy(update={"background": False})
+        notes.append(f"healthy: none of template {template}'s conditions, which describe its "
+                     "index condition's comorbidities")
     out, used, dropped = [], set(), []
     for entry in doc.get("conditions", []):
         code, cat = str(entry["code"]), str(entry["code"])[:3]

@@ -159,7 +159,7 @@ def _chunks(rt: RequestText) -> list[list[tuple[int, int]]]:
                 current.append(span)
         if current:
             chunks.append(current)
-    return [_trim(c, rt) for c in chunks if _trim(c, rt)]
+    return [trimmed for c in chunks if (trimmed := _trim(c, rt))]
 
 
 def _trim(chunk: list[tuple[int, int]], rt: RequestText) -> list[tuple[int, int]]:
