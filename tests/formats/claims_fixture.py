@@ -34,8 +34,12 @@ RX_DDL = """CREATE TABLE IF NOT EXISTS pharmacy_claims (cohort_id INTEGER, claim
  copay DOUBLE, plan_paid DOUBLE, status VARCHAR)"""
 
 
-def add_claims(db, cohort_id: int = 1, seed: int = 11) -> dict[str, int]:
-    """Create and fill claims, claim_lines and pharmacy_claims for one cohort; return row counts."""
+def add_claims(db, cohort_id: int = 1, seed: int = 11,
+               tables: tuple[str, ...] = ("claims", "claim_lines", "pharmacy_claims")) -> dict[str, int]:
+    """Create and fill the given claim tables for one cohort; return row counts.
+
+    A named table is (re)created with the fixture's columns: conftest names only
+    tables that are missing or empty in the store."""
     rng = np.random.default_rng(seed)
     with duckdb.connect(str(db)) as con:
         spans = con.execute("SELECT person_id, member_id, start_date, end_date FROM enrollments "
@@ -59,13 +63,13 @@ def add_claims(db, cohort_id: int = 1, seed: int = 11) -> dict[str, int]:
             for n in range(int(rng.integers(0, 3))):
                 rx.append(_rx(rng, cohort_id, pid * 1000 + 500 + n + len([r for r in rx if r[2] == pid]), pid,
                               member_id, start, days, n, pharmacies, prescribers))
-        con.execute(CLAIMS_DDL)
-        con.execute(LINES_DDL)
-        con.execute(RX_DDL)
-        _insert(con, "claims", claims)
-        _insert(con, "claim_lines", lines)
-        _insert(con, "pharmacy_claims", rx)
-    return {"claims": len(claims), "claim_lines": len(lines), "pharmacy_claims": len(rx)}
+        made = {"claims": (CLAIMS_DDL, claims), "claim_lines": (LINES_DDL, lines), "pharmacy_claims": (RX_DDL, rx)}
+        for name in tables:
+            ddl, rows = made[name]
+            con.execute(f"DROP TABLE IF EXISTS {name}")  # an empty canonical table: use the fixture's columns
+            con.execute(ddl)
+            _insert(con, name, rows)
+    return {name: len(made[name][1]) for name in tables}
 
 
 def _claim(rng, cohort_id, cid, pid, member_id, when, inst, practices, hospitals, lines_out):
@@ -113,10 +117,12 @@ def _rx(rng, cohort_id, cid, pid, member_id, start, days, n, pharmacies, prescri
 
 
 def _insert(con, table, rows):
+    """Insert by column name: the fixture's columns are a prefix-free subset of the table's."""
     if not rows:
         return
-    cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    ddl = {"claims": CLAIMS_DDL, "claim_lines": LINES_DDL, "pharmacy_claims": RX_DDL}[table]
+    cols = [part.split()[0] for part in ddl.split("(", 1)[1].rsplit(")", 1)[0].split(",")]
     data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(cols)})
     con.register("fixture_rows", data)
-    con.execute(f"INSERT INTO {table} SELECT * FROM fixture_rows")
+    con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM fixture_rows")
     con.unregister("fixture_rows")

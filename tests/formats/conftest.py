@@ -2,7 +2,8 @@
 
 Journeys come from the shipped templates (diabetic-first-year and, when
 present, surgical-episode). Claims come from the cross-domain executor when
-the store has them; until then from claims_fixture (issue 4's columns).
+the store has them; any claim table it does not (yet) write comes from
+claims_fixture (issue 4's columns).
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ def export_db(tmp_path_factory):
     available = {t.name for t in api.list_templates() if t.kind == "journey"}
     journeys = [j for j in JOURNEYS if j in available]
     api.generate(api.load_profile("medicare-diabetic", count=500, seed=21, journeys=journeys), db)
-    if not _has_rows(db, "claims"):
-        add_claims(db)
+    missing = ("claims", "claim_lines") if not _has_rows(db, "claims") else ()
+    missing += ("pharmacy_claims",) if not _has_rows(db, "pharmacy_claims") else ()
+    if missing:
+        add_claims(db, tables=missing)
     return db
 
 
