@@ -20,6 +20,9 @@ Every table the cohort store writes, generated from `src/healthsim/canonical/`
 by `tools/gen_data_model.py` (do not edit by hand). Every entity table has a
 leading `cohort_id INTEGER NOT NULL` column: a DuckDB file holds any number of
 cohorts, and each row belongs to exactly one. Keys are unique within a cohort.
+Columns marked NOT NULL are guaranteed by the engine (every block is checked
+when it is conformed to its declared schema); the DuckDB tables do not declare
+the constraint, because checking it per row would slow bulk inserts by ~30%.
 
 ## cohorts
 

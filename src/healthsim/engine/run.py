@@ -13,9 +13,14 @@ neither changes a single value.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import tempfile
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Protocol
 
 import pyarrow as pa
@@ -74,23 +79,14 @@ def run_block(run: RunPlan, b: int, start: int, n: int) -> tuple[Tables, RunStat
     return {name: TABLES[name].conform(t) for name, t in tables.items()}, stats
 
 
-def _run_block_args(args: tuple) -> tuple[Tables, RunStats]:
-    return run_block(*args)
-
-
 def iter_blocks(run: RunPlan, stats: RunStats, progress: Progress | None = None,
                 blocks: list[int] | None = None, workers: int = 1) -> Iterator[Tables]:
     """Canonical tables block by block, in block order; `stats` accumulates."""
     bounds = [x for x in block_bounds(run.count, run.block_size) if blocks is None or x[0] in blocks]
     jobs = [(run, b, start, n) for b, start, n in bounds]
+    made = _spooled(jobs, workers) if workers > 1 and len(jobs) > 1 else (run_block(*j) for j in jobs)
     done = 0
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = pool.map(_run_block_args, jobs)  # in order, `workers` blocks in flight
-            yield from _drain(results, jobs, stats, progress, run.count)
-        return
-    for job in jobs:
-        tables, block_stats = run_block(*job)
+    for job, (tables, block_stats) in zip(jobs, made, strict=True):
         stats.merge(block_stats)
         done += job[3]
         yield tables
@@ -98,14 +94,50 @@ def iter_blocks(run: RunPlan, stats: RunStats, progress: Progress | None = None,
             progress(done, run.count)
 
 
-def _drain(results, jobs, stats, progress, total) -> Iterator[Tables]:
-    done = 0
-    for job, (tables, block_stats) in zip(jobs, results, strict=True):
-        stats.merge(block_stats)
-        done += job[3]
-        yield tables
-        if progress:
-            progress(done, total)
+def _spooled(jobs: list[tuple], workers: int) -> Iterator[tuple[Tables, RunStats]]:
+    """Run blocks in worker processes; hand tables over as memory-mapped Arrow files.
+
+    Pickling tens of millions of rows back through a pipe costs more than
+    making them, so each worker writes its block's tables as uncompressed Arrow
+    IPC files in a private spool directory and returns only the paths; the
+    caller maps them without copying. At most `workers + 1` blocks are in
+    flight, so the spool (and memory) stays bounded whatever the cohort size.
+    """
+    with tempfile.TemporaryDirectory(prefix="healthsim-spool-") as spool, \
+            ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
+        queue = iter(jobs)
+        pending: deque = deque(pool.submit(_spool_block, j, spool) for j in islice(queue, workers + 1))
+        while pending:
+            paths, block_stats = pending.popleft().result()
+            nxt = next(queue, None)
+            if nxt is not None:
+                pending.append(pool.submit(_spool_block, nxt, spool))
+            try:
+                yield {name: _map(path) for name, path in paths.items()}, block_stats
+            finally:
+                for path in paths.values():
+                    os.unlink(path)
+
+
+def _fork_context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _spool_block(job: tuple, spool: str) -> tuple[dict[str, str], RunStats]:
+    tables, block_stats = run_block(*job)
+    paths = {}
+    for name, table in tables.items():
+        path = os.path.join(spool, f"b{job[1]:06d}-{name}.arrow")
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        paths[name] = path
+    return paths, block_stats
+
+
+def _map(path: str) -> pa.Table:
+    with pa.memory_map(path, "r") as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def chunked(blocks: Iterator[Tables], chunk_blocks: int) -> Iterator[Tables]:
