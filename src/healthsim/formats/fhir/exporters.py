@@ -114,7 +114,8 @@ class FhirBundleExporter:
                   for r in shared_resources(source, ctx, shared_b)}
         stamp = datetime.combine(source.info.as_of, datetime.min.time(), UTC).isoformat()
         counts: dict[str, int] = defaultdict(int)
-        for block, items in person_blocks(source, ctx, person_b, BUNDLE_BLOCK_PERSONS):
+        size = min(source.block_persons, BUNDLE_BLOCK_PERSONS)
+        for block, items in person_blocks(source, ctx, person_b, size):
             folder = out / "bundles" / f"{block.lo:08d}-{block.hi:08d}"
             folder.mkdir(parents=True)
             by_person = defaultdict(list)
