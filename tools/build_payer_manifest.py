@@ -86,6 +86,21 @@ PAYER = {
         "publisher": "U.S. National Library of Medicine (RxNorm ids); CMS (NADAC survey)",
         "licence": "HealthSim table Apache-2.0; RxNorm NLM-authored content has no licence restrictions",
     },
+    "drg_rules.csv": {
+        "description": "HealthSim's simplified MS-DRG assignment rules: ICD-10-PCS or principal diagnosis prefix "
+                       "-> DRG with MCC / with CC / without",
+        "source": "hand-authored by HealthSim from the MS-DRG v42 definitions (FY2025); a simplification, not "
+                  "the CMS grouper",
+        "publisher": "Centers for Medicare & Medicaid Services (MS-DRG definitions)",
+        "licence": "HealthSim table Apache-2.0; MS-DRG definitions are U.S. government works",
+    },
+    "cc_mcc.csv": {
+        "description": "ICD-10-CM prefixes counted as complication/comorbidity (CC) or major CC (MCC)",
+        "source": "hand-authored by HealthSim: a small approximate subset of the FY2025 IPPS final rule Tables 6I "
+                  "and 6J (CC and MCC lists), without CC exclusions",
+        "publisher": "Centers for Medicare & Medicaid Services",
+        "licence": "HealthSim table Apache-2.0; CMS tables are U.S. government works",
+    },
 }
 
 

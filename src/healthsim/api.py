@@ -91,14 +91,17 @@ def default_workers(spec: ProfileSpec, requested: int | None = None) -> int:
 def build_run(spec: ProfileSpec) -> RunPlan:
     """Compile a spec into the run plan (population + any product steps)."""
     from healthsim.plan.journey import compile_attachments
+    from healthsim.products.claims.step import ClaimsStep
     from healthsim.products.network.step import NetworkStep
     from healthsim.products.patient.step import PatientJourneyStep
 
     population = compile_profile(spec)
-    steps = [NetworkStep.from_plan(population)]
+    network = NetworkStep.from_plan(population)
+    steps = [network]
     journeys = compile_attachments(spec.journeys)
-    if journeys:  # journeys first: NetworkSim assigns providers to their encounters
-        steps.insert(0, PatientJourneyStep(population, journeys))
+    if journeys:  # journeys first: NetworkSim assigns providers to their encounters, then claims
+        steps = [PatientJourneyStep(population, journeys), network,
+                 ClaimsStep.from_plan(population, network.network)]
     return RunPlan(population=population, steps=steps)
 
 

@@ -21,6 +21,7 @@ int64 cents, so later sums are exact to the cent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -46,20 +47,20 @@ class PricedLines:
 
 def facility_rate(place_of_service: np.ndarray) -> np.ndarray:
     """True where a professional line is paid at the physician fee schedule's facility rate."""
-    pos = np.asarray(place_of_service, dtype=object).astype(str)
-    return np.isin(pos, sorted(FACILITY_POS))
+    from healthsim.products.claims.inputs import in_set
+
+    return in_set(np.asarray(place_of_service, dtype=object), sorted(FACILITY_POS))
 
 
-def base_amounts(code: np.ndarray, units: np.ndarray, institutional: np.ndarray,
+def base_amounts(fee_row: np.ndarray, units: np.ndarray, institutional: np.ndarray,
                  at_facility: np.ndarray) -> np.ndarray:
-    """Medicare-like base per line in cents (before locality), from the fee schedule."""
+    """Medicare-like base per line in cents (before locality), from fee schedule rows."""
     fs = fee_schedule()
-    rows = fs.rows(code)
-    opps = fs.opps[rows]
+    opps = fs.opps[fee_row]
     amount = np.where(
         institutional,
-        np.where(np.isnan(opps), fs.pfs_nonfacility[rows], opps),
-        np.where(at_facility, fs.pfs_facility[rows], fs.pfs_nonfacility[rows]),
+        np.where(np.isnan(opps), fs.pfs_nonfacility[fee_row], opps),
+        np.where(at_facility, fs.pfs_facility[fee_row], fs.pfs_nonfacility[fee_row]),
     )
     return np.rint(amount * np.asarray(units, float) * 100).astype(np.int64)
 
@@ -74,37 +75,68 @@ def price_lines(code: np.ndarray, units: np.ndarray, coverage_type: np.ndarray,
     billing provider (e.g. its NPI as an integer), `institutional` marks a
     facility's line, `at_facility` a professional line done in a facility.
     """
-    n = len(code)
+    return price_rows(fee_schedule().rows(code), units, payer_multipliers().rows(coverage_type),
+                      provider_key, institutional=institutional, at_facility=at_facility, seed=seed)
+
+
+def price_rows(fee_row: np.ndarray, units: np.ndarray, payer_row: np.ndarray, provider_key: np.ndarray,
+               *, institutional: np.ndarray | bool = False, at_facility: np.ndarray | bool = False,
+               base_scale: np.ndarray | float = 1.0, seed: int = 0) -> PricedLines:
+    """`price_lines` on integer columns: fee schedule rows and payer_multipliers() rows.
+
+    `base_scale` multiplies the Medicare-like base (e.g. an ASC's share of the OPPS rate)."""
+    n = len(fee_row)
     institutional = np.broadcast_to(np.asarray(institutional, bool), (n,))
     at_facility = np.broadcast_to(np.asarray(at_facility, bool), (n,))
-    base = base_amounts(code, units, institutional, at_facility)
-    return _price(base, text_keys(code), coverage_type, provider_key, institutional, seed)
+    base = np.rint(base_amounts(fee_row, units, institutional, at_facility) * base_scale).astype(np.int64)
+    return _price(base, _code_keys()[fee_row], payer_row, provider_key, institutional, seed)
 
 
 def price_drg_stays(drg: np.ndarray, coverage_type: np.ndarray, provider_key: np.ndarray,
                     *, seed: int = 0) -> PricedLines:
     """Inpatient stays priced by MS-DRG: weight x IPPS base rate, then as `price_lines`."""
+    return price_drg_rows(ms_drgs().rows(drg), payer_multipliers().rows(coverage_type), provider_key,
+                          seed=seed)
+
+
+def price_drg_rows(drg_row: np.ndarray, payer_row: np.ndarray, provider_key: np.ndarray, *,
+                   seed: int = 0) -> PricedLines:
     d = ms_drgs()
-    rows = d.rows(drg)
-    base = np.rint(d.weight[rows] * payment_parameters()["ipps_base_rate"] * 100).astype(np.int64)
-    inst = np.ones(len(rows), bool)
-    return _price(base, 1_000_000 + rows.astype(np.int64), coverage_type, provider_key, inst, seed)
+    base = np.rint(d.weight[drg_row] * payment_parameters()["ipps_base_rate"] * 100).astype(np.int64)
+    inst = np.ones(len(drg_row), bool)
+    return _price(base, 1_000_000 + np.asarray(drg_row, np.int64), payer_row, provider_key, inst, seed)
 
 
-def _price(base: np.ndarray, code_key: np.ndarray, coverage_type: np.ndarray,
+@cache
+def _code_keys() -> np.ndarray:
+    """A stable key per fee schedule row: CRC-32 of its code (unchanged when rows are added)."""
+    return text_keys(fee_schedule().code)
+
+
+def _price(base: np.ndarray, code_key: np.ndarray, cov: np.ndarray,
            provider_key: np.ndarray, institutional: np.ndarray, seed: int) -> PricedLines:
     p = payment_parameters()
     mult = payer_multipliers()
-    cov = mult.rows(coverage_type)
-    prov = np.asarray(provider_key, np.int64)
-    locality = np.exp(p["locality_sigma"] * hash_normal(prov, seed, salt=_SALT_LOCALITY))
+    cov = np.asarray(cov, np.int64)
+    prov, inv = np.unique(np.asarray(provider_key, np.int64), return_inverse=True)
+    locality = np.exp(p["locality_sigma"] * hash_normal(prov, seed, salt=_SALT_LOCALITY))[inv]
     medicare = np.rint(base * locality).astype(np.int64)
     median = np.where(institutional, p["institutional_markup_median"], p["professional_markup_median"])
     sigma = np.where(institutional, p["institutional_markup_sigma"], p["professional_markup_sigma"])
-    markup = np.exp(np.log(median) + sigma * hash_normal(prov, seed, salt=_SALT_PROVIDER_MARKUP)
-                    + p["code_markup_sigma"] * hash_normal(prov, code_key, seed, salt=_SALT_CODE_MARKUP))
+    provider_z = hash_normal(prov, seed, salt=_SALT_PROVIDER_MARKUP)[inv]
+    code_z = _per_pair(prov, inv, np.asarray(code_key, np.int64),
+                       lambda pv, k: hash_normal(pv, k, seed, salt=_SALT_CODE_MARKUP))
+    markup = np.exp(np.log(median) + sigma * provider_z + p["code_markup_sigma"] * code_z)
     billed = np.rint(medicare * np.maximum(markup, 1.1)).astype(np.int64)
     rate = np.where(institutional, mult.institutional[cov], mult.professional[cov])
-    negotiated = np.exp(mult.negotiated_sigma[cov] * hash_normal(prov, cov, seed, salt=_SALT_NEGOTIATED))
+    negotiated_z = _per_pair(prov, inv, cov, lambda pv, k: hash_normal(pv, k, seed, salt=_SALT_NEGOTIATED))
+    negotiated = np.exp(mult.negotiated_sigma[cov] * negotiated_z)
     allowed = np.minimum(np.rint(medicare * rate * negotiated).astype(np.int64), billed)
     return PricedLines(medicare, billed, allowed)
+
+
+def _per_pair(prov: np.ndarray, inv: np.ndarray, key: np.ndarray, draw) -> np.ndarray:
+    """draw(provider, key) computed once per distinct (provider, key) pair of the lines."""
+    pair = inv.astype(np.int64) * (1 << 32) + (key & 0xFFFFFFFF)
+    uniq, back = np.unique(pair, return_inverse=True)
+    return draw(prov[uniq >> 32], uniq & 0xFFFFFFFF)[back]

@@ -1,0 +1,114 @@
+"""Institutional (837I) claim lines: what the facility bills for an encounter.
+
+- inpatient stays: one line per revenue code of the stay's charge mix
+  (room and board for each night, pharmacy, supplies, lab, imaging, operating
+  room and implants for surgical DRGs), priced together by the stay's MS-DRG
+  and split by `share`;
+- ED visits and observation stays: the ED level (0450) or observation hours
+  (0762, G0378), plus the procedures and the labs done there;
+- hospital outpatient and ASC surgery: the surgical code at the facility rate,
+  every other line packaged into it (the OPPS comprehensive-APC rule; an ASC
+  is paid a share of the OPPS rate);
+- dialysis: one ESRD treatment line (0821).
+
+Types of bill (UB-04 FL4): 0111 inpatient, 0131 hospital outpatient, 0831
+ambulatory surgery, 0721 ESRD facility.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from healthsim.products.claims.inputs import Encounters, LabTests, Procedures, in_set
+from healthsim.products.claims.lines import INSTITUTIONAL, LineSet
+from healthsim.reference.claims import fee_schedule, ms_drgs, payment_parameters, revenue_codes
+
+TYPE_OF_BILL = {"inpatient": "0111", "observation": "0131", "emergency": "0131",
+                "outpatient_surgery": "0131", "ambulatory_surgery": "0831", "dialysis": "0721"}
+OUTPATIENT = ("observation", "emergency", "outpatient_surgery", "ambulatory_surgery")
+SURGICAL = ("outpatient_surgery", "ambulatory_surgery")
+
+
+def facility_rows(enc: Encounters, setting: str | tuple[str, ...]) -> np.ndarray:
+    names = (setting,) if isinstance(setting, str) else setting
+    return np.flatnonzero(in_set(enc.setting, names) & (enc.facility > 0))
+
+
+def _fee(code: str) -> int:
+    return int(fee_schedule().rows([code])[0])
+
+
+def outpatient_lines(enc: Encounters, procs: Procedures, labs: LabTests) -> LineSet:
+    """ED, observation and outpatient/ASC surgery facility lines."""
+    fs = fee_schedule()
+    ed = facility_rows(enc, "emergency")
+    ed = ed[enc.em_row[ed] >= 0]
+    obs = facility_rows(enc, "observation")
+    heads = [
+        LineSet.build(len(ed), kind=INSTITUTIONAL, encounter=enc.id[ed], fee_row=enc.em_row[ed],
+                      code=enc.em_vocab[enc.em_code[ed]], code_system="CPT", revenue_code="0450",
+                      day=enc.start_day[ed], pos=enc.pos[ed]),
+        LineSet.build(len(obs), kind=INSTITUTIONAL, encounter=enc.id[obs], fee_row=_fee("G0378"),
+                      code="G0378", code_system="HCPCS", units=enc.hours[obs], revenue_code="0762",
+                      day=enc.start_day[obs], pos=enc.pos[obs]),
+    ]
+    hosp = facility_rows(enc, OUTPATIENT)
+    keep = np.isin(procs.encounter, enc.id[hosp]) & (procs.fee_row >= 0)
+    p = np.flatnonzero(keep)
+    row = enc.rows_of(procs.encounter[p])
+    fee = procs.fee_row[p]
+    surgical = in_set(enc.setting, SURGICAL)[row]
+    primary = _primary_surgery(procs.encounter[p], fee, surgical)
+    asc = in_set(enc.setting, ("ambulatory_surgery",))[row]
+    proc_lines = LineSet.build(
+        len(p), kind=INSTITUTIONAL, encounter=procs.encounter[p], fee_row=fee, code=procs.code[p],
+        code_system=procs.code_system[p], modifier=procs.modifier[p], units=np.maximum(procs.units[p], 1),
+        revenue_code=fs.revenue_code[fee], day=procs.day[p], pos=enc.pos[row],
+        packaged=surgical & ~primary,
+        base_scale=np.where(asc, payment_parameters()["asc_share_of_opps"], 1.0))
+    lrow = enc.rows_of(labs.encounter)
+    lab = np.flatnonzero((labs.fee_row >= 0) & in_set(enc.setting, ("emergency", "observation"))[lrow]
+                         & (enc.facility[lrow] > 0))
+    lab_lines = LineSet.build(
+        len(lab), kind=INSTITUTIONAL, encounter=labs.encounter[lab], fee_row=labs.fee_row[lab],
+        code=labs.code[lab], code_system="CPT", revenue_code=fs.revenue_code[labs.fee_row[lab]],
+        day=labs.day[lab], pos=enc.pos[lrow[lab]])
+    return LineSet.concat([*heads, proc_lines, lab_lines])
+
+
+def _primary_surgery(encounter: np.ndarray, fee: np.ndarray, surgical: np.ndarray) -> np.ndarray:
+    """True on the one line of each surgical encounter that carries the facility payment:
+    its highest-paid surgical code (the comprehensive APC's primary service)."""
+    if len(encounter) == 0:
+        return np.zeros(0, bool)
+    fs = fee_schedule()
+    opps = np.nan_to_num(fs.opps[fee]) * (fs.category == "surgery")[fee]
+    order = np.lexsort((-opps, encounter))
+    first = np.r_[True, encounter[order][1:] != encounter[order][:-1]]
+    out = np.zeros(len(encounter), bool)
+    out[order[first]] = True
+    return out & surgical & (opps > 0)
+
+
+def dialysis_lines(enc: Encounters) -> LineSet:
+    d = facility_rows(enc, "dialysis")
+    return LineSet.build(len(d), kind=INSTITUTIONAL, encounter=enc.id[d], fee_row=_fee("90999"), code="90999",
+                         code_system="CPT", revenue_code="0821", day=enc.start_day[d], pos=enc.pos[d])
+
+
+def inpatient_lines(enc: Encounters, stay_rows: np.ndarray, drg: np.ndarray) -> LineSet:
+    """Revenue-code lines of each stay, with the stay's charge shares (medical or surgical mix)."""
+    rc = revenue_codes()
+    surgical = ms_drgs().type[ms_drgs().rows(drg)] == "SURG"
+    codes = np.flatnonzero((rc.med_share > 0) | (rc.surg_share > 0))
+    n_codes = len(codes)
+    stay = np.repeat(stay_rows, n_codes)
+    code = np.tile(codes, len(stay_rows))
+    share = np.where(np.repeat(surgical, n_codes), rc.surg_share[code], rc.med_share[code])
+    keep = share > 0
+    stay, code, share = stay[keep], code[keep], share[keep]
+    nights = np.maximum(enc.end_day[stay] - enc.start_day[stay], 1)
+    return LineSet.build(
+        len(stay), kind=INSTITUTIONAL, encounter=enc.id[stay], revenue_code=rc.code[code],
+        units=np.where(rc.group[code] == "room", nights, 1), day=enc.start_day[stay], pos=enc.pos[stay],
+        share=share)
