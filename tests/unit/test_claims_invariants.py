@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from tests.conftest import table_digest
 
 from healthsim import api
-from tests.conftest import table_digest
 
 
 @pytest.fixture(scope="module")
@@ -112,9 +112,48 @@ def test_primary_care_visits_pay_under_the_pcp_benefit(cohort):
     assert share > 0.99
 
 
+def test_pharmacy_claims_are_well_formed_covered_and_balanced(cohort):
+    from healthsim.products.pharmacy.ndc import ndc_is_well_formed
+
+    ndcs = [r[0] for r in _one(cohort, "SELECT DISTINCT ndc FROM pharmacy_claims WHERE cohort_id = {c}")]
+    assert ndcs and ndc_is_well_formed(ndcs).all()
+    assert _one(cohort, """
+        SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.cohort_id = r.cohort_id
+                                AND e.person_id = r.person_id AND r.fill_date BETWEEN e.start_date AND e.end_date)),
+               count(*) FILTER (WHERE r.fill_date > (SELECT as_of FROM cohorts WHERE cohort_id = {c})),
+               count(*) FILTER (WHERE r.fill_date < o.start_date OR r.refill_no > o.refills
+                                OR o.person_id <> r.person_id OR o.rxnorm <> r.rxnorm),
+               count(*) FILTER (WHERE i.person_id IS NULL),
+               count(*) FILTER (WHERE r.status = 'paid' AND abs(r.copay + r.plan_paid
+                                                                - r.ingredient_cost - r.dispensing_fee) > 0.001),
+               count(*) FILTER (WHERE r.copay > r.ingredient_cost + r.dispensing_fee + 0.001
+                                OR r.deductible > r.copay + 0.001 OR least(r.copay, r.plan_paid) < 0),
+               count(*) FILTER (WHERE r.status = 'rejected' AND (r.plan_paid <> 0 OR r.reject_code IS NULL))
+        FROM pharmacy_claims r
+        JOIN medication_orders o ON o.cohort_id = r.cohort_id AND o.order_id = r.order_id
+        LEFT JOIN identities i ON i.cohort_id = r.cohort_id AND i.product = 'rxmembersim'
+             AND i.identifier = r.cardholder_id AND i.person_id = r.person_id
+        WHERE r.cohort_id = {c}""") == [(0, 0, 0, 0, 0, 0, 0)]
+    assert _one(cohort, """SELECT count(*) FROM (SELECT person_id, year(fill_date), max(p.rx_deductible) lim,
+        sum(r.deductible) ded FROM pharmacy_claims r JOIN (SELECT DISTINCT cohort_id, person_id, plan_id
+        FROM enrollments) e USING (cohort_id, person_id)
+        JOIN plans p ON p.cohort_id = r.cohort_id AND p.plan_id = e.plan_id
+        WHERE r.cohort_id = {c} AND r.status = 'paid' GROUP BY 1, 2) WHERE ded > lim + 0.005""") == [(0,)]
+
+
+def test_refills_follow_published_adherence_levels(cohort):
+    """Proportion of days covered among metformin users with 2+ fills: about 80% of users at PDC >= 0.8
+    in CMS Star Ratings adherence data; HealthSim aims at 70-95%."""
+    (adherent,) = _one(cohort, """WITH f AS (SELECT person_id, min(fill_date) first, sum(days_supply) ds
+        FROM pharmacy_claims WHERE cohort_id = {c} AND rxnorm = '861007' AND status <> 'rejected'
+        GROUP BY 1 HAVING count(*) >= 2)
+        SELECT avg((ds / (DATE '2025-12-31' - first + 1) >= 0.8)::INT) FROM f""")[0]
+    assert 0.7 <= adherent <= 0.95
+
+
 def test_claims_are_the_same_for_any_chunking_and_workers(tmp_path):
     spec = api.load_profile("medicare-diabetic", count=21_000, seed=4, journeys=["diabetic-first-year"])
     one = api.generate(spec, tmp_path / "one.duckdb", chunk_blocks=1, workers=1)
     many = api.generate(spec, tmp_path / "many.duckdb", chunk_blocks=2, workers=2)
-    for name in ("claims", "claim_lines"):
+    for name in ("claims", "claim_lines", "pharmacy_claims"):
         assert table_digest(one.db, one.cohort_id, name) == table_digest(many.db, many.cohort_id, name), name

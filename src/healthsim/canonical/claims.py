@@ -66,3 +66,34 @@ CLAIM_LINES = table("claim_lines", "Service lines of medical claims with their a
     C("benefit", S, "Benefit the line was paid under: a plans copay service type, 'preventive' ($0) or "
                     "'deductible_coinsurance'."),
 ], key=("claim_id", "line_no"), product="membersim")
+
+PHARMACY_CLAIMS = table("pharmacy_claims", "Pharmacy claims (NCPDP D.0 B1 shape): one row per fill of a "
+                        "medication order.", [
+    C("claim_id", I64, "Claim key: medication_orders.order_id * 100 + refill_no.", False),
+    C("person_id", I64, "The member.", False),
+    C("member_id", S, "Member ID (identities, product membersim).", False),
+    C("cardholder_id", S, "Cardholder ID (identities, product rxmembersim).", False),
+    C("order_id", I64, "The prescription (medication_orders.order_id).", False),
+    C("rxnorm", S, "RxNorm concept ordered.", False),
+    C("ndc", S, "11-digit NDC dispensed (5-4-2; fictional labeler codes, see ndc_products.csv).", False),
+    C("drug_name", S, "Drug name of the NDC product."),
+    C("fill_date", D, "Date filled: on a covered day, not after the cohort's as_of.", False),
+    C("quantity", F64, "Quantity dispensed in quantity_unit (the order's quantity per fill).", False),
+    C("quantity_unit", S, "NCPDP unit of measure: EA, ML or GM."),
+    C("days_supply", I32, "Days supply (the order's).", False),
+    C("refill_no", I32, "0 for the first fill, then 1, 2...; gaps and early refills follow the member's "
+                        "adherence (products/pharmacy/fills.py).", False),
+    C("pharmacy_id", I64, "Dispensing pharmacy (pharmacies.pharmacy_id).", False),
+    C("prescriber_npi", S, "Prescriber NPI: the ordering encounter's clinician, or the attributed PCP for "
+                           "renewals."),
+    C("tier", I32, "Formulary tier: 1 generic, 2 preferred brand, 3 non-preferred brand, 4 specialty."),
+    C("ingredient_cost", F64, "Ingredient cost: generic MAC (NADAC-based) or brand AWP minus a discount.", False),
+    C("dispensing_fee", F64, "Dispensing fee.", False),
+    C("deductible", F64, "Part of the patient pay applied to the plan's pharmacy deductible (brand tiers).", False),
+    C("copay", F64, "Patient pay amount: deductible part + tier copay, never more than the cost; 0 when "
+                    "rejected.", False),
+    C("plan_paid", F64, "Plan payment: ingredient_cost + dispensing_fee - copay; 0 when rejected.", False),
+    C("status", S, "'paid', 'rejected' (reject_code) or 'reversed' (paid, then reversed: a B2 follows).",
+      False),
+    C("reject_code", S, "NCPDP reject code of rejected claims (79 = refill too soon)."),
+], key=("claim_id",), product="rxmembersim")

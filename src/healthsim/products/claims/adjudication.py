@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from healthsim.products.claims.accumulate import capped_increments, group_cumsum
 from healthsim.products.claims.benefits import NO_COPAY, PREVENTIVE, BenefitArrays
 from healthsim.products.claims.denials import (
     COVERED,
@@ -97,11 +98,11 @@ def adjudicate_lines(*, member: np.ndarray, claim: np.ndarray, line_no: np.ndarr
     ded_limit = benefits.deductible_cents[plan[s]][first]
     oop_limit = benefits.oop_max_cents[plan[s]][first]
     ded_base = np.where(to_deductible[s], allowed[s], 0)
-    ded = _capped_increments(ded_base, ded_limit, starts)
+    ded = capped_increments(ded_base, ded_limit, starts)
     coins = np.where(to_deductible[s],
                      np.rint(benefits.coinsurance[plan[s]] * (allowed[s] - ded)).astype(np.int64), 0)
     raw = ded + coins + copay[s]
-    member_share = _capped_increments(raw, oop_limit, starts)
+    member_share = capped_increments(raw, oop_limit, starts)
     ded_c = np.minimum(ded, member_share)
     copay_c = np.minimum(copay[s], member_share - ded_c)
     coins_c = member_share - ded_c - copay_c
@@ -115,24 +116,9 @@ def adjudicate_lines(*, member: np.ndarray, claim: np.ndarray, line_no: np.ndarr
         coinsurance_cents=coins_c[inverse],
         contractual_cents=billed - allowed,
         denial_row=denial.astype(np.int64),
-        deductible_ytd_cents=_group_cumsum(ded_c, starts)[inverse],
-        oop_ytd_cents=_group_cumsum(member_share, starts)[inverse],
+        deductible_ytd_cents=group_cumsum(ded_c, starts)[inverse],
+        oop_ytd_cents=group_cumsum(member_share, starts)[inverse],
     )
-
-
-def _group_cumsum(x: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Cumulative sum restarting at every True in `starts` (rows already grouped)."""
-    total = np.cumsum(x)
-    first = np.flatnonzero(starts)
-    offset = total[first] - x[first]
-    return total - np.repeat(offset, np.diff(np.r_[first, len(x)]))
-
-
-def _capped_increments(x: np.ndarray, limit: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Each row's share of a per-group running total of x capped at `limit`."""
-    capped = np.minimum(_group_cumsum(x, starts), limit)
-    before = np.r_[0, capped[:-1]]
-    return capped - np.where(starts, 0, before)
 
 
 def _claim_copays(claim: np.ndarray, line_no: np.ndarray, st: np.ndarray, allowed: np.ndarray,
@@ -146,5 +132,5 @@ def _claim_copays(claim: np.ndarray, line_no: np.ndarray, st: np.ndarray, allowe
     limit = np.maximum(amount[order], 0)  # lines of a (claim, service type) share the plan's amount
     first = np.maximum.accumulate(np.where(starts, np.arange(len(c)), 0))
     out = np.empty(len(claim), np.int64)
-    out[order] = np.where(has_copay[order], _capped_increments(base, limit[first], starts), 0)
+    out[order] = np.where(has_copay[order], capped_increments(base, limit[first], starts), 0)
     return out

@@ -59,6 +59,8 @@ class ClaimContext:
     benefits: BenefitArrays
     payer_row: np.ndarray   # payer_multipliers() row per plan option
     plan_ids: tuple[str, ...]
+    coverage_types: tuple[str, ...]  # per plan option
+    as_of_day: int
     policy: DenialPolicy
 
 
