@@ -19,6 +19,8 @@ from healthsim.formats.base import (
 from healthsim.formats.staging import list_files, staged
 from healthsim.store.cohort_store import CohortStore
 
+READ_MEMORY = "256MB"  # DuckDB buffer pool while exporting: blocks are read, used once, dropped
+
 
 def cohort_info(store: CohortStore, cohort_id: int | None) -> CohortInfo:
     """The cohort to export: the given id, else the latest in the store."""
@@ -39,7 +41,7 @@ def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | No
     exporter = get_exporter(fmt)
     if not Path(db).exists():
         raise NotFoundError(f"no cohort database at {db}")
-    with CohortStore(db, read_only=True) as store:
+    with CohortStore(db, read_only=True, memory_limit=READ_MEMORY) as store:
         info = cohort_info(store, cohort_id)
         missing = [t for t in exporter.requires if not store.has_table(t)]
         if missing:

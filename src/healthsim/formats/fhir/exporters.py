@@ -95,6 +95,7 @@ class FhirNdjsonExporter:
                         write(buf)
                         buf, held = defaultdict(list), 0
                 write(buf)
+                del _block, items, buf  # free this block before the next is read: flat memory
         finally:
             for f in files.values():
                 f.close()
@@ -130,6 +131,7 @@ class FhirBundleExporter:
                 counts["Bundle"] += 1
                 for rtype, _ in entries:
                     counts[rtype] += 1
+            del block, items, by_person  # free this block before the next is read: flat memory
         return dict(sorted(counts.items()))
 
 

@@ -36,4 +36,5 @@ class Hl7v2Exporter:
                 path = out / f"{key}-{block.lo:08d}-{block.hi:08d}.hl7"
                 path.write_bytes("".join(messages).encode("utf-8"))
                 counts[key] += len(messages)
+            del block, by_file, messages  # free this block before the next is read: flat memory
         return dict(sorted(counts.items()))

@@ -167,6 +167,7 @@ class NcpdpExporter:
             counts["b1_responses"] += len(txs)
             counts["b2_requests"] += len(reversals)
             counts["rejected"] += sum(t.status == "R" for t in txs)
+            del block, txs, buf  # free this block before the next is read
         layout = io.StringIO()
         csv.writer(layout, lineterminator="\n").writerows([("column", "ncpdp_field", "description"), *FLAT_COLUMNS])
         (out / "flat_layout.csv").write_text(layout.getvalue(), encoding="utf-8")

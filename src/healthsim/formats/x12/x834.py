@@ -120,6 +120,7 @@ class X12_834Exporter:
             (out / f"834-{block.lo:08d}-{block.hi:08d}.x12").write_text(text, encoding="ascii")
             counts["files"] += 1
             counts["transactions"] += len(txs)
+            del block, persons, by_plan, txs, text  # free this block before the next is read
         return dict(counts)
 
     @staticmethod

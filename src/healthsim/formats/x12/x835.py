@@ -113,19 +113,24 @@ class X12_835Exporter:
         info, controls, by_npi = source.info, ControlNumbers(source.info, "835"), parties(source)
         counts: dict[str, int] = defaultdict(int)
         for block in source.person_blocks(CLAIM_TABLES):
-            cb = claim_block(block, None)
-            payments: dict = defaultdict(list)
-            for c in cb.claims:
-                if c["claim_type"] != "pharmacy" and c["paid_date"] is not None:
-                    payments[(cb.payer(c), str(c["billing_npi"]), c["paid_date"])].append(c)
-            by_payer: dict = defaultdict(list)
-            for (payer, npi, when), claims in sorted(payments.items(), key=lambda kv: (kv[0][0].plan_id, *kv[0][1:])):
-                by_payer[payer].append(("835", transaction(cb, claims, payer, party(by_npi, npi), when, info)))
-                counts["claims"] += len(claims)
-                counts["payments"] += 1
-            for payer, txs in sorted(by_payer.items(), key=lambda kv: kv[0].plan_id):
-                text = interchange(info, controls, functional_code="HP", version=VERSION, transactions=txs,
-                                   receiver=payer.payer_id, st03=False)
-                (out / f"835-{payer.payer_id}-{block.lo:08d}-{block.hi:08d}.x12").write_text(text, encoding="ascii")
-                counts["files"] += 1
+            self._block(block, out, info, controls, by_npi, counts)
+            del block  # drop this block before the next is read: memory stays flat
         return dict(counts)
+
+    @staticmethod
+    def _block(block, out: Path, info, controls, by_npi, counts) -> None:
+        cb = claim_block(block, None)
+        payments: dict = defaultdict(list)
+        for c in cb.claims:
+            if c["claim_type"] != "pharmacy" and c["paid_date"] is not None:
+                payments[(cb.payer(c), str(c["billing_npi"]), c["paid_date"])].append(c)
+        by_payer: dict = defaultdict(list)
+        for (payer, npi, when), claims in sorted(payments.items(), key=lambda kv: (kv[0][0].plan_id, *kv[0][1:])):
+            by_payer[payer].append(("835", transaction(cb, claims, payer, party(by_npi, npi), when, info)))
+            counts["claims"] += len(claims)
+            counts["payments"] += 1
+        for payer, txs in sorted(by_payer.items(), key=lambda kv: kv[0].plan_id):
+            text = interchange(info, controls, functional_code="HP", version=VERSION, transactions=txs,
+                               receiver=payer.payer_id, st03=False)
+            (out / f"835-{payer.payer_id}-{block.lo:08d}-{block.hi:08d}.x12").write_text(text, encoding="ascii")
+            counts["files"] += 1

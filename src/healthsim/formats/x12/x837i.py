@@ -114,16 +114,21 @@ class X12_837IExporter:
         attendings = attending_by_facility(source)
         counts: dict[str, int] = defaultdict(int)
         for block in source.person_blocks(CLAIM_TABLES):
-            cb = claim_block(block, "institutional")
-            by_payer: dict = defaultdict(list)
-            for c in cb.claims:
-                by_payer[cb.payer(c)].append(c)
-            for payer, claims in sorted(by_payer.items(), key=lambda kv: kv[0].plan_id):
-                text = interchange(info, controls, functional_code="HC", version=VERSION,
-                                   transactions=[("837", transaction(cb, claims, info, payer, by_npi, attendings))],
-                                   receiver=payer.payer_id)
-                (out / f"837i-{payer.payer_id}-{block.lo:08d}-{block.hi:08d}.x12").write_text(text, encoding="ascii")
-                counts["files"] += 1
-            counts["claims"] += len(cb.claims)
-            counts["lines"] += sum(len(cb.lines.get(c["claim_id"], [])) for c in cb.claims)
+            self._block(block, out, info, controls, by_npi, attendings, counts)
+            del block  # drop this block before the next is read: memory stays flat
         return dict(counts)
+
+    @staticmethod
+    def _block(block, out: Path, info, controls, by_npi, attendings, counts) -> None:
+        cb = claim_block(block, "institutional")
+        by_payer: dict = defaultdict(list)
+        for c in cb.claims:
+            by_payer[cb.payer(c)].append(c)
+        for payer, claims in sorted(by_payer.items(), key=lambda kv: kv[0].plan_id):
+            text = interchange(info, controls, functional_code="HC", version=VERSION,
+                               transactions=[("837", transaction(cb, claims, info, payer, by_npi, attendings))],
+                               receiver=payer.payer_id)
+            (out / f"837i-{payer.payer_id}-{block.lo:08d}-{block.hi:08d}.x12").write_text(text, encoding="ascii")
+            counts["files"] += 1
+        counts["claims"] += len(cb.claims)
+        counts["lines"] += sum(len(cb.lines.get(c["claim_id"], [])) for c in cb.claims)
