@@ -12,7 +12,7 @@ minimal column set of the cross-domain issue and improve as columns land.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,7 +28,8 @@ PERSON_COLUMNS = ["person_id", "first_name", "last_name", "sex", "birth_date", "
                   "state", "zip"]
 TEXT_COLUMNS = ("first_name", "last_name", "address_line", "city", "state")
 CLAIM_TABLES = {"persons": None, "enrollments": None, "claims": None,
-                "claim_lines": ("claims", "claim_id"), "diagnoses": None, "conditions": None}
+                "claim_lines": ("claims", "claim_id"), "diagnoses": None, "conditions": None, "encounters": None}
+ENCOUNTER_COLUMNS = ["encounter_id", "type", "admission_type", "discharge_disposition"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class ClaimBlock:
     coverage: dict[str, list[dict]]    # member_id -> enrollment spans (plan, coverage type)
     diagnoses: dict[object, list[str]]  # encounter_id -> ICD-10-CM codes in rank order
     conditions: dict[int, list[str]]    # person_id -> condition codes
+    encounters: dict = field(default_factory=dict)  # encounter_id -> type, admission_type, disposition
 
     def span(self, claim: dict) -> dict:
         """The member's enrollment span on the service date (else their first span)."""
@@ -142,7 +144,11 @@ def claim_block(block: Block, claim_type: str | None) -> ClaimBlock:
         cond = _codes_by(_only(block["conditions"], "person_id", people), "person_id")
     who = _only(block["persons"], "person_id", people).select(PERSON_COLUMNS)
     persons = {p["person_id"]: p for p in rows(x12_text(x12_dates(who), TEXT_COLUMNS))}
-    return ClaimBlock(claims, lines, persons, coverage, dx, cond)
+    visits: dict = {}
+    if "encounters" in block.tables and "encounter_id" in table.column_names:
+        found = _only(block["encounters"], "encounter_id", table.column("encounter_id")).select(ENCOUNTER_COLUMNS)
+        visits = {e["encounter_id"]: e for e in rows(found)}
+    return ClaimBlock(claims, lines, persons, coverage, dx, cond, visits)
 
 
 def _codes_by(table: pa.Table, key: str) -> dict:

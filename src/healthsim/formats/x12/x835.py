@@ -66,7 +66,10 @@ def claim_payment(cb: ClaimBlock, claim: dict) -> tuple[list[str], int]:
     person = cb.persons.get(claim["person_id"], {})
     lines = cb.lines.get(claim["claim_id"], [])
     paid = sum(cents(ln["paid"]) for ln in lines) if lines else cents(claim["paid"])
-    facility = claim.get("place_of_service") or ("13" if claim["claim_type"] == "institutional" else "11")
+    if claim["claim_type"] == "institutional":
+        facility = (str(claim.get("type_of_bill") or "").lstrip("0") or "13")[:2]
+    else:
+        facility = claim.get("place_of_service") or "11"
     out = [seg("CLP", clean(claim["claim_id"]), CLAIM_STATUS.get(claim["status"], "1"), money(claim["billed"]),
                money(paid / 100), money(claim["member_liability"]), cb.filing(claim), clean(claim["claim_id"]),
                facility, "1"),

@@ -42,6 +42,9 @@ def bill_type(claim: dict) -> tuple[str, bool]:
 
 def claim_loop(cb: ClaimBlock, claim: dict, attending: Party) -> list[str]:
     lines = cb.lines.get(claim["claim_id"], [])
+    visit = cb.encounters.get(claim.get("encounter_id")) or {}
+    claim = {"admission_type": visit.get("admission_type"), "discharge_status": visit.get("discharge_disposition"),
+             "encounter_type": visit.get("type"), **{k: v for k, v in claim.items() if v is not None}}
     facility, inpatient = bill_type(claim)
     dx = cb.dx_codes(claim, limit=12)
     start, end = d8(claim["service_from"]), d8(claim.get("service_to") or claim["service_from"])
