@@ -73,11 +73,52 @@ def choose_near_zips(zip_row: np.ndarray, zip_lat: np.ndarray, zip_lon: np.ndarr
                      p_lat: np.ndarray, p_lon: np.ndarray, rng: np.random.Generator,
                      k: int = DEFAULT_K,
                      weights: tuple[float, ...] = DEFAULT_WEIGHTS) -> tuple[np.ndarray, np.ndarray]:
-    """`choose_near` for members given by ZIP row: the search runs once per distinct ZIP,
-    the weighted pick once per member (so neighbours in one ZIP still spread out)."""
+    """`choose_near` for members given by ZIP row: the search runs once per distinct ZIP
+    (and per process: see `_ZipNeighbours`), the weighted pick once per member (so
+    neighbours in one ZIP still spread out)."""
     uniq, inverse = np.unique(np.asarray(zip_row), return_inverse=True)
-    idx, km = nearest_k(zip_lat[uniq], zip_lon[uniq], p_lat, p_lon, k)
+    idx, km = _neighbours(p_lat, p_lon, k, len(zip_lat)).lookup(uniq, zip_lat, zip_lon)
     return _pick(idx[inverse], km[inverse], rng, weights)
+
+
+class _ZipNeighbours:
+    """The k nearest pool points of every ZIP row searched so far, for one pool.
+
+    A cohort's blocks keep asking for the same pools from the same ZIPs; the
+    search (a dot product against the whole pool) dominated a block's network
+    work, so each ZIP is searched once per pool and process. Results are the
+    same bits as an uncached search: each ZIP's row is computed alone.
+    """
+
+    def __init__(self, p_lat: np.ndarray, p_lon: np.ndarray, k: int, n_zips: int):
+        self.p_lat, self.p_lon, self.k = p_lat, p_lon, min(k, len(p_lat))
+        self.slot = np.full(n_zips, -1, np.int64)
+        self.idx = np.empty((0, self.k), np.int64)
+        self.km = np.empty((0, self.k))
+
+    def lookup(self, rows: np.ndarray, zip_lat: np.ndarray, zip_lon: np.ndarray):
+        new = rows[self.slot[rows] < 0]
+        if len(new):
+            idx, km = nearest_k(zip_lat[new], zip_lon[new], self.p_lat, self.p_lon, self.k)
+            self.slot[new] = len(self.idx) + np.arange(len(new))
+            self.idx, self.km = np.concatenate([self.idx, idx]), np.concatenate([self.km, km])
+        at = self.slot[rows]
+        return self.idx[at], self.km[at]
+
+
+_CACHE: dict[tuple, _ZipNeighbours] = {}
+_CACHE_LIMIT = 64
+
+
+def _neighbours(p_lat: np.ndarray, p_lon: np.ndarray, k: int, n_zips: int) -> _ZipNeighbours:
+    lat, lon = np.ascontiguousarray(p_lat, float), np.ascontiguousarray(p_lon, float)
+    key = (hash(lat.tobytes()), hash(lon.tobytes()), len(lat), k, n_zips)
+    found = _CACHE.get(key)
+    if found is None:
+        if len(_CACHE) >= _CACHE_LIMIT:  # a long-lived process (MCP server) meets many cohorts
+            _CACHE.pop(next(iter(_CACHE)))
+        found = _CACHE[key] = _ZipNeighbours(lat, lon, k, n_zips)
+    return found
 
 
 def _pick(idx: np.ndarray, km: np.ndarray, rng: np.random.Generator,
