@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Payer:
     tax_id: str
 
 
+@lru_cache(maxsize=4096)
 def payer_for(plan_id: str | None, plan_name: str | None = None) -> Payer:
     key = str(plan_id or "SELF")
     h = zlib.crc32(key.encode())

@@ -49,6 +49,16 @@ class Party:
     person: bool = False
 
 
+def claim_tables(source: CohortSource, encounters: bool = False) -> dict:
+    """Tables a claim writer reads per block: diagnoses and conditions only when the
+    claims table lacks diagnosis_codes, encounters only when asked (837I)."""
+    tables = {k: v for k, v in CLAIM_TABLES.items() if k != "encounters" or encounters}
+    if "diagnosis_codes" in source.store.table_columns("claims"):
+        tables.pop("diagnoses")
+        tables.pop("conditions")
+    return tables
+
+
 def parties(source: CohortSource) -> dict[str, Party]:
     """NPI -> Party for practices, individual providers and facilities of the network."""
     out: dict[str, Party] = {}
@@ -89,15 +99,19 @@ class ClaimBlock:
     diagnoses: dict[object, list[str]]  # encounter_id -> ICD-10-CM codes in rank order
     conditions: dict[int, list[str]]    # person_id -> condition codes
     encounters: dict = field(default_factory=dict)  # encounter_id -> type, admission_type, disposition
+    _spans: dict = field(default_factory=dict)
 
     def span(self, claim: dict) -> dict:
-        """The member's enrollment span on the service date (else their first span)."""
-        spans = self.coverage.get(claim["member_id"]) or [{}]
-        when = claim.get("service_from")
-        for s in spans:
-            if when is not None and s["start_date"] <= when <= s["end_date"]:
-                return s
-        return spans[0]
+        """The member's enrollment span on the service date (else their first span); memoised."""
+        key = (claim["member_id"], claim.get("service_from"))
+        found = self._spans.get(key)
+        if found is None:
+            spans = self.coverage.get(claim["member_id"]) or [{}]
+            when = claim.get("service_from")
+            found = next((s for s in spans if when is not None and s["start_date"] <= when <= s["end_date"]),
+                         spans[0])
+            self._spans[key] = found
+        return found
 
     def payer(self, claim: dict) -> Payer:
         span = self.span(claim)
@@ -128,10 +142,11 @@ def claim_block(block: Block, claim_type: str | None) -> ClaimBlock:
     table = block["claims"]
     if claim_type is not None:
         table = table.filter(pc.equal(table.column("claim_type"), claim_type))
-    claims = list(rows(x12_dates(table)))
+    claims = list(rows(x12_money(x12_dates(table), ["billed"])))
     people = table.column("person_id")
     lines: dict = defaultdict(list)
-    for line in rows(x12_dates(_only(block["claim_lines"], "claim_id", table.column("claim_id")))):
+    for line in rows(x12_money(x12_dates(_only(block["claim_lines"], "claim_id", table.column("claim_id"))),
+                               ["billed", "units"])):
         lines[line["claim_id"]].append(line)
     coverage: dict = defaultdict(list)
     for span in rows(x12_dates(_only(block["enrollments"], "person_id", people))):
@@ -177,4 +192,13 @@ def x12_text(table: pa.Table, columns) -> pa.Table:
         i = table.schema.get_field_index(name)
         col = pc.replace_substring_regex(pc.utf8_upper(table.column(i)), pattern=r"[*~:^\r\n]", replacement=" ")
         table = table.set_column(i, name, pc.utf8_trim_whitespace(col))
+    return table
+
+
+def x12_money(table: pa.Table, columns) -> pa.Table:
+    """Add '<column>_x12' strings: the amount as envelope.money() writes it, formatted by Arrow."""
+    for name in columns:
+        col = pc.round(table.column(name).fill_null(0), 2, round_mode="half_up")  # amounts are cents already
+        text = pc.if_else(pc.equal(col, 0), "0", col.cast(pa.string()))
+        table = table.append_column(f"{name}_x12", text)
     return table

@@ -23,6 +23,8 @@ def clean(value) -> str:
     """A value safe inside an element: delimiters removed, upper case, no trailing space."""
     if value is None:
         return ""
+    if value.__class__ is int:
+        return str(value)
     return str(value).translate(_CLEAN).upper().strip()
 
 

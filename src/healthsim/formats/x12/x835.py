@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from healthsim.formats.base import CohortSource, register
-from healthsim.formats.x12.claimdata import CLAIM_TABLES, ClaimBlock, claim_block, parties, party
+from healthsim.formats.x12.claimdata import ClaimBlock, claim_block, claim_tables, parties, party
 from healthsim.formats.x12.envelope import ControlNumbers, clean, d8, interchange, money, seg
 
 VERSION = "005010X221A1"
@@ -115,7 +115,7 @@ class X12_835Exporter:
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
         info, controls, by_npi = source.info, ControlNumbers(source.info, "835"), parties(source)
         counts: dict[str, int] = defaultdict(int)
-        for block in source.person_blocks(CLAIM_TABLES):
+        for block in source.person_blocks(claim_tables(source)):
             self._block(block, out, info, controls, by_npi, counts)
             del block  # drop this block before the next is read: memory stays flat
         return dict(counts)

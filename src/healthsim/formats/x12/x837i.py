@@ -17,10 +17,10 @@ from pathlib import Path
 from healthsim.formats.base import CohortSource, register
 from healthsim.formats.fhir.common import rows
 from healthsim.formats.x12.claimdata import (
-    CLAIM_TABLES,
     ClaimBlock,
     Party,
     claim_block,
+    claim_tables,
     parties,
     party,
 )
@@ -116,7 +116,7 @@ class X12_837IExporter:
         info, controls, by_npi = source.info, ControlNumbers(source.info, "837i"), parties(source)
         attendings = attending_by_facility(source)
         counts: dict[str, int] = defaultdict(int)
-        for block in source.person_blocks(CLAIM_TABLES):
+        for block in source.person_blocks(claim_tables(source, encounters=True)):
             self._block(block, out, info, controls, by_npi, attendings, counts)
             del block  # drop this block before the next is read: memory stays flat
         return dict(counts)

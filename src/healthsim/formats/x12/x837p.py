@@ -15,14 +15,14 @@ from pathlib import Path
 
 from healthsim.formats.base import CohortSource, register
 from healthsim.formats.x12.claimdata import (
-    CLAIM_TABLES,
     ClaimBlock,
     Party,
     claim_block,
+    claim_tables,
     parties,
     party,
 )
-from healthsim.formats.x12.envelope import ControlNumbers, clean, d8, interchange, money, seg
+from healthsim.formats.x12.envelope import ControlNumbers, clean, d8, interchange, seg
 
 VERSION = "005010X222A1"
 
@@ -60,7 +60,7 @@ def claim_loop(cb: ClaimBlock, claim: dict, billing: Party, rendering: Party | N
     lines = cb.lines.get(claim["claim_id"], [])
     pos = claim.get("place_of_service") or (lines[0].get("place_of_service") if lines else None) or "11"
     dx = cb.dx_codes(claim)
-    out = [f"CLM*{clean(claim['claim_id'])}*{money(claim['billed'])}***{pos}:B:1*Y*A*Y*Y",
+    out = [f"CLM*{clean(claim['claim_id'])}*{claim['billed_x12']}***{pos}:B:1*Y*A*Y*Y",
            "HI*" + "*".join([f"ABK:{dx[0]}", *(f"ABF:{c}" for c in dx[1:])])]
     if rendering is not None and rendering.npi != billing.npi:
         out.append(seg("NM1", "82", "1", clean(rendering.last or rendering.name), clean(rendering.first),
@@ -73,7 +73,8 @@ def claim_loop(cb: ClaimBlock, claim: dict, billing: Party, rendering: Party | N
         if line.get("modifier"):
             proc = ":".join([proc, *(clean(m) for m in line["modifier"].replace(",", " ").split()[:4])])
         when = d8(line.get("service_date") or claim["service_from"])
-        out += [f"LX*{n}", f"SV1*{proc}*{money(line['billed'])}*UN*{money(line['units'] or 1)}***{pointers}",
+        units = line["units_x12"] if line["units"] else "1"
+        out += [f"LX*{n}", f"SV1*{proc}*{line['billed_x12']}*UN*{units}***{pointers}",
                 f"DTP*472*D8*{when}"]
     return out
 
@@ -111,7 +112,7 @@ class X12_837PExporter:
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
         info, controls, by_npi = source.info, ControlNumbers(source.info, "837p"), parties(source)
         counts: dict[str, int] = defaultdict(int)
-        for block in source.person_blocks(CLAIM_TABLES):
+        for block in source.person_blocks(claim_tables(source)):
             self._block(block, out, info, controls, by_npi, counts)
             del block  # drop this block before the next is read: memory stays flat
         return dict(counts)
