@@ -46,7 +46,7 @@ FLAT_COLUMNS = [
     ("ingredient_cost", "409-D9", "USD"), ("dispensing_fee", "412-DC", "USD"),
     ("gross_amount_due", "430-DU", "USD"), ("response_status", "112-AN", "P paid, R rejected"),
     ("patient_pay", "505-F5", "USD"), ("total_paid", "509-F9", "USD (plan paid)"),
-    ("reject_code", "511-FB", "NCPDP reject code when rejected"), ("claim_status", "", "pharmacy_claims.status"),
+    ("reject_code", "511-FB", "NCPDP reject code when rejected (the claim's, else 70)"), ("claim_status", "", "pharmacy_claims.status"),
 ]
 
 
@@ -77,9 +77,11 @@ class Transaction:
         self.npi = pharmacy.get("npi") or "1999999984"
         self.dos = claim["fill_date"].strftime("%Y%m%d")
         self.status = "R" if claim["status"] in REJECTED else "P"
+        self.cardholder = claim.get("cardholder_id") or ident.get("identifier") or claim["member_id"]
+        self.reject_code = clean(claim.get("reject_code")) or "70"
 
     def insurance(self) -> str:
-        return segment("AM04", [("C2", clean(self.ident.get("identifier") or self.c["member_id"])),
+        return segment("AM04", [("C2", clean(self.cardholder)),
                                 ("CC", clean(self.p.get("first_name"))[:12]),
                                 ("CD", clean(self.p.get("last_name"))[:15]), ("C1", clean(self.plan_id)),
                                 ("C3", self.ident.get("person_code") or "01"), ("C6", "1")])
@@ -90,7 +92,8 @@ class Transaction:
         return segment("AM07", [("EM", "1"), ("D2", rx_number(c["claim_id"])), ("E1", "03"),
                                 ("D7", ndc11(c["ndc"])), ("E7", quantity(c["quantity"])),
                                 ("D3", str(int(c["refill_no"] or 0))), ("D5", str(int(c["days_supply"] or 0))),
-                                ("D6", "1"), ("D8", "0"), ("DE", written.strftime("%Y%m%d")), ("DJ", "1")])
+                                ("D6", "1"), ("D8", "0"), ("DE", written.strftime("%Y%m%d")), ("DJ", "1"),
+                                ("28", clean(c.get("quantity_unit"))[:2])])
 
     def request(self) -> str:
         p, c = self.p, self.c
@@ -111,7 +114,7 @@ class Transaction:
         head = response_header("A", self.npi, self.dos)
         status = [("AN", self.status), ("F3", rx_number(c["claim_id"]))]
         if self.status == "R":
-            status += [("FA", "1"), ("FB", "70")]
+            status += [("FA", "1"), ("FB", self.reject_code)]
         body = GROUP_SEP + segment("AM21", status) + segment("AM22", [("EM", "1"), ("D2", rx_number(c["claim_id"]))])
         if self.status == "P":
             body += segment("AM23", [("F5", overpunch(c["copay"])), ("F6", overpunch(c["ingredient_cost"])),
@@ -128,13 +131,13 @@ class Transaction:
         c, p = self.c, self.p
         gross = round(float(c["ingredient_cost"] or 0) + float(c["dispensing_fee"] or 0), 2)
         return ["B1", self.bin, self.pcn, self.npi, self.pharmacy.get("ncpdp_id") or "", self.dos,
-                self.ident.get("identifier") or c["member_id"], self.ident.get("person_code") or "01",
+                self.cardholder, self.ident.get("person_code") or "01",
                 self.plan_id or "", p.get("last_name"), p.get("first_name"),
                 p["birth_date"].strftime("%Y%m%d") if p.get("birth_date") else "", GENDER.get(p.get("sex"), "0"),
                 rx_number(c["claim_id"]), ndc11(c["ndc"]), c["quantity"], c["days_supply"], c["refill_no"],
                 c["prescriber_npi"], c["ingredient_cost"], c["dispensing_fee"], gross, self.status,
                 c["copay"] if self.status == "P" else 0, c["plan_paid"] if self.status == "P" else 0,
-                "70" if self.status == "R" else "", c["status"]]
+                self.reject_code if self.status == "R" else "", c["status"]]
 
 
 @register
