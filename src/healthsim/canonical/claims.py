@@ -40,8 +40,6 @@ CLAIMS = table("claims", "Medical claims (837P professional, 837I institutional)
     C("type_of_bill", S, "UB-04 type of bill for institutional claims: 0111 inpatient, 0131 hospital "
                          "outpatient, 0831 ambulatory surgery, 0721 ESRD facility."),
     C("drg", S, "MS-DRG of inpatient stays (HealthSim's simplified grouper, products/claims/drg.py)."),
-    C("diagnosis_codes", S, "ICD-10-CM codes of the encounter in rank order, space-separated; the first "
-                            "is the principal / first-listed diagnosis."),
     C("denial_reason", S, "Group-CARC of a claim whose lines are all denied, e.g. CO-16 or CO-27."),
 ], key=("claim_id",), product="membersim")
 
@@ -61,8 +59,7 @@ CLAIM_LINES = table("claim_lines", "Service lines of medical claims with their a
     C("coinsurance", F64, "Member coinsurance (PR-2).", False),
     C("carc_codes", S, "Adjustments, space-separated: CO-45 (contractual), PR-1/PR-2/PR-3; a denied line "
                        "has its denial CARC and RARC (e.g. 'CO-197 M62'); a packaged line 'CO-97'."),
-    C("service_date", D, "Date of service of the line.", False),
-    C("place_of_service", S, "Place of service."),
+    C("service_date", D, "Date of service of the line (its place of service is the claim's).", False),
     C("benefit", S, "Benefit the line was paid under: a plans copay service type, 'preventive' ($0) or "
                     "'deductible_coinsurance'."),
 ], key=("claim_id", "line_no"), product="membersim")

@@ -33,7 +33,6 @@ from healthsim.products.claims.inputs import (
     LabTests,
     Procedures,
     day_numbers,
-    in_set,
     ints,
 )
 from healthsim.products.claims.lines import (
@@ -44,10 +43,10 @@ from healthsim.products.claims.lines import (
     professional_lines,
 )
 from healthsim.products.claims.parties import claim_parties
-from healthsim.products.claims.pricing import PricedLines, facility_rate, price_drg_rows, price_rows
+from healthsim.products.claims.pricing import PricedLines, price_drg_rows, price_rows
 from healthsim.products.claims.services import benefit_service
 from healthsim.products.network.pool import Network
-from healthsim.reference.claims import fee_schedule, ms_drgs
+from healthsim.reference.claims import ms_drgs
 
 
 @dataclass(frozen=True)
@@ -109,17 +108,18 @@ def build_claims(ctx: ClaimContext, m: MemberBlock, tables: dict[str, pa.Table],
     plan = m.plan_index[person - m.person_id[0]]
     billing, rendering, pcp = claim_parties(ctx.network, m, enc, kind, lines.encounter[start], rng)
     claim_drg = np.full(len(start), "", dtype=object)
-    is_stay = (kind == INSTITUTIONAL) & in_set(enc.setting, ("inpatient",))[erow]
+    is_stay = (kind == INSTITUTIONAL) & enc.is_setting(("inpatient",))[erow]
     by_id = np.argsort(enc.id[stays])
     claim_drg[is_stay] = drg[by_id[np.searchsorted(enc.id[stays], lines.encounter[start][is_stay], sorter=by_id)]]
     per_line = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(cid)]))
-    priced = _price(ctx, lines, start, per_line, plan, billing, claim_drg)
+    at_facility = enc.facility_pos[erow[per_line]] & (lines.kind != LAB) & (lines.kind != INSTITUTIONAL)
+    priced = _price(ctx, lines, per_line, plan, billing, claim_drg, at_facility)
     service_from = np.minimum.reduceat(lines.day, start)
     service_to = np.where(is_stay, enc.end_day[erow], np.maximum.reduceat(lines.day, start))
-    fs = fee_schedule()
-    hint = np.where(lines.fee_row >= 0, fs.service[np.maximum(lines.fee_row, 0)], "")
-    setting = np.where(lines.kind == LAB, "lab", enc.setting[erow[per_line]])
-    service_type = benefit_service(hint, setting, lines.kind == INSTITUTIONAL, pcp[per_line])
+    setting_vocab = [*enc.setting_vocab, "lab"]
+    setting = np.where(lines.kind == LAB, len(enc.setting_vocab), enc.setting_code[erow[per_line]])
+    service_type = benefit_service(lines.fee_row, setting, setting_vocab, lines.kind == INSTITUTIONAL,
+                                   pcp[per_line])
     enr = tables["enrollments"]
     coverage = coverage_status(person, service_from, ints(enr.column("person_id")),
                                day_numbers(enr.column("start_date")), day_numbers(enr.column("end_date")))
@@ -148,8 +148,8 @@ def _stay_drgs(enc: Encounters, stays: np.ndarray, tables: dict[str, pa.Table]) 
     return out
 
 
-def _price(ctx: ClaimContext, lines: LineSet, start: np.ndarray, per_line: np.ndarray, plan: np.ndarray,
-           billing: np.ndarray, claim_drg: np.ndarray) -> PricedLines:
+def _price(ctx: ClaimContext, lines: LineSet, per_line: np.ndarray, plan: np.ndarray,
+           billing: np.ndarray, claim_drg: np.ndarray, at_facility: np.ndarray) -> PricedLines:
     payer = ctx.payer_row[plan][per_line]
     provider = billing[per_line]
     fee = lines.fee_row >= 0
@@ -157,7 +157,7 @@ def _price(ctx: ClaimContext, lines: LineSet, start: np.ndarray, per_line: np.nd
     medicare, billed, allowed = (np.zeros(len(lines.kind), np.int64) for _ in range(3))
     f = np.flatnonzero(fee)
     p = price_rows(lines.fee_row[f], lines.units[f], payer[f], provider[f], institutional=inst[f],
-                   at_facility=facility_rate(lines.pos[f]) & ~inst[f], base_scale=lines.base_scale[f],
+                   at_facility=at_facility[f], base_scale=lines.base_scale[f],
                    seed=ctx.seed)
     medicare[f], billed[f], allowed[f] = p.medicare_cents, p.billed_cents, p.allowed_cents
     stays = np.flatnonzero(claim_drg != "")

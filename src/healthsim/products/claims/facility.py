@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from healthsim.products.claims.inputs import Encounters, LabTests, Procedures, in_set
+from healthsim.products.claims.inputs import Encounters, LabTests, Procedures
 from healthsim.products.claims.lines import INSTITUTIONAL, LineSet
 from healthsim.reference.claims import fee_schedule, ms_drgs, payment_parameters, revenue_codes
 
@@ -31,7 +31,7 @@ SURGICAL = ("outpatient_surgery", "ambulatory_surgery")
 
 def facility_rows(enc: Encounters, setting: str | tuple[str, ...]) -> np.ndarray:
     names = (setting,) if isinstance(setting, str) else setting
-    return np.flatnonzero(in_set(enc.setting, names) & (enc.facility > 0))
+    return np.flatnonzero(enc.is_setting(names) & (enc.facility > 0))
 
 
 def _fee(code: str) -> int:
@@ -57,9 +57,9 @@ def outpatient_lines(enc: Encounters, procs: Procedures, labs: LabTests) -> Line
     p = np.flatnonzero(keep)
     row = enc.rows_of(procs.encounter[p])
     fee = procs.fee_row[p]
-    surgical = in_set(enc.setting, SURGICAL)[row]
+    surgical = enc.is_setting(SURGICAL)[row]
     primary = _primary_surgery(procs.encounter[p], fee, surgical)
-    asc = in_set(enc.setting, ("ambulatory_surgery",))[row]
+    asc = enc.is_setting(("ambulatory_surgery",))[row]
     proc_lines = LineSet.build(
         len(p), kind=INSTITUTIONAL, encounter=procs.encounter[p], fee_row=fee, code=procs.code[p],
         code_system=procs.code_system[p], modifier=procs.modifier[p], units=np.maximum(procs.units[p], 1),
@@ -67,7 +67,7 @@ def outpatient_lines(enc: Encounters, procs: Procedures, labs: LabTests) -> Line
         packaged=surgical & ~primary,
         base_scale=np.where(asc, payment_parameters()["asc_share_of_opps"], 1.0))
     lrow = enc.rows_of(labs.encounter)
-    lab = np.flatnonzero((labs.fee_row >= 0) & in_set(enc.setting, ("emergency", "observation"))[lrow]
+    lab = np.flatnonzero((labs.fee_row >= 0) & enc.is_setting(("emergency", "observation"))[lrow]
                          & (enc.facility[lrow] > 0))
     lab_lines = LineSet.build(
         len(lab), kind=INSTITUTIONAL, encounter=labs.encounter[lab], fee_row=labs.fee_row[lab],

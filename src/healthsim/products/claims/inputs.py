@@ -16,6 +16,11 @@ import pyarrow.compute as pc
 
 from healthsim.reference.claims import fee_schedule
 
+FACILITY_POS = frozenset({"19", "21", "22", "23", "24", "26", "31", "34", "51", "52", "56", "61"})
+"""Places of service where the physician fee schedule pays its facility rate
+(hospital outpatient, inpatient, ED, ASC, SNF, inpatient psychiatric, ...;
+CMS Medicare Claims Processing Manual ch. 12, section 20.4.2)."""
+
 
 def plain(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     """One contiguous array; dictionary-encoded columns (as the engine makes them) decoded."""
@@ -69,10 +74,13 @@ class Encounters:
     id: np.ndarray
     person: np.ndarray
     setting: np.ndarray       # object: encounter type per row (office, emergency, inpatient, ...)
+    setting_code: np.ndarray  # int codes of setting into setting_vocab
+    setting_vocab: list
     em_row: np.ndarray        # fee row of the E/M code, -1 = none
     em_code: np.ndarray       # int codes into em_vocab
     em_vocab: np.ndarray
     pos: np.ndarray           # object: place of service
+    facility_pos: np.ndarray  # bool: the place of service takes the fee schedule's facility rate
     provider: np.ndarray      # provider_id, 0 = none
     facility: np.ndarray      # facility_id, 0 = none
     start_day: np.ndarray
@@ -90,13 +98,21 @@ class Encounters:
         seconds = pc.subtract(t.column("end_time").cast(pa.int64()), t.column("start_time").cast(pa.int64()))
         return cls(
             id=ints(t.column("encounter_id")), person=ints(t.column("person_id")),
-            setting=setting_vocab[setting_code], em_row=fee_rows(t.column("em_code")),
+            setting=setting_vocab[setting_code], setting_code=setting_code,
+            setting_vocab=list(setting_vocab), em_row=fee_rows(t.column("em_code")),
             em_code=em_code, em_vocab=em_vocab, pos=pos_vocab[pos_code],
+            facility_pos=np.array([v in FACILITY_POS for v in pos_vocab] + [False], bool)[pos_code],
             provider=ints(t.column("provider_id")), facility=ints(t.column("facility_id")),
             start_day=start, end_day=np.where(discharge >= 0, discharge, start),
             hours=np.maximum(ints(seconds) // 3600, 1),
             id_order=np.argsort(ints(t.column("encounter_id")), kind="stable"),
         )
+
+    def is_setting(self, names: str | tuple[str, ...]) -> np.ndarray:
+        """True for encounters of the given type(s), from the integer codes."""
+        names = (names,) if isinstance(names, str) else names
+        wanted = [i for i, v in enumerate(self.setting_vocab) if v in names]
+        return np.isin(self.setting_code, wanted)
 
     def rows_of(self, encounter_id: np.ndarray) -> np.ndarray:
         """Row of each encounter id."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from healthsim.products.claims.inputs import Encounters, LabTests, Procedures, in_set
+from healthsim.products.claims.inputs import Encounters, LabTests, Procedures
 from healthsim.reference.claims import fee_schedule
 
 PROFESSIONAL, ANESTHESIA, LAB, INSTITUTIONAL = 0, 1, 2, 3
@@ -96,7 +96,7 @@ def professional_lines(enc: Encounters, procs: Procedures) -> LineSet:
     anesthesia = (fs.category == "anesthesia")[fee]
     kind = np.where(anesthesia, ANESTHESIA,
                     np.where(enc.provider[row] > 0, PROFESSIONAL, LAB)).astype(np.int8)
-    lab_draw = in_set(enc.setting, ("lab",))[row]
+    lab_draw = enc.is_setting(("lab",))[row]
     kind = np.where(lab_draw, LAB, kind).astype(np.int8)
     proc_lines = LineSet.build(
         len(billable), kind=kind, encounter=procs.encounter[billable], fee_row=fee,
@@ -110,7 +110,7 @@ def lab_lines(enc: Encounters, labs: LabTests) -> LineSet:
     """Independent-lab lines for tests ordered in office-type settings (POS 81)."""
     priced = labs.fee_row >= 0
     row = enc.rows_of(labs.encounter)
-    take = np.flatnonzero(priced & in_set(enc.setting, OFFICE_LAB_SETTINGS)[row])
+    take = np.flatnonzero(priced & enc.is_setting(OFFICE_LAB_SETTINGS)[row])
     return LineSet.build(
         len(take), kind=LAB, encounter=labs.encounter[take], fee_row=labs.fee_row[take],
         code=labs.code[take], code_system=_system(labs.fee_row[take]), day=labs.day[take], pos="81")

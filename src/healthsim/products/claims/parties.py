@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from healthsim.engine.members import MemberBlock
-from healthsim.products.claims.inputs import Encounters, in_set
+from healthsim.products.claims.inputs import Encounters
 from healthsim.products.claims.lines import ANESTHESIA, INSTITUTIONAL, LAB, PROFESSIONAL
 from healthsim.products.network.lookup import pick_at_facility, pick_facilities, pick_providers
 from healthsim.products.network.pool import Network
@@ -37,7 +37,7 @@ def claim_parties(net: Network, m: MemberBlock, enc: Encounters, claim_kind: np.
     has = rendering_id > 0
     p = net.providers
     billing[has] = net.practices.npi[p.practice[rendering_id[has] - 1]]
-    urgent = (claim_kind == PROFESSIONAL) & in_set(enc.setting, ("urgent_care",))[row] & (enc.facility[row] > 0)
+    urgent = (claim_kind == PROFESSIONAL) & enc.is_setting(("urgent_care",))[row] & (enc.facility[row] > 0)
     billing[urgent] = net.facilities.npi[enc.facility[row[urgent]] - 1]
     inst = claim_kind == INSTITUTIONAL
     billing[inst] = net.facilities.npi[enc.facility[row[inst]] - 1]
@@ -67,7 +67,7 @@ def _labs(net: Network, m: MemberBlock, enc: Encounters, row: np.ndarray,
     uniq, inverse = np.unique(member, return_inverse=True)
     nearest = pick_facilities(net, "lab", m.zip_row[uniq], rng)[0][inverse] if len(uniq) else \
         np.zeros(0, np.int64)
-    own = in_set(enc.setting, ("lab",))[row] & (enc.facility[row] > 0)
+    own = enc.is_setting(("lab",))[row] & (enc.facility[row] > 0)
     return np.where(own, enc.facility[row], nearest)
 
 

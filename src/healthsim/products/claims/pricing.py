@@ -28,11 +28,6 @@ import numpy as np
 from healthsim.products.claims.hashing import hash_normal, text_keys
 from healthsim.reference.claims import fee_schedule, ms_drgs, payer_multipliers, payment_parameters
 
-FACILITY_POS = frozenset({"19", "21", "22", "23", "24", "26", "31", "34", "51", "52", "56", "61"})
-"""Places of service where the physician fee schedule pays its facility rate
-(hospital outpatient, inpatient, ED, ASC, SNF, inpatient psychiatric, ...;
-CMS Medicare Claims Processing Manual ch. 12, section 20.4.2)."""
-
 _SALT_LOCALITY, _SALT_NEGOTIATED, _SALT_PROVIDER_MARKUP, _SALT_CODE_MARKUP = 11, 12, 13, 14
 
 
@@ -47,7 +42,7 @@ class PricedLines:
 
 def facility_rate(place_of_service: np.ndarray) -> np.ndarray:
     """True where a professional line is paid at the physician fee schedule's facility rate."""
-    from healthsim.products.claims.inputs import in_set
+    from healthsim.products.claims.inputs import FACILITY_POS, in_set
 
     return in_set(np.asarray(place_of_service, dtype=object), sorted(FACILITY_POS))
 
@@ -129,7 +124,10 @@ def _price(base: np.ndarray, code_key: np.ndarray, cov: np.ndarray,
     markup = np.exp(np.log(median) + sigma * provider_z + p["code_markup_sigma"] * code_z)
     billed = np.rint(medicare * np.maximum(markup, 1.1)).astype(np.int64)
     rate = np.where(institutional, mult.institutional[cov], mult.professional[cov])
-    negotiated_z = _per_pair(prov, inv, cov, lambda pv, k: hash_normal(pv, k, seed, salt=_SALT_NEGOTIATED))
+    negotiated_z = np.zeros(len(cov))
+    for c in np.unique(cov):  # a block has a handful of coverage types: one hash per provider each
+        mine = cov == c
+        negotiated_z[mine] = hash_normal(prov, c, seed, salt=_SALT_NEGOTIATED)[inv[mine]]
     negotiated = np.exp(mult.negotiated_sigma[cov] * negotiated_z)
     allowed = np.minimum(np.rint(medicare * rate * negotiated).astype(np.int64), billed)
     return PricedLines(medicare, billed, allowed)

@@ -19,10 +19,12 @@ HealthSim's rules, applied to whole columns:
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from healthsim.products.claims.benefits import DEDUCTIBLE_COINSURANCE, PREVENTIVE
-from healthsim.products.claims.inputs import small_codes
+from healthsim.reference.claims import fee_schedule
 from healthsim.spec.coverage import SERVICE_TYPES
 
 _S = {s: i for i, s in enumerate(SERVICE_TYPES)}
@@ -32,22 +34,30 @@ VISIT_BENEFIT = {"telehealth": "telehealth", "urgent_care": "urgent_care"}
 VISIT_SETTINGS = ("office", "home", "therapy", "telehealth", "urgent_care")
 
 
-def benefit_service(hint: np.ndarray, setting: np.ndarray, institutional: np.ndarray,
-                    pcp_rendering: np.ndarray) -> np.ndarray:
+@cache
+def fee_hints() -> tuple[np.ndarray, list[str]]:
+    """(hint code per fee schedule row, hint vocabulary) of the fee schedule's service column."""
+    vocab, code = np.unique(fee_schedule().service.astype(str), return_inverse=True)
+    return code, [str(v) for v in vocab]
+
+
+def benefit_service(fee_row: np.ndarray, setting_code: np.ndarray, setting_vocab: list[str],
+                    institutional: np.ndarray, pcp_rendering: np.ndarray) -> np.ndarray:
     """Service type per line (SERVICE_TYPES index, DEDUCTIBLE_COINSURANCE or PREVENTIVE).
 
-    `hint` is the fee schedule's service column for the line's code, `setting`
-    the encounter type ('lab' for an independent lab claim), `institutional`
-    marks facility claims, `pcp_rendering` lines whose rendering provider is a PCP.
+    `fee_row` is the line's fee schedule row (-1: none), `setting_code` its
+    encounter type as a code into `setting_vocab` ('lab' for an independent
+    lab claim), `institutional` marks facility claims, `pcp_rendering` lines
+    whose rendering provider is a PCP.
     """
-    h_code, h_vocab = small_codes(hint)
-    s_code, s_vocab = small_codes(setting)
+    hint_of_row, hint_vocab = fee_hints()
+    h_code = np.where(fee_row >= 0, hint_of_row[np.maximum(fee_row, 0)], -1)
 
     def hint_is(name: str) -> np.ndarray:
-        return h_code == (h_vocab.index(name) if name in h_vocab else -1)
+        return h_code == (hint_vocab.index(name) if name in hint_vocab else -2)
 
     def setting_is(names: tuple[str, ...]) -> np.ndarray:
-        return np.isin(s_code, [i for i, v in enumerate(s_vocab) if v in names])
+        return np.isin(setting_code, [i for i, v in enumerate(setting_vocab) if v in names])
 
     out = np.full(len(h_code), DEDUCTIBLE_COINSURANCE, np.int16)
     visit = ~institutional & setting_is(VISIT_SETTINGS)
