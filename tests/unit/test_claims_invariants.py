@@ -151,9 +151,34 @@ def test_refills_follow_published_adherence_levels(cohort):
     assert 0.7 <= adherent <= 0.95
 
 
-def test_claims_are_the_same_for_any_chunking_and_workers(tmp_path):
+@pytest.fixture(scope="module")
+def diabetic_year(tmp_path_factory):
     spec = api.load_profile("medicare-diabetic", count=21_000, seed=4, journeys=["diabetic-first-year"])
-    one = api.generate(spec, tmp_path / "one.duckdb", chunk_blocks=1, workers=1)
-    many = api.generate(spec, tmp_path / "many.duckdb", chunk_blocks=2, workers=2)
+    return api.generate(spec, tmp_path_factory.mktemp("dfy") / "one.duckdb", chunk_blocks=1, workers=1)
+
+
+def test_claims_are_the_same_for_any_chunking_and_workers(diabetic_year, tmp_path):
+    one = diabetic_year
+    many = api.generate(one.spec, tmp_path / "many.duckdb", chunk_blocks=2, workers=2)
     for name in ("claims", "claim_lines", "pharmacy_claims"):
         assert table_digest(one.db, one.cohort_id, name) == table_digest(many.db, many.cohort_id, name), name
+
+
+def test_pmpm_of_the_diabetes_journey_is_plausible(diabetic_year):
+    """Allowed per member per month of what diabetic-first-year bills, on an MA plan paying about
+    Medicare rates: ~3-4 visits a year (99213/99214 at ~$90-125, CY2025 PFS) with A1c, metabolic,
+    lipid and urine albumin panels (~$10-35 each, CLFS) is ~$400-700 a year, $30-60 PMPM medical;
+    pharmacy is mostly generic metformin and statins, with some brand intensification.
+
+    This is the journey's own care, not a beneficiary's whole year: total Medicare spending over
+    enrollment is roughly $1,200-1,400 per member per month (2023 Medicare Trustees Report), and the
+    ADA's Economic Costs of Diabetes in the U.S. in 2022 puts about $12,000 a year per person
+    attributable to diabetes; reaching those needs journeys for all of a member's care."""
+    (medical, pharmacy) = _one(diabetic_year, """
+        WITH mm AS (SELECT sum(datediff('month', start_date, end_date) + 1) AS months FROM enrollments
+                    WHERE cohort_id = {c})
+        SELECT (SELECT sum(allowed) FROM claims WHERE cohort_id = {c}) / months,
+               (SELECT sum(ingredient_cost + dispensing_fee) FROM pharmacy_claims
+                WHERE cohort_id = {c} AND status = 'paid') / months FROM mm""")[0]
+    assert 20 <= medical <= 80
+    assert 10 <= pharmacy <= 80
