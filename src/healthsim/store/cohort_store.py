@@ -102,8 +102,10 @@ class CohortStore:
                  datetime.now(UTC).replace(tzinfo=None, microsecond=0)],
             )
             self._insert_tables(cohort_id, static)
+            pending = _RowGroupBuffer(lambda name, t: self._insert_tables(cohort_id, {name: t}))
             for tables in blocks:
-                self._insert_tables(cohort_id, tables)
+                pending.add(tables)
+            pending.flush()
             row_counts, summary = finish()
             con.execute("UPDATE cohorts SET row_counts = ?, summary = ? WHERE cohort_id = ?",
                         [json.dumps(row_counts), json.dumps(summary, default=str), cohort_id])
@@ -205,6 +207,53 @@ class CohortStore:
     def _has_cohorts(self) -> bool:
         return bool(self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cohorts'").fetchone()[0])
+
+
+ROW_GROUP_ROWS = 122_880
+"""DuckDB's row-group size. An insert of at least this many rows is compressed
+and written to the file as it arrives ("optimistic writes"); smaller ones wait
+in transaction-local memory and are all compressed at COMMIT, single-threaded,
+after generation has finished."""
+
+
+class _RowGroupBuffer:
+    """Holds each table's blocks until they fill a row group, then inserts them.
+
+    A 10,000-member block makes 10,000 persons rows but 300,000 observations:
+    inserting small tables block by block would leave most of their work for
+    COMMIT. Buffering to row-group size keeps the writing overlapped with
+    generation (COMMIT of a 1M-member cohort: ~25 s -> ~1 s) and memory bounded.
+    """
+
+    def __init__(self, insert):
+        self.insert = insert
+        self.parts: dict[str, list[pa.Table]] = {}
+        self.rows: dict[str, int] = {}
+
+    def add(self, tables: Mapping[str, pa.Table]) -> None:
+        for name, table in tables.items():
+            if table.num_rows == 0:
+                continue
+            self.parts.setdefault(name, []).append(table)
+            self.rows[name] = self.rows.get(name, 0) + table.num_rows
+            if self.rows[name] >= ROW_GROUP_ROWS:
+                self._flush(name, whole_groups=True)
+
+    def flush(self) -> None:
+        for name in list(self.parts):
+            self._flush(name, whole_groups=False)
+
+    def _flush(self, name: str, whole_groups: bool) -> None:
+        parts = self.parts.pop(name, [])
+        self.rows.pop(name, None)
+        if not parts:
+            return
+        table = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+        cut = table.num_rows - table.num_rows % ROW_GROUP_ROWS if whole_groups else table.num_rows
+        self.insert(name, table.slice(0, cut))
+        if cut < table.num_rows:  # keep the partial row group for the next blocks
+            self.parts[name] = [table.slice(cut)]
+            self.rows[name] = table.num_rows - cut
 
 
 def _decode(row: dict) -> dict:
