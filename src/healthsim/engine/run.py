@@ -103,7 +103,7 @@ def _spooled(jobs: list[tuple], workers: int) -> Iterator[tuple[Tables, RunStats
     caller maps them without copying. At most `workers + 1` blocks are in
     flight, so the spool (and memory) stays bounded whatever the cohort size.
     """
-    with tempfile.TemporaryDirectory(prefix="healthsim-spool-") as spool, \
+    with tempfile.TemporaryDirectory(prefix="healthsim-spool-", dir=_spool_root()) as spool, \
             ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
         queue = iter(jobs)
         pending: deque = deque(pool.submit(_spool_block, j, spool) for j in islice(queue, workers + 1))
@@ -117,6 +117,15 @@ def _spooled(jobs: list[tuple], workers: int) -> Iterator[tuple[Tables, RunStats
             finally:
                 for path in paths.values():
                     os.unlink(path)
+
+
+def _spool_root() -> str | None:
+    """RAM-backed /dev/shm when present (the spool holds a few blocks: page-cache
+    speed without dirtying the disk), else the system temp directory."""
+    shm = "/dev/shm"
+    if os.environ.get("HEALTHSIM_SPOOL_DIR"):
+        return os.environ["HEALTHSIM_SPOOL_DIR"]
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
 def _fork_context():
