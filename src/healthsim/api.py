@@ -72,6 +72,7 @@ class GenerateResult:
     checks: list[Check]
     seconds: float
     stats: dict = field(default_factory=dict)
+    financials: dict = field(default_factory=dict)
 
     @property
     def members_per_second(self) -> float:
@@ -132,8 +133,10 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
     with CohortStore(db) as store:
         blocks = chunked(iter_blocks(run, stats, progress, workers=workers), chunk_blocks)
         cohort_id = store.write_cohort(meta, static, blocks, finish)
+    from healthsim.store.query import financials
+
     return GenerateResult(cohort_id, Path(db), spec, result["counts"], result["checks"],
-                          time.perf_counter() - started, stats.as_dict())
+                          time.perf_counter() - started, stats.as_dict(), financials(db, cohort_id))
 
 
 def list_cohorts(db: str | Path = DEFAULT_DB) -> list[dict]:

@@ -58,6 +58,23 @@ def summary(result) -> None:
         rows.add_row(name, f"{n:,}")
     console.print(rows)
     checks_table(result.checks)
+    financials_table(getattr(result, "financials", {}))
+
+
+def financials_table(f: dict) -> None:
+    """Claims dollars and PMPM, when the cohort has claims."""
+    if not f:
+        return
+    t = Table(title=f"claims ({f['member_months']:,} member months)", show_edge=False)
+    for col in ("", "claims", "billed", "allowed", "plan paid", "member paid", "paid PMPM"):
+        t.add_column(col, justify="left" if not col else "right")
+    t.add_row("medical", f"{f['medical_claims']:,} ({f['denied_claims']:,} denied)", f"${f['billed']:,.0f}",
+              f"${f['allowed']:,.0f}", f"${f['paid']:,.0f}", f"${f['member_liability']:,.0f}",
+              f"${f['medical_paid_pmpm']:,.2f}")
+    t.add_row("pharmacy", f"{f['pharmacy_fills_paid']:,} fills", "", "", f"${f['pharmacy_plan_paid']:,.0f}",
+              f"${f['pharmacy_copay']:,.0f}", f"${f['pharmacy_paid_pmpm']:,.2f}")
+    t.add_row("total", "", "", "", "", "", f"${f['total_paid_pmpm']:,.2f}")
+    console.print(t)
 
 
 def checks_table(checks) -> None:

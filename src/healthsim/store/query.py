@@ -125,6 +125,39 @@ def cohort_summary(db: str | Path, cohort_id: int) -> dict:
         con.close()
 
 
+def financials(db: str | Path, cohort_id: int) -> dict:
+    """Claims dollars of a cohort and per-member-per-month figures ({} without claims).
+
+    Member months count covered months from enrollments, so PMPM is the payer's
+    usual denominator (a member enrolled 7 months counts 7).
+    """
+    con = read_only_connection(db)
+    try:
+        mm = con.execute("SELECT coalesce(sum(datediff('month', start_date, end_date) + 1), 0) "
+                         "FROM enrollments WHERE cohort_id = ?", [cohort_id]).fetchone()[0]
+        med = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'denied'), coalesce(sum(billed), 0), "
+            "coalesce(sum(allowed), 0), coalesce(sum(paid), 0), coalesce(sum(member_liability), 0) "
+            "FROM claims WHERE cohort_id = ?", [cohort_id]).fetchone()
+        rx = con.execute(
+            "SELECT count(*) FILTER (WHERE status = 'paid'), coalesce(sum(plan_paid) FILTER (WHERE status = 'paid'), 0), "
+            "coalesce(sum(copay) FILTER (WHERE status = 'paid'), 0) FROM pharmacy_claims WHERE cohort_id = ?",
+            [cohort_id]).fetchone()
+    finally:
+        con.close()
+    if not med[0] and not rx[0]:
+        return {}
+    per = 1 / mm if mm else 0.0
+    return {
+        "member_months": int(mm), "medical_claims": int(med[0]), "denied_claims": int(med[1]),
+        "billed": round(med[2], 2), "allowed": round(med[3], 2), "paid": round(med[4], 2),
+        "member_liability": round(med[5], 2), "pharmacy_fills_paid": int(rx[0]),
+        "pharmacy_plan_paid": round(rx[1], 2), "pharmacy_copay": round(rx[2], 2),
+        "medical_paid_pmpm": round(med[4] * per, 2), "pharmacy_paid_pmpm": round(rx[1] * per, 2),
+        "total_paid_pmpm": round((med[4] + rx[1]) * per, 2),
+    }
+
+
 def _one_row(con, cohort_id: int) -> dict:
     members, mean, lo, hi = con.execute(
         "SELECT count(*), round(avg(age), 1), min(age), max(age) FROM persons WHERE cohort_id = ?",
