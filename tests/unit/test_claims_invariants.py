@@ -182,3 +182,11 @@ def test_pmpm_of_the_diabetes_journey_is_plausible(diabetic_year):
                 WHERE cohort_id = {c} AND status = 'paid') / months FROM mm""")[0]
     assert 20 <= medical <= 80
     assert 10 <= pharmacy <= 80
+
+
+def test_claim_diagnoses_are_the_encounters_in_rank_order(cohort):
+    assert _one(cohort, """
+        SELECT count(*) FROM claims c JOIN (
+          SELECT encounter_id, string_agg(code, ' ' ORDER BY rank) AS codes FROM diagnoses
+          WHERE cohort_id = {c} GROUP BY 1) d USING (encounter_id)
+        WHERE c.cohort_id = {c} AND c.diagnosis_codes IS DISTINCT FROM d.codes""") == [(0,)]

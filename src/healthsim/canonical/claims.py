@@ -40,6 +40,8 @@ CLAIMS = table("claims", "Medical claims (837P professional, 837I institutional)
     C("type_of_bill", S, "UB-04 type of bill for institutional claims: 0111 inpatient, 0131 hospital "
                          "outpatient, 0831 ambulatory surgery, 0721 ESRD facility."),
     C("drg", S, "MS-DRG of inpatient stays (HealthSim's simplified grouper, products/claims/drg.py)."),
+    C("diagnosis_codes", S, "ICD-10-CM codes of the encounter in rank order, space-separated; the first "
+                            "is the principal / first-listed diagnosis (saves exporters a join)."),
     C("denial_reason", S, "Group-CARC of a claim whose lines are all denied, e.g. CO-16 or CO-27."),
 ], key=("claim_id",), product="membersim")
 

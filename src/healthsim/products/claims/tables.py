@@ -80,6 +80,23 @@ def _carc_strings(b: BlockClaims, billed: np.ndarray) -> pa.Array:
                       labels(inverse, vocab).cast(pa.string()))
 
 
+def _diagnosis_lists(diagnoses: pa.Table, encounter: np.ndarray) -> pa.Array:
+    """'E11.9 I10 ...' per encounter (rank order), aligned with `encounter`."""
+    t = diagnoses.select(["encounter_id", "rank", "code"]).sort_by([("encounter_id", "ascending"),
+                                                                     ("rank", "ascending")])
+    g = t.group_by("encounter_id", use_threads=False).aggregate([("code", "list")])
+    ids = g.column("encounter_id").to_numpy()
+    text = pc.binary_join(g.column("code_list"), " ")
+    order = np.argsort(ids)
+    pos = np.searchsorted(ids, encounter, sorter=order) if len(ids) else np.zeros(len(encounter), int)
+    pos = np.minimum(pos, max(len(ids) - 1, 0))
+    found = (len(ids) > 0) & (ids[order[pos]] == encounter) if len(ids) else np.zeros(len(encounter), bool)
+    if not len(ids):
+        return pa.nulls(len(encounter), pa.string())
+    out = text.take(pa.array(order[pos]))
+    return pc.if_else(pa.array(found), out, pa.nulls(len(encounter), pa.string()))
+
+
 def member_ids(enrollments: pa.Table, person: np.ndarray) -> pa.Array:
     pid = enrollments.column("person_id").to_numpy()
     order = np.argsort(pid, kind="stable")
@@ -117,6 +134,7 @@ def claims_tables(ctx: ClaimContext, b: BlockClaims, tables: dict[str, pa.Table]
         "place_of_service": pa.array(lines.pos[start], pa.string()),
         "type_of_bill": _type_of_bill(b, tables),
         "drg": pa.array(b.drg, pa.string()).cast(pa.string()),
+        "diagnosis_codes": _diagnosis_lists(tables["diagnoses"], encounter),
         "denial_reason": reason,
     })
     claims = _nullify(claims, ["drg", "denial_reason", "type_of_bill"])
