@@ -97,6 +97,7 @@ def default_workers(spec: ProfileSpec, requested: int | None = None) -> int:
 def build_run(spec: ProfileSpec) -> RunPlan:
     """Compile a spec into the run plan (population + any product steps)."""
     from healthsim.plan.journey import compile_attachments
+    from healthsim.products.claims.denials import DenialPolicy
     from healthsim.products.claims.step import ClaimsStep
     from healthsim.products.network.step import NetworkStep
     from healthsim.products.patient.step import PatientJourneyStep
@@ -106,8 +107,12 @@ def build_run(spec: ProfileSpec) -> RunPlan:
     steps = [network]
     journeys = compile_attachments(spec.journeys)
     if journeys:  # journeys first: NetworkSim assigns providers to their encounters, then claims
-        steps = [PatientJourneyStep(population, journeys), network,
-                 ClaimsStep.from_plan(population, network.network)]
+        steps = [PatientJourneyStep(population, journeys), network]
+        c = spec.claims
+        if c.medical or c.pharmacy:
+            policy = DenialPolicy(claim_rate=c.claim_denial_rate, line_rate=c.line_denial_rate)
+            steps.append(ClaimsStep.from_plan(population, network.network, policy,
+                                              medical=c.medical, pharmacy=c.pharmacy))
     return RunPlan(population=population, steps=steps)
 
 

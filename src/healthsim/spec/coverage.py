@@ -132,3 +132,17 @@ class CoverageSpec(_Strict):
         if abs(total - 1) > 1e-6:
             raise ValueError(f"coverage option shares must sum to 1 (they sum to {total:.4f})")
         return self
+
+
+class ClaimsSettings(_Strict):
+    """Which claims journeys' events trigger, and how often payers deny them.
+
+    Encounters become professional/institutional claims (MemberSim) and
+    medication orders become pharmacy fills (RxMemberSim) when journeys run;
+    turn either off for a clinical-only cohort.
+    """
+
+    medical: bool = Field(True, description="Encounter -> 837P/837I-shaped claims with adjudication.")
+    pharmacy: bool = Field(True, description="Medication order -> NCPDP-shaped pharmacy fills.")
+    claim_denial_rate: float = Field(0.05, ge=0, le=1, description="Share of claims denied whole (CARC).")
+    line_denial_rate: float = Field(0.02, ge=0, le=1, description="Share of other claims' lines denied.")

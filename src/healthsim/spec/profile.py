@@ -15,7 +15,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from healthsim.distributions import AnyDistribution
 from healthsim.spec.conditions import ConditionSpec
-from healthsim.spec.coverage import CoverageSpec
+from healthsim.spec.coverage import ClaimsSettings, CoverageSpec
 from healthsim.spec.journey import JourneyAttachment
 from healthsim.spec.vocab import (
     ETHNICITIES,
@@ -182,6 +182,10 @@ class ProfileSpec(_Strict):
     journeys: list[JourneyAttachment] = Field(
         default_factory=list,
         description="Journeys members go through: [{template: diabetic-first-year, when: {condition: E11}}].",
+    )
+    claims: ClaimsSettings = Field(
+        default_factory=ClaimsSettings,
+        description="Claims triggered by journey events (medical, pharmacy) and denial rates.",
     )
     sources: list[str] = Field(default_factory=list, description="Citations for the figures used.")
 

@@ -32,10 +32,13 @@ NEEDS = ("encounters", "procedures", "diagnoses", "lab_orders", "enrollments")
 @dataclass
 class ClaimsStep:
     context: ClaimContext
+    medical: bool = True
+    pharmacy: bool = True
 
     @classmethod
     def from_plan(cls, plan: PopulationPlan, network: Network,
-                  policy: DenialPolicy | None = None) -> ClaimsStep:
+                  policy: DenialPolicy | None = None, *, medical: bool = True,
+                  pharmacy: bool = True) -> ClaimsStep:
         options = plan.options
         return cls(ClaimContext(
             seed=plan.seed, network=network,
@@ -43,7 +46,7 @@ class ClaimsStep:
             payer_row=payer_multipliers().rows([o.coverage_type for o in options]),
             plan_ids=tuple(o.plan_id for o in options),
             coverage_types=tuple(o.coverage_type for o in options), as_of_day=days(plan.as_of),
-            policy=policy or DenialPolicy()))
+            policy=policy or DenialPolicy()), medical, pharmacy)
 
     def static_tables(self) -> dict[str, pa.Table]:
         return {}
@@ -51,10 +54,12 @@ class ClaimsStep:
     def run_block(self, m: MemberBlock, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
         if not all(name in tables for name in NEEDS) or tables["encounters"].num_rows == 0:
             return {}
-        rng = block_rng(self.context.seed, m.block, Stream.CLAIMS)
-        built = build_claims(self.context, m, tables, rng)
-        out = {} if built is None else claims_tables(self.context, built, tables, rng)
-        if "medication_orders" in tables and tables["medication_orders"].num_rows:
+        out = {}
+        if self.medical:
+            rng = block_rng(self.context.seed, m.block, Stream.CLAIMS)
+            built = build_claims(self.context, m, tables, rng)
+            out = {} if built is None else claims_tables(self.context, built, tables, rng)
+        if self.pharmacy and "medication_orders" in tables and tables["medication_orders"].num_rows:
             rx = pharmacy_claims_table(self.context, m, tables, block_rng(self.context.seed, m.block,
                                                                          Stream.PHARMACY))
             if rx is not None:
