@@ -18,12 +18,14 @@ import time
 from pathlib import Path
 
 
-def one_run(count: int, workers: int, template: str, journey: str) -> dict:
+def one_run(count: int, workers: int, template: str, journey: str, claims: bool) -> dict:
     from healthsim import api
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.duckdb"
         spec = api.load_profile(template, count=count, seed=1, journeys=[journey])
+        if not claims:  # issue 3's figure: the clinical tables only
+            spec = api.load_profile({**api.spec_document(spec), "claims": {"medical": False, "pharmacy": False}})
         started = time.perf_counter()
         result = api.generate(spec, db, workers=workers)
         seconds = time.perf_counter() - started
@@ -42,17 +44,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--template", default="medicare-diabetic")
     parser.add_argument("--journey", default="diabetic-first-year")
+    parser.add_argument("--no-claims", action="store_true", help="journeys only (no claims steps)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(one_run(args.sizes[0], args.workers, args.template, args.journey)))
+        print(json.dumps(one_run(args.sizes[0], args.workers, args.template, args.journey, not args.no_claims)))
         return
     for n in args.sizes:
         out = subprocess.run([sys.executable, __file__, "--child", "--sizes", str(n), "--workers", str(args.workers),
-                              "--template", args.template, "--journey", args.journey],
+                              "--template", args.template, "--journey", args.journey,
+                              *(["--no-claims"] if args.no_claims else [])],
                              capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{args.template} + {args.journey} {r['members']:>9,} members, workers={r['workers']}: "
+        label = f"{args.template} + {args.journey}{' (no claims)' if args.no_claims else ' + claims'}"
+        print(f"{label} {r['members']:>9,} members, workers={r['workers']}: "
               f"{r['seconds']:6.2f} s  {r['members_per_s']:>8,} members/s  {r['rows']:>11,} rows  "
               f"{r['rows_per_s']:>10,} rows/s  peak RSS {r['peak_rss_mb']:,} MB  db {r['db_mb']} MB")
         print("   rows:", ", ".join(f"{k}={v:,}" for k, v in r["row_counts"].items()))
