@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _harness import generate_once, in_child, report
 
 CLAIM_TABLES = ("providers", "facilities", "pharmacies", "pcp_attributions", "claims", "claim_lines",
                 "pharmacy_claims")
@@ -26,19 +26,9 @@ CLAIM_TABLES = ("providers", "facilities", "pharmacies", "pcp_attributions", "cl
 def one_run(count: int, workers: int, template: str, journey: str) -> dict:
     from healthsim import api
 
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.duckdb"
-        spec = api.load_profile(template, count=count, seed=1, journeys=[journey])
-        started = time.perf_counter()
-        result = api.generate(spec, db, workers=workers)
-        seconds = time.perf_counter() - started
-        size_mb = db.stat().st_size / 1e6
-    rows = sum(result.row_counts.values())
-    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    return {"members": count, "workers": workers, "seconds": round(seconds, 2), "rows": rows,
-            "rows_per_s": round(rows / seconds), "peak_rss_mb": round(rss), "db_mb": round(size_mb, 1),
-            "row_counts": {k: v for k, v in result.row_counts.items() if k in CLAIM_TABLES}}
+    r = generate_once(api.load_profile(template, count=count, seed=1, journeys=[journey]), workers)
+    r["row_counts"] = {k: v for k, v in r["row_counts"].items() if k in CLAIM_TABLES}
+    return r
 
 
 def claims_step_seconds(template: str, journey: str) -> dict:
@@ -71,14 +61,9 @@ def main() -> None:
         return
     print("seconds per 10,000-member block by step:", claims_step_seconds(args.template, args.journey))
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--child", "--sizes", str(n), "--workers", str(args.workers),
-                              "--template", args.template, "--journey", args.journey],
-                             capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{args.template} + {args.journey} {r['members']:>9,} members, workers={r['workers']}: "
-              f"{r['seconds']:6.2f} s  {r['rows']:>11,} rows  {r['rows_per_s']:>10,} rows/s  "
-              f"peak RSS {r['peak_rss_mb']:,} MB  db {r['db_mb']} MB")
-        print("   ", ", ".join(f"{k}={v:,}" for k, v in r["row_counts"].items()))
+        r = in_child(__file__, ["--sizes", str(n), "--workers", str(args.workers), "--template", args.template,
+                                "--journey", args.journey])
+        report(f"{args.template} + {args.journey}", r)
 
 
 if __name__ == "__main__":

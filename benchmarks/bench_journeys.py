@@ -10,32 +10,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _harness import generate_once, in_child, report
 
 
 def one_run(count: int, workers: int, template: str, journey: str, claims: bool) -> dict:
     from healthsim import api
 
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.duckdb"
-        spec = api.load_profile(template, count=count, seed=1, journeys=[journey])
-        if not claims:  # issue 3's figure: the clinical tables only
-            spec = api.load_profile({**api.spec_document(spec), "claims": {"medical": False, "pharmacy": False}})
-        started = time.perf_counter()
-        result = api.generate(spec, db, workers=workers)
-        seconds = time.perf_counter() - started
-        size_mb = db.stat().st_size / 1e6
-    rows = sum(result.row_counts.values())
-    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    return {"members": count, "workers": workers, "seconds": round(seconds, 2),
-            "members_per_s": round(count / seconds), "rows": rows, "rows_per_s": round(rows / seconds),
-            "peak_rss_mb": round(rss), "db_mb": round(size_mb, 1), "row_counts": result.row_counts}
+    spec = api.load_profile(template, count=count, seed=1, journeys=[journey])
+    if not claims:  # issue 3's figure: the clinical tables only
+        spec = api.load_profile({**api.spec_document(spec), "claims": {"medical": False, "pharmacy": False}})
+    return generate_once(spec, workers)
 
 
 def main() -> None:
@@ -51,16 +39,9 @@ def main() -> None:
         print(json.dumps(one_run(args.sizes[0], args.workers, args.template, args.journey, not args.no_claims)))
         return
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--child", "--sizes", str(n), "--workers", str(args.workers),
-                              "--template", args.template, "--journey", args.journey,
-                              *(["--no-claims"] if args.no_claims else [])],
-                             capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        label = f"{args.template} + {args.journey}{' (no claims)' if args.no_claims else ' + claims'}"
-        print(f"{label} {r['members']:>9,} members, workers={r['workers']}: "
-              f"{r['seconds']:6.2f} s  {r['members_per_s']:>8,} members/s  {r['rows']:>11,} rows  "
-              f"{r['rows_per_s']:>10,} rows/s  peak RSS {r['peak_rss_mb']:,} MB  db {r['db_mb']} MB")
-        print("   rows:", ", ".join(f"{k}={v:,}" for k, v in r["row_counts"].items()))
+        r = in_child(__file__, ["--sizes", str(n), "--workers", str(args.workers), "--template", args.template,
+                                "--journey", args.journey, *(["--no-claims"] if args.no_claims else [])])
+        report(f"{args.template} + {args.journey}{' (no claims)' if args.no_claims else ' + claims'}", r)
 
 
 if __name__ == "__main__":

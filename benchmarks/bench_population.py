@@ -1,8 +1,7 @@
 """Population executor benchmark: medicare-diabetic into a fresh DuckDB file.
 
-Usage: .venv/bin/python benchmarks/bench_population.py [--sizes 100000 1000000] [--workers 2]
-Each size runs in its own subprocess so peak RSS (ru_maxrss of the run and its
-worker children) is that run's alone. Prints members/s, rows/s and peak RSS.
+Usage: .venv/bin/python benchmarks/bench_population.py [--sizes 100000 1000000] [--workers 1]
+Prints members/s, rows/s and peak RSS per size (each in its own subprocess).
 Targets (issue 2): 1,000,000 members in <= 20 s, peak RSS <= 1.5 GB.
 """
 
@@ -10,30 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-
-def one_run(count: int, workers: int, template: str) -> dict:
-    from healthsim import api
-
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.duckdb"
-        spec = api.load_profile(template, count=count, seed=1)
-        started = time.perf_counter()
-        result = api.generate(spec, db, workers=workers)
-        seconds = time.perf_counter() - started
-        size_mb = db.stat().st_size / 1e6
-    rows = sum(result.row_counts.values())
-    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    return {"members": count, "workers": workers, "seconds": round(seconds, 2),
-            "members_per_s": round(count / seconds), "rows": rows, "rows_per_s": round(rows / seconds),
-            "peak_rss_mb": round(rss), "db_mb": round(size_mb, 1), "row_counts": result.row_counts}
+sys.path.insert(0, str(Path(__file__).parent))
+from _harness import generate_once, in_child, report
 
 
 def main() -> None:
@@ -44,17 +24,14 @@ def main() -> None:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(one_run(args.sizes[0], args.workers, args.template)))
+        from healthsim import api
+
+        spec = api.load_profile(args.template, count=args.sizes[0], seed=1)
+        print(json.dumps(generate_once(spec, args.workers)))
         return
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--child", "--sizes", str(n), "--workers",
-                              str(args.workers), "--template", args.template],
-                             capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{args.template} {r['members']:>9,} members, workers={r['workers']}: {r['seconds']:6.2f} s  "
-              f"{r['members_per_s']:>9,} members/s  {r['rows']:>11,} rows  {r['rows_per_s']:>10,} rows/s  "
-              f"peak RSS {r['peak_rss_mb']:,} MB  db {r['db_mb']} MB")
-        print("   rows:", ", ".join(f"{k}={v:,}" for k, v in r["row_counts"].items()))
+        r = in_child(__file__, ["--sizes", str(n), "--workers", str(args.workers), "--template", args.template])
+        report(args.template, r)
 
 
 if __name__ == "__main__":
