@@ -29,7 +29,9 @@ def describe(spec: RequestSpec) -> list[str]:
     lines.append(f"  where: {where}")
     lines.append("  coverage: " + ", ".join(
         f"{COVERAGE_LABELS.get(o.type, o.type)} {o.share:.0%}" for o in p.coverage.options))
-    conds = [f"{c.code} {_prev(c.prevalence)}" for c in p.conditions]
+    # Conditions everyone has (what was asked for) first, so "..." never hides them.
+    ordered = sorted(p.conditions, key=lambda c: not (isinstance(c.prevalence, float | int) and c.prevalence >= 1))
+    conds = [f"{c.code} {_prev(c.prevalence)}" for c in ordered]
     lines.append("  conditions: " + (", ".join(conds[:8]) + (" ..." if len(conds) > 8 else "")
                                      if conds else "none"))
     if spec.journeys:
