@@ -60,3 +60,23 @@ def test_medical_and_pharmacy_shares_plausible(pmpm):
 def test_utilisation_behind_it_looks_like_medicare(pmpm):
     assert ED_PER_MEMBER_YEAR[0] <= pmpm["ed"] <= ED_PER_MEMBER_YEAR[1], pmpm
     assert IP_PER_MEMBER_YEAR[0] <= pmpm["ip"] <= IP_PER_MEMBER_YEAR[1], pmpm
+
+
+def test_journey_recorded_diagnoses_join_the_conditions_table(tmp_path):
+    """A journey diagnosis with `record: true` lands in conditions beside the profile's own
+    (dictionary-coded) rows — this once failed with an Arrow schema mismatch."""
+    import duckdb
+
+    from healthsim import api
+
+    spec = api.load_profile("medicare-diabetic", count=4000, seed=1,
+                            journeys=["diabetic-first-year", "annual-care"])
+    result = api.generate(spec, tmp_path / "rec.duckdb")
+    with duckdb.connect(str(result.db), read_only=True) as con:
+        rows = con.execute("SELECT count(*), count(DISTINCT source) FROM conditions "
+                           "WHERE code = 'N18.6' AND source LIKE 'journey:%'").fetchone()
+        ckd4_first = con.execute("""SELECT count(*) FROM conditions n JOIN conditions c4
+            ON n.cohort_id = c4.cohort_id AND n.person_id = c4.person_id AND c4.code = 'N18.4'
+            WHERE n.code = 'N18.6'""").fetchone()[0]
+    assert rows[0] > 0
+    assert ckd4_first == rows[0]  # only stage-4 CKD members progress to kidney failure

@@ -41,8 +41,10 @@ def update_conditions(conditions: pa.Table, runs, rec, m: MemberBlock) -> pa.Tab
             m.onset_day[str(code)] = np.where(has & m.conditions[str(code)], run.redated, m.onset_day[str(code)])
     table = conditions.set_column(conditions.schema.get_field_index("onset_date"), "onset_date",
                                   dates(onset))
-    return pa.concat_tables([table, _recorded(rec, m, set(zip(pid.tolist(), codes.tolist(), strict=True)),
-                                              conditions.schema)]) if rec.recorded.rows else table
+    if not rec.recorded.rows:
+        return table
+    recorded = _recorded(rec, m, set(zip(pid.tolist(), codes.tolist(), strict=True)), conditions.schema)
+    return pa.concat_tables([table.cast(recorded.schema), recorded])  # profile rows are dictionary-coded
 
 
 def _recorded(rec, m: MemberBlock, existing: set, schema: pa.Schema) -> pa.Table:
