@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/healthsim generate --template medicare-diabetic --journey diabetic-first-year --count 200 --seed 42 --db out/healthsim.duckdb
+	$(BIN)/healthsim generate --template medicare-diabetic --journey diabetic-first-year --journey annual-care --count 200 --seed 42 --db out/healthsim.duckdb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
