@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from healthsim.formats.base import Block, CohortSource
 from healthsim.formats.fhir.common import rows
 from healthsim.formats.payers import Payer, payer_for
+from healthsim.formats.x12.envelope import ControlNumbers
 
 # Claim filing indicator (SBR09 / CLP06) by coverage type.
 FILING = {"medicare": "MB", "medicare_advantage": "16", "medicaid": "MC", "dual": "16",
@@ -202,3 +203,19 @@ def x12_money(table: pa.Table, columns) -> pa.Table:
         text = pc.if_else(pc.equal(col, 0), "0", col.cast(pa.string()))
         table = table.append_column(f"{name}_x12", text)
     return table
+
+
+def export_claim_blocks(source: CohortSource, control_key: str, write_block,
+                        encounters: bool = False) -> dict[str, int]:
+    """The loop every X12 claim-file exporter shares: person blocks of the claim
+    tables, one shared set of control numbers and billing parties, counts added up.
+
+    `write_block(block, info, controls, by_npi, counts)` writes one block's files.
+    Each block is dropped before the next is read, so memory stays flat.
+    """
+    info, controls, by_npi = source.info, ControlNumbers(source.info, control_key), parties(source)
+    counts: dict[str, int] = defaultdict(int)
+    for block in source.person_blocks(claim_tables(source, encounters=encounters)):
+        write_block(block, info, controls, by_npi, counts)
+        del block
+    return dict(counts)

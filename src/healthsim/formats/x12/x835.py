@@ -15,8 +15,13 @@ from collections import defaultdict
 from pathlib import Path
 
 from healthsim.formats.base import CohortSource, register
-from healthsim.formats.x12.claimdata import ClaimBlock, claim_block, claim_tables, parties, party
-from healthsim.formats.x12.envelope import ControlNumbers, clean, d8, interchange, money, seg
+from healthsim.formats.x12.claimdata import (
+    ClaimBlock,
+    claim_block,
+    export_claim_blocks,
+    party,
+)
+from healthsim.formats.x12.envelope import clean, d8, interchange, money, seg
 
 VERSION = "005010X221A1"
 CLAIM_STATUS = {"denied": "4", "reversed": "22"}
@@ -113,12 +118,7 @@ class X12_835Exporter:
     requires = ("persons", "enrollments", "claims", "claim_lines")
 
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
-        info, controls, by_npi = source.info, ControlNumbers(source.info, "835"), parties(source)
-        counts: dict[str, int] = defaultdict(int)
-        for block in source.person_blocks(claim_tables(source)):
-            self._block(block, out, info, controls, by_npi, counts)
-            del block  # drop this block before the next is read: memory stays flat
-        return dict(counts)
+        return export_claim_blocks(source, "835", lambda block, *ctx: self._block(block, out, *ctx))
 
     @staticmethod
     def _block(block, out: Path, info, controls, by_npi, counts) -> None:

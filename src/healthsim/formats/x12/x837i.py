@@ -20,11 +20,10 @@ from healthsim.formats.x12.claimdata import (
     ClaimBlock,
     Party,
     claim_block,
-    claim_tables,
-    parties,
+    export_claim_blocks,
     party,
 )
-from healthsim.formats.x12.envelope import ControlNumbers, clean, d8, interchange, money, seg
+from healthsim.formats.x12.envelope import clean, d8, interchange, money, seg
 from healthsim.formats.x12.x837p import provider_loop, submitter_loops, subscriber_loop
 
 VERSION = "005010X223A2"
@@ -113,13 +112,11 @@ class X12_837IExporter:
     requires = ("persons", "enrollments", "claims", "claim_lines")
 
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
-        info, controls, by_npi = source.info, ControlNumbers(source.info, "837i"), parties(source)
         attendings = attending_by_facility(source)
-        counts: dict[str, int] = defaultdict(int)
-        for block in source.person_blocks(claim_tables(source, encounters=True)):
-            self._block(block, out, info, controls, by_npi, attendings, counts)
-            del block  # drop this block before the next is read: memory stays flat
-        return dict(counts)
+        return export_claim_blocks(
+            source, "837i", encounters=True,
+            write_block=lambda block, info, controls, by_npi, counts: self._block(
+                block, out, info, controls, by_npi, attendings, counts))
 
     @staticmethod
     def _block(block, out: Path, info, controls, by_npi, attendings, counts) -> None:

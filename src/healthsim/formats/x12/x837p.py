@@ -18,11 +18,10 @@ from healthsim.formats.x12.claimdata import (
     ClaimBlock,
     Party,
     claim_block,
-    claim_tables,
-    parties,
+    export_claim_blocks,
     party,
 )
-from healthsim.formats.x12.envelope import ControlNumbers, clean, d8, interchange, seg
+from healthsim.formats.x12.envelope import clean, d8, interchange, seg
 
 VERSION = "005010X222A1"
 
@@ -110,12 +109,7 @@ class X12_837PExporter:
     requires = ("persons", "enrollments", "claims", "claim_lines")
 
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
-        info, controls, by_npi = source.info, ControlNumbers(source.info, "837p"), parties(source)
-        counts: dict[str, int] = defaultdict(int)
-        for block in source.person_blocks(claim_tables(source)):
-            self._block(block, out, info, controls, by_npi, counts)
-            del block  # drop this block before the next is read: memory stays flat
-        return dict(counts)
+        return export_claim_blocks(source, "837p", lambda block, *ctx: self._block(block, out, *ctx))
 
     @staticmethod
     def _block(block, out: Path, info, controls, by_npi, counts) -> None:
