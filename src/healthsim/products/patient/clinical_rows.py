@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from healthsim.engine.journey_timing import sample_number
+from healthsim.episodes.timing import sample_number
 from healthsim.products.patient.context import BlockRecords, EncounterRows
 from healthsim.reference.clinical import drugs, lab_panels, observables
 
@@ -90,7 +90,7 @@ def add_labs(rec: BlockRecords, run, node, rows: EncounterRows, occ, items, rng,
         panel = panels[item.panel]
         mask = rng.random(len(idx_all)) < item.probability
         if item.when is not None:
-            from healthsim.engine.journey_members import when_mask
+            from healthsim.episodes.members import when_mask
 
             mask &= when_mask(item.when, run.m, member, day, run.flags, run.ctx)
         sel = np.flatnonzero(mask)

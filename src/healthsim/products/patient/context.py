@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from healthsim.engine.journey_timing import NEVER
+from healthsim.episodes.timing import NEVER
 from healthsim.products.patient.rows import Buffer, Vocab
 
 

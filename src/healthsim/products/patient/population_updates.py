@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from healthsim.engine.columns import dates
-from healthsim.engine.journey_timing import NEVER
+from healthsim.episodes.timing import NEVER
 from healthsim.engine.members import MemberBlock
 
 

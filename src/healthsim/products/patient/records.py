@@ -5,7 +5,7 @@ event at once. Items inside an encounter (diagnoses, procedures, labs,
 medications, referrals) are kept or dropped per occurrence by their
 `probability` and `when`; every coded row is checked against the code's sex and
 age rules and dropped if the patient cannot carry it. Lab values come from the
-journey's per-member trajectories (engine/journey_measures), so results are
+journey's per-member trajectories (episodes/measures), so results are
 consistent with the decisions that were taken on them.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from healthsim.engine.journey_members import when_mask
-from healthsim.engine.journey_timing import distribution_labels, label_codes
+from healthsim.episodes.members import when_mask
+from healthsim.episodes.timing import distribution_labels, label_codes
 from healthsim.engine.seeds import Stream, block_rng
 from healthsim.plan.journey import stream_id
 from healthsim.products.patient.clinical_rows import add_labs, add_medications, add_vitals

@@ -1,6 +1,6 @@
 """PatientJourneyStep: the engine step that runs a profile's journeys for each block.
 
-For a block it (1) runs every attached journey (engine/journey_exec) into
+For a block it (1) runs every attached journey (episodes/executor) into
 occurrences, (2) takes the earliest death or enrollment termination of any
 journey as the member's cut-off, so no journey records anything after it,
 (3) turns occurrences into PatientSim rows (records.py), and (4) returns the
@@ -17,9 +17,9 @@ import numpy as np
 import pyarrow as pa
 
 from healthsim.engine.columns import days
-from healthsim.engine.journey_exec import run_journey
-from healthsim.engine.journey_members import condition_flags, context, coverage_windows
-from healthsim.engine.journey_timing import NEVER
+from healthsim.episodes.executor import run_journey
+from healthsim.episodes.members import condition_flags, context, coverage_windows
+from healthsim.episodes.timing import NEVER
 from healthsim.engine.members import MemberBlock
 from healthsim.plan.journey import JourneyPlan
 from healthsim.plan.population import PopulationPlan
@@ -105,7 +105,7 @@ def _materialise(rec: BlockRecords, run) -> None:
 
 
 def _member_event(rec: BlockRecords, run, node, occ, keep) -> None:
-    from healthsim.engine.journey_timing import distribution_labels, label_codes
+    from healthsim.episodes.timing import distribution_labels, label_codes
     from healthsim.engine.seeds import Stream, block_rng
 
     ev = node.event

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from healthsim.engine.journey_timing import Occurrences, label_codes
+from healthsim.episodes.timing import Occurrences, label_codes
 
 
 def transition_matrix(plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from healthsim.engine.journey_timing import Occurrences
+from healthsim.episodes.timing import Occurrences
 from healthsim.reference.clinical import settings
 
 # Share of ED arrivals by hour of day (CDC NHAMCS pattern: trough 3-6am, plateau 10am-9pm).

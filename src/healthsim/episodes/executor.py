@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from healthsim.engine.journey_encounters import encounter_times
-from healthsim.engine.journey_lifecycle import run_lifecycle
-from healthsim.engine.journey_measures import Measures
-from healthsim.engine.journey_members import Coverage, journey_members, start_days, when_mask
-from healthsim.engine.journey_timing import (
+from healthsim.episodes.encounters import encounter_times
+from healthsim.episodes.lifecycle import run_lifecycle
+from healthsim.episodes.measures import Measures
+from healthsim.episodes.members import Coverage, journey_members, start_days, when_mask
+from healthsim.episodes.timing import (
     NEVER,
     Occurrences,
     first_day_per_member,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from healthsim.engine.journey_timing import NEVER, sample_number
+from healthsim.episodes.timing import NEVER, sample_number
 from healthsim.engine.members import MemberBlock
 from healthsim.engine.seeds import Stream, block_rng
 from healthsim.plan.journey import JourneyPlan, stream_id

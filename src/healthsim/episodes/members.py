@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from healthsim.engine.columns import days
-from healthsim.engine.journey_timing import NEVER
+from healthsim.episodes.timing import NEVER
 from healthsim.engine.members import MemberBlock
 from healthsim.plan.journey import JourneyPlan
 from healthsim.plan.population import PopulationPlan
