@@ -30,7 +30,10 @@ def as_labels(column: np.ndarray) -> np.ndarray:
 
 @register
 class Conditional(Distribution):
-    """`{distribution: conditional, on: sex, cases: {F: {...}, M: {...}}, default: {...}}`."""
+    """`{distribution: conditional, on: sex, cases: {F: {...}, M: {...}}, default: {...}}`.
+
+    With a `default`, a missing `on` column means every row takes the default.
+    """
 
     distribution: Literal["conditional"] = "conditional"
     on: str = Field(min_length=1, description="name of the context column to condition on")
@@ -80,7 +83,14 @@ class Conditional(Distribution):
         return {self.on}.union(*(dist.requires() for _, dist in self._parts()))
 
     def case_rows(self, context: Context | None, n: int) -> list[tuple[Distribution, np.ndarray]]:
-        """Each distribution with the row indices it draws for; error on an uncovered value."""
+        """Each distribution with the row indices it draws for; error on an uncovered value.
+
+        A population that never drew the `on` column (a journey written for diabetics with a
+        `diabetes_control` attribute, run on a profile without it) takes the `default` for every
+        row rather than failing: the default is exactly "no case applies".
+        """
+        if self.default is not None and (context is None or self.on not in context):
+            return [(self.default, np.arange(n))]
         labels = self._labels(context, n)
         matched = np.zeros(n, dtype=bool)
         plan = []
