@@ -27,6 +27,7 @@ class MemberBlock:
     member_id: np.ndarray | None = None  # int64 9-digit member number (string = plan prefix + digits)
     coverage_start: np.ndarray | None = None  # first covered day (int days)
     coverage_end: np.ndarray | None = None  # last covered day of the last span
+    state: object = None  # healthsim.state.MemberState, built by the member-state step for this block
 
     @property
     def n(self) -> int:

@@ -35,6 +35,7 @@ class Stream(IntEnum):
     CLAIMS = 11
     PHARMACY = 12
     TRIALS = 13
+    STATE = 20  # member state: progression, complications, episodic conditions, mortality, therapy
 
 
 def block_rng(seed: int, block: int, stream: Stream | int, sub: int = 0) -> np.random.Generator:

@@ -1,0 +1,1 @@
+"""Checking a cohort: integrity invariants (integrity.py) and published benchmarks."""
