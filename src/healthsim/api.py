@@ -237,6 +237,7 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
     """Run a RequestSpec: generate its cohort, then export the formats it asked for into
     `out`/FORMAT (default: `exports_root`/cohort-ID/FORMAT, exports_root defaulting to
     the store's folder/exports)."""
+    _check_trial(spec)
     result = generate(spec.profile, db, progress=progress, workers=default_workers(spec.profile, workers))
     run = RequestRun(result)
     available = list_formats()
@@ -250,6 +251,15 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
         target = Path(out) if out else root / f"cohort-{result.cohort_id}"
         run.exports.append(export_cohort(db, name, target / name, cohort_id=result.cohort_id))
     return run
+
+
+def _check_trial(spec) -> None:
+    """A trial request is refused clearly while TrialSim is not installed (never an ordinary cohort)."""
+    from healthsim.builders.request import RequestError
+    from healthsim.builders.trials import UNAVAILABLE, trial_available
+
+    if getattr(spec, "trial", None) and not trial_available():
+        raise RequestError(UNAVAILABLE)
 
 
 def query_cohort(db: str | Path, sql: str, *, limit: int = 200, timeout: float = 30.0) -> dict:
