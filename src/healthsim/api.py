@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from healthsim import __version__
+from healthsim import __version__, interrupts
 from healthsim.engine.run import Progress, RunPlan, chunked, iter_blocks, static_tables
 from healthsim.engine.seeds import BLOCK_SIZE
 from healthsim.engine.stats import Check, RunStats, checks
@@ -140,13 +140,20 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
         result["counts"] = counts
         return counts, summary
 
-    with CohortStore(db) as store:
-        blocks = chunked(iter_blocks(run, stats, progress, workers=workers), chunk_blocks)
-        cohort_id = store.write_cohort(meta, static, blocks, finish)
+    made = iter_blocks(run, stats, progress, workers=workers)
+    try:  # closing the block generator stops worker processes and removes the spool at once
+        with CohortStore(db) as store:
+            cohort_id = store.write_cohort(meta, static, chunked(made, chunk_blocks), finish)
+    finally:
+        made.close()
     from healthsim.store.query import financials
 
+    try:
+        money = financials(db, cohort_id)
+    except KeyboardInterrupt as exc:  # the cohort is in the file: say so, so nobody re-runs it
+        raise interrupts.mark_committed(exc, f"cohort {cohort_id} in {db}") from None
     return GenerateResult(cohort_id, Path(db), spec, result["counts"], result["checks"],
-                          time.perf_counter() - started, stats.as_dict(), financials(db, cohort_id))
+                          time.perf_counter() - started, stats.as_dict(), money)
 
 
 def list_cohorts(db: str | Path = DEFAULT_DB) -> list[dict]:
@@ -238,7 +245,15 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
     """Run a RequestSpec: generate its cohort, then export the formats it asked for into
     `out`/FORMAT (default: `exports_root`/cohort-ID/FORMAT, exports_root defaulting to
     the store's folder/exports)."""
+    _check_trial(spec)
     result = generate(spec.profile, db, progress=progress, workers=default_workers(spec.profile, workers))
+    try:
+        return _export_request(spec, result, db, out, exports_root)
+    except KeyboardInterrupt as exc:  # exports stopped; the cohort itself is committed
+        raise interrupts.mark_committed(exc, f"cohort {result.cohort_id} in {db}") from None
+
+
+def _export_request(spec, result: GenerateResult, db, out, exports_root) -> RequestRun:
     run = RequestRun(result)
     available = list_formats()
     for fmt in spec.outputs.formats:
@@ -251,6 +266,15 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
         target = Path(out) if out else root / f"cohort-{result.cohort_id}"
         run.exports.append(export_cohort(db, name, target / name, cohort_id=result.cohort_id))
     return run
+
+
+def _check_trial(spec) -> None:
+    """A trial request is refused clearly while TrialSim is not installed (never an ordinary cohort)."""
+    from healthsim.builders.request import RequestError
+    from healthsim.builders.trials import UNAVAILABLE, trial_available
+
+    if getattr(spec, "trial", None) and not trial_available():
+        raise RequestError(UNAVAILABLE)
 
 
 def query_cohort(db: str | Path, sql: str, *, limit: int = 200, timeout: float = 30.0) -> dict:

@@ -31,7 +31,7 @@ def bounds(age: AgeFact) -> tuple[float, float]:
         return float(age.exact), float(age.exact + 1)
     low = float(age.low) if age.low is not None else 0.0
     high = float(age.high) if age.high is not None else float(TOP_AGE)
-    return low, max(high, low + 1)
+    return low, (high if high > low else low + 1)  # months: [0, 0.5) for "under 6 months"
 
 
 def age_distribution(age: AgeFact, template_age: dict) -> tuple[dict, str]:

@@ -65,11 +65,16 @@ def run_request(spec, db: Path, out: Path | None = None, workers: int | None = N
         run = api.generate_request(spec, db, progress=progress, out=out, workers=workers)
     finally:
         progress.close()
-    summary(run.result)
-    for export in run.exports:
-        console.print(f"exported {export.format}: {len(export.files):,} files in {export.out}")
-    for note in run.notes:
-        console.print(f"note: {note}", style="yellow", highlight=False, markup=False)
+    try:
+        summary(run.result)
+        for export in run.exports:
+            console.print(f"exported {export.format}: {len(export.files):,} files in {export.out}")
+        for note in run.notes:
+            console.print(f"note: {note}", style="yellow", highlight=False, markup=False)
+    except KeyboardInterrupt as exc:  # the cohort is committed: say so (healthsim.interrupts)
+        from healthsim import interrupts
+
+        raise interrupts.mark_committed(exc, f"cohort {run.result.cohort_id} in {run.result.db}") from None
 
 
 def chat(

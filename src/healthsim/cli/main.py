@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from healthsim import api
+from healthsim import api, interrupts
 from healthsim.cli import conversation
 from healthsim.cli.render import LazyProgress, console, error_panel, summary
 from healthsim.errors import HealthSimError, UsageError
@@ -61,7 +61,10 @@ def generate(
         result = api.generate(profile, db, progress=progress, workers=api.default_workers(profile, workers))
     finally:
         progress.close()
-    summary(result)
+    try:
+        summary(result)
+    except KeyboardInterrupt as exc:
+        raise interrupts.mark_committed(exc, f"cohort {result.cohort_id} in {result.db}") from None
 
 
 @app.command()
@@ -166,17 +169,45 @@ def cohorts_delete(cohort_id: int, db: DbOption = api.DEFAULT_DB) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; render our errors as panels (exit 2), Ctrl-C as 130."""
+    interrupts.install()
     try:
         app(args=argv, prog_name="healthsim")
     except SystemExit as exc:  # Typer exits with the command's code (2 for usage errors)
+        interrupt = _interrupt_behind(exc)
+        if interrupt is not None:  # Typer turns Ctrl-C into a bare exit 130: report it properly
+            return _interrupted(interrupt)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except HealthSimError as exc:
         error_panel(str(exc))
         return exc.exit_code
-    except KeyboardInterrupt:
-        error_panel("interrupted: nothing was written for the unfinished cohort", "aborted")
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (healthsim.interrupts): 130 / 143
+        return _interrupted(exc)
+    except Exception as exc:  # an error raised because a signal cut a statement short
+        interrupt = interrupts.as_interrupt(exc)
+        if interrupt is exc:
+            raise
+        return _interrupted(interrupt)
     return 0
+
+
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Say truthfully what an interrupt left behind; exit 128 + signal (130 Ctrl-C, 143 SIGTERM)."""
+    committed = getattr(exc, "committed", None)
+    if committed:
+        error_panel(f"interrupted after {committed} was committed: it is complete "
+                    "(do not generate it again)", "interrupted")
+    else:
+        error_panel("interrupted: the unfinished cohort was rolled back, nothing was written", "aborted")
+    return interrupts.exit_code(exc)
 
 
 if __name__ == "__main__":
