@@ -158,7 +158,7 @@ def hl7_strict(er7: str):
                 msg.validate(report_file=report.name)
             except ValidationError:
                 pass
-            errors = [ln for ln in open(report.name).read().splitlines() if ln.startswith("Error")]
+            errors = [ln for ln in Path(report.name).read_text().splitlines() if ln.startswith("Error")]
         real = []
         for line in errors:
             found = re.search(r"Missing required child (\w+)\.(\w+)", line)
