@@ -232,10 +232,31 @@ def load_request(source: str | Path | dict, *, count: int | None = None, seed: i
             spec = load_request_document(data, source=origin)
             profile = load_profile(spec_document(spec.profile), count=count, seed=seed)
             return spec.model_copy(update={"profile": profile})
+        original = _original_request(data, origin, count, seed)
+        if original is not None:
+            return original
         return RequestSpec(template=origin, profile=load_profile(data, count=count, seed=seed))
     if str(source) in {t.name for t in list_templates("profile")}:
         return RequestSpec(template=str(source), profile=load_profile(str(source), count=count, seed=seed))
     return parse_request(str(source), count=count, seed=seed)
+
+
+def _original_request(data: dict, origin: str, count: int | None, seed: int | None):
+    """A profile (+ journey, outputs) in the original HealthSim spelling, as a RequestSpec whose
+    notes say what was translated (spec/aliases.py); None for HealthSim's own shape."""
+    from healthsim.builders.request import OutputRequest, RequestSpec
+    from healthsim.spec import aliases
+
+    kind = aliases.detect(data)
+    if kind not in ("profile", "request") or not aliases.looks_original(data, "profile"):
+        return None
+    n = aliases.normalise(data, kind)
+    profile = load_profile(n.document, count=count, seed=seed)
+    if n.notes:
+        note = aliases.description_note(n.notes)
+        profile = profile.model_copy(update={"description": f"{profile.description or ''} {note}".strip()})
+    outputs = OutputRequest(formats=n.formats, claims=n.claims, pharmacy_claims=n.pharmacy_claims)
+    return RequestSpec(template=origin, profile=profile, outputs=outputs, notes=n.notes)
 
 
 def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | None = None,
