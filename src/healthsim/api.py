@@ -174,15 +174,16 @@ def delete_cohort(db: str | Path, cohort_id: int) -> dict:
 
 
 def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | None = None,
-                  progress: Progress | None = None):
+                  progress: Progress | None = None, options: dict | None = None):
     """Export a cohort (default: the latest in `db`) in format `fmt` into directory `out`.
 
     Returns a `formats.ExportResult` (files written, counts). Files appear only
-    when the whole export succeeded. Formats: `list_formats()`.
+    when the whole export succeeded. Formats: `list_formats()`; `options` (e.g.
+    {"segment_newlines": True, "feed": True}): `healthsim.formats.options.ExportOptions`.
     """
     from healthsim.formats.run import export_cohort as run_export
 
-    return run_export(db, fmt, out, cohort_id=cohort_id, progress=progress)
+    return run_export(db, fmt, out, cohort_id=cohort_id, progress=progress, options=options)
 
 
 def list_formats() -> dict[str, str]:
