@@ -223,15 +223,16 @@ def delete_cohort(db: str | Path, cohort_id: int) -> dict:
 
 
 def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | None = None,
-                  progress: Progress | None = None):
+                  progress: Progress | None = None, options: dict | None = None):
     """Export a cohort (default: the latest in `db`) in format `fmt` into directory `out`.
 
     Returns a `formats.ExportResult` (files written, counts). Files appear only
-    when the whole export succeeded. Formats: `list_formats()`.
+    when the whole export succeeded. Formats: `list_formats()`; `options` (e.g.
+    {"segment_newlines": True, "feed": True}): `healthsim.formats.options.ExportOptions`.
     """
     from healthsim.formats.run import export_cohort as run_export
 
-    return run_export(db, fmt, out, cohort_id=cohort_id, progress=progress)
+    return run_export(db, fmt, out, cohort_id=cohort_id, progress=progress, options=options)
 
 
 def list_formats() -> dict[str, str]:
@@ -281,10 +282,31 @@ def load_request(source: str | Path | dict, *, count: int | None = None, seed: i
             spec = load_request_document(data, source=origin)
             profile = load_profile(spec_document(spec.profile), count=count, seed=seed)
             return spec.model_copy(update={"profile": profile})
+        original = _original_request(data, origin, count, seed)
+        if original is not None:
+            return original
         return RequestSpec(template=origin, profile=load_profile(data, count=count, seed=seed))
     if str(source) in {t.name for t in list_templates("profile")}:
         return RequestSpec(template=str(source), profile=load_profile(str(source), count=count, seed=seed))
     return parse_request(str(source), count=count, seed=seed)
+
+
+def _original_request(data: dict, origin: str, count: int | None, seed: int | None):
+    """A profile (+ journey, outputs) in the original HealthSim spelling, as a RequestSpec whose
+    notes say what was translated (spec/aliases.py); None for HealthSim's own shape."""
+    from healthsim.builders.request import OutputRequest, RequestSpec
+    from healthsim.spec import aliases
+
+    kind = aliases.detect(data)
+    if kind not in ("profile", "request") or not aliases.looks_original(data, "profile"):
+        return None
+    n = aliases.normalise(data, kind)
+    profile = load_profile(n.document, count=count, seed=seed)
+    if n.notes:
+        note = aliases.description_note(n.notes)
+        profile = profile.model_copy(update={"description": f"{profile.description or ''} {note}".strip()})
+    outputs = OutputRequest(formats=n.formats, claims=n.claims, pharmacy_claims=n.pharmacy_claims)
+    return RequestSpec(template=origin, profile=profile, outputs=outputs, notes=n.notes)
 
 
 def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | None = None,
@@ -293,6 +315,7 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
     """Run a RequestSpec: generate its cohort, then export the formats it asked for into
     `out`/FORMAT (default: `exports_root`/cohort-ID/FORMAT, exports_root defaulting to
     the store's folder/exports)."""
+    _check_trial(spec)
     result = generate(spec.profile, db, progress=progress, workers=default_workers(spec.profile, workers))
     try:
         return _export_request(spec, result, db, out, exports_root)
@@ -313,6 +336,15 @@ def _export_request(spec, result: GenerateResult, db, out, exports_root) -> Requ
         target = Path(out) if out else root / f"cohort-{result.cohort_id}"
         run.exports.append(export_cohort(db, name, target / name, cohort_id=result.cohort_id))
     return run
+
+
+def _check_trial(spec) -> None:
+    """A trial request is refused clearly while TrialSim is not installed (never an ordinary cohort)."""
+    from healthsim.builders.request import RequestError
+    from healthsim.builders.trials import UNAVAILABLE, trial_available
+
+    if getattr(spec, "trial", None) and not trial_available():
+        raise RequestError(UNAVAILABLE)
 
 
 def query_cohort(db: str | Path, sql: str, *, limit: int = 200, timeout: float = 30.0) -> dict:

@@ -92,13 +92,25 @@ def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
     db: DbOption = api.DEFAULT_DB,
     cohort: Annotated[int | None, typer.Option("--cohort", "-c", help="Cohort id (default: the latest).")] = None,
+    option: Annotated[list[str] | None, typer.Option(
+        "--option", "-O", help="Export option KEY=VALUE (repeatable), e.g. claims_per_st=1000, sender_id=MYCLEARING, "
+                               "usage=P, bundle_type=batch, sending_facility=MAIN; see docs/formats.md.")] = None,
+    segment_newlines: Annotated[bool, typer.Option("--segment-newlines", help="X12: newline after each segment.")] = False,
+    feed: Annotated[bool, typer.Option("--feed", help="HL7 v2: one chronological stream of all messages.")] = False,
+    mllp: Annotated[bool, typer.Option("--mllp", help="HL7 v2: MLLP framing.")] = False,
+    gzip: Annotated[bool, typer.Option("--gzip", help="FHIR: gzip the NDJSON files or Bundles.")] = False,
 ) -> None:
     """Export a cohort in a standard format; files appear only if the whole export succeeds."""
     from rich.table import Table
 
+    from healthsim.formats.options import parse_options
+
+    flags = {k: True for k, v in (("segment_newlines", segment_newlines), ("feed", feed), ("mllp", mllp),
+                                  ("gzip", gzip)) if v}
+    options = parse_options(flags, option)
     progress = LazyProgress(f"exporting {fmt}")
     try:
-        result = api.export_cohort(db, fmt, out, cohort_id=cohort, progress=progress)
+        result = api.export_cohort(db, fmt, out, cohort_id=cohort, progress=progress, options=options)
     finally:
         progress.close()
     console.print(f"cohort [bold]{result.cohort_id}[/] as {fmt}: {len(result.files):,} files in {result.out} "
