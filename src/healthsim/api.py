@@ -156,6 +156,55 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
                           time.perf_counter() - started, stats.as_dict(), money)
 
 
+def generate_lake(spec: ProfileSpec, out: str | Path, progress: Progress | None = None, *,
+                  engine: str = "local", workers: int = 1, scheduler: str | None = None,
+                  overwrite: bool = False):
+    """Execute a profile into a Parquet lake directory `out` (docs/scale.md).
+
+    `engine`: "local" (this process, or `workers` forked processes) or "dask"
+    (a Dask cluster at `scheduler`, else a LocalCluster of `workers` processes).
+    The lake appears only when complete; its files are identical whichever
+    engine and worker count made them. Returns a `lake.build.LakeResult`.
+    """
+    from healthsim.lake.build import ENGINES, build_lake
+
+    if engine not in ENGINES:
+        raise SpecError([FieldProblem("engine", "unknown engine", engine, ", ".join(ENGINES))])
+    if scheduler and engine != "dask":
+        raise SpecError([FieldProblem("scheduler", "a scheduler address needs engine 'dask'", scheduler)])
+    if workers < 1:
+        raise SpecError([FieldProblem("workers", "must be at least 1", workers)])
+    run = build_run(spec)
+    meta = {"name": spec.profile_name, "spec": spec_document(spec), "seed": spec.seed,
+            "member_count": spec.count, "as_of": spec.as_of.isoformat(), "block_size": run.block_size,
+            "package_version": __version__}
+    return build_lake(run, meta, out, engine=engine, workers=workers, scheduler=scheduler,
+                      overwrite=overwrite, progress=progress)
+
+
+def import_lake(lake: str | Path, db: str | Path = DEFAULT_DB, *, verify: bool = True) -> dict:
+    """Load a Parquet lake into the DuckDB store `db` as a new cohort (one transaction).
+
+    With `verify`, every file's size and sha256 are checked against the manifest first.
+    Returns {"cohort_id", "db", "row_counts", "seconds"}.
+    """
+    from healthsim.lake.manifest import read_manifest
+    from healthsim.lake.manifest import verify as verify_files
+    from healthsim.store.lake_catalog import import_lake as load
+
+    started = time.perf_counter()
+    manifest = read_manifest(Path(lake))
+    if verify:
+        problems = verify_files(Path(lake), manifest)
+        if problems:
+            from healthsim.lake.layout import LakeError
+
+            raise LakeError(f"lake {lake} is damaged ({len(problems)} problems): " + "; ".join(problems[:5]))
+    cohort_id = load(lake, db, manifest)
+    return {"cohort_id": cohort_id, "db": Path(db), "row_counts": manifest["row_counts"],
+            "seconds": time.perf_counter() - started}
+
+
 def list_cohorts(db: str | Path = DEFAULT_DB) -> list[dict]:
     if not Path(db).exists():
         return []
@@ -233,10 +282,31 @@ def load_request(source: str | Path | dict, *, count: int | None = None, seed: i
             spec = load_request_document(data, source=origin)
             profile = load_profile(spec_document(spec.profile), count=count, seed=seed)
             return spec.model_copy(update={"profile": profile})
+        original = _original_request(data, origin, count, seed)
+        if original is not None:
+            return original
         return RequestSpec(template=origin, profile=load_profile(data, count=count, seed=seed))
     if str(source) in {t.name for t in list_templates("profile")}:
         return RequestSpec(template=str(source), profile=load_profile(str(source), count=count, seed=seed))
     return parse_request(str(source), count=count, seed=seed)
+
+
+def _original_request(data: dict, origin: str, count: int | None, seed: int | None):
+    """A profile (+ journey, outputs) in the original HealthSim spelling, as a RequestSpec whose
+    notes say what was translated (spec/aliases.py); None for HealthSim's own shape."""
+    from healthsim.builders.request import OutputRequest, RequestSpec
+    from healthsim.spec import aliases
+
+    kind = aliases.detect(data)
+    if kind not in ("profile", "request") or not aliases.looks_original(data, "profile"):
+        return None
+    n = aliases.normalise(data, kind)
+    profile = load_profile(n.document, count=count, seed=seed)
+    if n.notes:
+        note = aliases.description_note(n.notes)
+        profile = profile.model_copy(update={"description": f"{profile.description or ''} {note}".strip()})
+    outputs = OutputRequest(formats=n.formats, claims=n.claims, pharmacy_claims=n.pharmacy_claims)
+    return RequestSpec(template=origin, profile=profile, outputs=outputs, notes=n.notes)
 
 
 def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | None = None,

@@ -109,6 +109,7 @@ def compose(facts: Facts, request: str | None = None) -> RequestSpec:
     _coverage(doc, facts, said, template)
     _conditions(doc, facts, said, notes, template)
     _code_rule_notes(doc, notes)
+    _households(doc, facts, said, notes)
     facts = _claims_for_formats(facts, said)
     journeys, more = journeys_compose.journeys(facts, doc)
     said += more.assumptions
@@ -123,6 +124,19 @@ def compose(facts: Facts, request: str | None = None) -> RequestSpec:
                               pharmacy_claims=bool(facts.pharmacy_claims)),
         assumptions=said, unrecognized=facts.unrecognized, notes=notes, trial=trial,
     )
+
+
+def _households(doc: dict, facts: Facts, said: list[Assumption], notes: list[str]) -> None:
+    """'a family of 4': one household (a subscriber and dependents) when the spec has households."""
+    if not facts.household_size:
+        return
+    if "households" in ProfileSpec.model_fields:
+        doc["households"] = {"enabled": True, "size": facts.household_size}
+    else:
+        notes.append(f"a family of {facts.household_size}: generated as {facts.household_size} members; "
+                     "households (a subscriber with dependents) are not in this version's profile spec")
+    if facts.count_text == "a family":
+        said.append(Assumption(field="count", value=4, reason="a family: 4 members (say 'a family of N')"))
 
 
 def _claims_for_formats(facts: Facts, said: list[Assumption]) -> Facts:

@@ -164,6 +164,24 @@ def take_count(rt: RequestText) -> tuple[int | None, str | None]:
     return value, m.group(0)
 
 
+FAMILY = re.compile(r"\b(?:(?:a|an|one)\s+)?(?:\w+\s+)?famil(?:y|ies)(?:\s+of\s+(\d{1,2}|two|three|four|five|six|"
+                    r"seven|eight))?\b")
+FAMILY_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+DEFAULT_FAMILY = 4  # the seed's example family ("a commercial family of 4")
+
+
+def take_family(rt: RequestText) -> tuple[int | None, bool]:
+    """('a family of 4' -> 4, stated) members of one household; 'a family' -> the default size."""
+    for m in list(rt.matches(re.compile(r"\bfamil(?:y|ies)(?:\s+of\s+(\d{1,2}|two|three|four|five|six|seven|"
+                                        r"eight))?\b"))):
+        rt.take(m.start(), m.end(), "household")
+        size = m.group(1)
+        if size is None:
+            return DEFAULT_FAMILY, False
+        return (int(size) if size.isdigit() else FAMILY_WORDS[size]), True
+    return None, False
+
+
 ONE_AGED = re.compile(r"\b(?:a|an|one|single)\s+(?:[a-z-]+\s+){0,3}\d{1,3}[- ]?(?:years?|yrs?)[- ]old\b(?!s)")
 
 

@@ -67,7 +67,7 @@ def take_places(rt: RequestText) -> PlaceFacts:
     _territories(rt, out)
     _counties(rt, out)
     _state_names(rt, out)
-    _regions(rt, out)
+    take_regions(rt, out)
     _city(rt, out)
     _state_codes(rt, out)
     _misspelt_states(rt, out)
@@ -165,7 +165,7 @@ def _city(rt: RequestText, out: PlaceFacts) -> None:
                              "unless a state follows it)")
 
 
-def _regions(rt: RequestText, out: PlaceFacts) -> None:
+def take_regions(rt: RequestText, out: PlaceFacts) -> None:
     regions = {name.lower(): name for name in vocab()["regions"]}
     for m in list(rt.matches(phrase_pattern(regions))):
         if re.match(r"[ -][A-Z][a-z]", rt.text[m.end():m.end() + 3]):

@@ -58,6 +58,7 @@ class Facts(BaseModel):
 
     count: int | None = None
     count_text: str | None = None
+    household_size: int | None = Field(None, description="'a family of 4': members of one household.")
     template: str | None = None
     name: str | None = None
     subject: str | None = Field(None, description="The request's subject, a default cohort name.")

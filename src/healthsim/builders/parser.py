@@ -98,7 +98,11 @@ def parse_facts(text: object) -> Facts:
     facts.race = people.even_weights(people.take_labels(rt, "race"))
     facts.ethnicity = people.even_weights(people.take_labels(rt, "ethnicity"))
     facts.healthy = _take_healthy(rt)
+    facts.household_size, stated = people.take_family(rt)
     facts.count, facts.count_text = people.take_count(rt)
+    if facts.household_size and (facts.count is None or facts.count == facts.household_size):
+        facts.count = facts.household_size
+        facts.count_text = f"a family of {facts.household_size}" if stated else "a family"
     if facts.count is None and (single or people.one_person(rt)):
         facts.count, facts.count_text = 1, "a single member"
     more, facts.unrecognized = _resolve_leftovers(rt, resolver)
@@ -145,16 +149,46 @@ def subject(rt: RequestText) -> str | None:
 
 
 def _places(rt: RequestText, facts: Facts) -> None:
-    """States, counties, a city's ZIPs and a region, by PopulationSim's resolver when present."""
-    take = getattr(places, "take_places", None) or extract_places.take_places
-    found = take(rt)
-    facts.states = list(found.states) or None
+    """States, counties, a city's ZIPs and a region: PopulationSim's resolver
+    (`places.take_places`) when installed, else the parser's own (`extract_places`)."""
+    theirs = getattr(places, "take_places", None)
+    if theirs is None:
+        found = extract_places.take_places(rt)
+    else:
+        found = extract_places.PlaceFacts()
+        extract_places.take_regions(rt, found)  # regions first; the resolver leaves "South Dakota" alone
+        _from_resolver(theirs(rt), found)
+    facts.states = list(dict.fromkeys(found.states)) or None
     facts.counties = list(found.counties) or None
     facts.zips = list(found.zips) or None
     facts.region = found.region
     facts.place_labels = list(found.labels)
     facts.city = next((label for label in found.labels if "County" not in label), None) if found.zips else None
     facts.notes += list(found.notes)
+
+
+def _from_resolver(resolved: object, out: extract_places.PlaceFacts) -> None:
+    """PopulationSim's `list[Place]` (or a PlaceFacts) into the parser's PlaceFacts."""
+    if isinstance(resolved, extract_places.PlaceFacts):
+        out.states += resolved.states
+        out.counties += resolved.counties
+        out.zips += resolved.zips
+        out.labels += resolved.labels
+        out.notes += resolved.notes
+        out.region = out.region or resolved.region
+        return
+    for place in resolved or []:
+        kind = getattr(place, "kind", "")
+        if kind == "state":
+            out.states += list(place.states)
+        elif kind in ("county", "metro"):
+            out.counties += list(place.counties)
+            out.labels.append(place.name)
+        elif kind in ("city", "zip"):
+            out.zips += list(place.zips)
+            out.labels.append(place.name)
+        if getattr(place, "note", None):
+            out.notes.append(place.note)
 
 
 def _take_urban(rt: RequestText) -> list[tuple[int, int, float]]:
