@@ -156,6 +156,55 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
                           time.perf_counter() - started, stats.as_dict(), money)
 
 
+def generate_lake(spec: ProfileSpec, out: str | Path, progress: Progress | None = None, *,
+                  engine: str = "local", workers: int = 1, scheduler: str | None = None,
+                  overwrite: bool = False):
+    """Execute a profile into a Parquet lake directory `out` (docs/scale.md).
+
+    `engine`: "local" (this process, or `workers` forked processes) or "dask"
+    (a Dask cluster at `scheduler`, else a LocalCluster of `workers` processes).
+    The lake appears only when complete; its files are identical whichever
+    engine and worker count made them. Returns a `lake.build.LakeResult`.
+    """
+    from healthsim.lake.build import ENGINES, build_lake
+
+    if engine not in ENGINES:
+        raise SpecError([FieldProblem("engine", "unknown engine", engine, ", ".join(ENGINES))])
+    if scheduler and engine != "dask":
+        raise SpecError([FieldProblem("scheduler", "a scheduler address needs engine 'dask'", scheduler)])
+    if workers < 1:
+        raise SpecError([FieldProblem("workers", "must be at least 1", workers)])
+    run = build_run(spec)
+    meta = {"name": spec.profile_name, "spec": spec_document(spec), "seed": spec.seed,
+            "member_count": spec.count, "as_of": spec.as_of.isoformat(), "block_size": run.block_size,
+            "package_version": __version__}
+    return build_lake(run, meta, out, engine=engine, workers=workers, scheduler=scheduler,
+                      overwrite=overwrite, progress=progress)
+
+
+def import_lake(lake: str | Path, db: str | Path = DEFAULT_DB, *, verify: bool = True) -> dict:
+    """Load a Parquet lake into the DuckDB store `db` as a new cohort (one transaction).
+
+    With `verify`, every file's size and sha256 are checked against the manifest first.
+    Returns {"cohort_id", "db", "row_counts", "seconds"}.
+    """
+    from healthsim.lake.manifest import read_manifest
+    from healthsim.lake.manifest import verify as verify_files
+    from healthsim.store.lake_catalog import import_lake as load
+
+    started = time.perf_counter()
+    manifest = read_manifest(Path(lake))
+    if verify:
+        problems = verify_files(Path(lake), manifest)
+        if problems:
+            from healthsim.lake.layout import LakeError
+
+            raise LakeError(f"lake {lake} is damaged ({len(problems)} problems): " + "; ".join(problems[:5]))
+    cohort_id = load(lake, db, manifest)
+    return {"cohort_id": cohort_id, "db": Path(db), "row_counts": manifest["row_counts"],
+            "seconds": time.perf_counter() - started}
+
+
 def list_cohorts(db: str | Path = DEFAULT_DB) -> list[dict]:
     if not Path(db).exists():
         return []

@@ -15,6 +15,7 @@ import typer
 
 from healthsim import api, interrupts
 from healthsim.cli import conversation
+from healthsim.cli import lake as lake_cli
 from healthsim.cli.render import LazyProgress, console, error_panel, summary
 from healthsim.errors import HealthSimError, UsageError
 
@@ -28,6 +29,7 @@ app.command("parse")(conversation.parse)
 app.command("chat")(conversation.chat)
 app.command("mcp")(conversation.mcp)
 app.command("preview")(conversation.preview)
+app.command("import")(lake_cli.import_lake)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB cohort file.")]
 
@@ -45,12 +47,23 @@ def generate(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Directory for exports a request asks for.")] = None,
     journey: Annotated[list[str] | None, typer.Option(
         "--journey", "-j", help="Journey template name or journey spec file, for every member (repeatable).")] = None,
+    lake: Annotated[Path | None, typer.Option(
+        "--lake", help="Write a Parquet lake to this directory instead of the DuckDB store.")] = None,
+    engine: lake_cli.EngineOption = "local",
+    scheduler: lake_cli.SchedulerOption = None,
+    overwrite: lake_cli.OverwriteOption = False,
 ) -> None:
     """Generate a cohort from a spec file, a template or a request sentence into the DuckDB store."""
     if bool(spec) == bool(template):
         raise UsageError("give either a spec file, a template name or a request, or --template NAME")
     if spec and journey:
         raise UsageError("--journey goes with --template; in a spec file, list journeys under `journeys:`")
+    if lake is None and (engine != "local" or scheduler or overwrite):
+        raise UsageError("--engine, --scheduler and --overwrite go with --lake DIR")
+    if lake is not None:
+        profile = (api.load_request(spec, count=count, seed=seed).profile if spec
+                   else api.load_profile(template, count=count, seed=seed, journeys=journey))
+        return lake_cli.generate_lake(profile, lake, engine, workers, scheduler, overwrite)
     if spec:  # a spec or request file, a template name, or a sentence
         request = api.load_request(spec, count=count, seed=seed)
         if request.request is not None:

@@ -117,25 +117,39 @@ def _spooled(jobs: list[tuple], workers: int) -> Iterator[tuple[Tables, RunStats
     `_worker_init`) and the next run sweeps spools whose owner is gone.
     """
     spool = tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=_spool_root())
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(),
-                               initializer=_worker_init, initargs=(os.getpid(),))
     try:
-        queue = iter(jobs)
-        pending: deque = deque(pool.submit(_spool_block, j, spool) for j in islice(queue, workers + 1))
-        while pending:
-            paths, block_stats = pending.popleft().result()
-            nxt = next(queue, None)
-            if nxt is not None:
-                pending.append(pool.submit(_spool_block, nxt, spool))
+        for paths, block_stats in map_in_workers(_spool_block, jobs, workers, spool):
             try:
                 yield {name: _map(path) for name, path in paths.items()}, block_stats
             finally:
                 for path in paths.values():
                     os.unlink(path)
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def map_in_workers(fn: Callable, jobs: list, workers: int, *args) -> Iterator:
+    """`fn(job, *args)` for each job in `workers` forked processes; results in job order.
+
+    At most `workers + 1` jobs are in flight, so memory stays bounded. Every way
+    out (done, an exception, Ctrl-C, SIGTERM, the consumer closing the
+    generator) stops the workers at once; a SIGKILL of this process cannot be
+    caught, so the workers also die with their parent (`_worker_init`).
+    """
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(),
+                               initializer=_worker_init, initargs=(os.getpid(),))
+    try:
+        queue = iter(jobs)
+        pending: deque = deque(pool.submit(fn, j, *args) for j in islice(queue, workers + 1))
+        while pending:
+            result = pending.popleft().result()
+            nxt = next(queue, None)
+            if nxt is not None:
+                pending.append(pool.submit(fn, nxt, *args))
+            yield result
         pool.shutdown(wait=True)
     finally:
         _stop(pool)
-        shutil.rmtree(spool, ignore_errors=True)
 
 
 SPOOL_PREFIX = "healthsim-spool-"
