@@ -28,6 +28,7 @@ app.add_typer(cohorts_app, name="cohorts")
 app.command("parse")(conversation.parse)
 app.command("chat")(conversation.chat)
 app.command("mcp")(conversation.mcp)
+app.command("preview")(conversation.preview)
 app.command("import")(lake_cli.import_lake)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB cohort file.")]
