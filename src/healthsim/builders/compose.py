@@ -457,9 +457,8 @@ def _conditions(doc: dict, facts: Facts, said: list[Assumption], notes: list[str
         notes.append("excluded: " + ", ".join(sorted(set(dropped) & _family(negated, dropped))))
     background = [e for e in out if e["code"] not in {c.code for c in named}]
     if background:
-        sample = ", ".join(f"{e['code']} {_prevalence_text(e['prevalence'])}" for e in background[:4])
-        said.append(Assumption(field="conditions", value=f"{len(background)} background condition(s): {sample}"
-                               + (" ..." if len(background) > 4 else ""),
+        listed = ", ".join(f"{e['code']} {_prevalence_text(e['prevalence'])}" for e in background)
+        said.append(Assumption(field="conditions", value=f"{len(background)} background condition(s): {listed}",
                                reason=f"typical comorbidity rates from template {template}"))
     if not named and not background:
         said.append(Assumption(field="conditions", value="none", reason="no condition stated"))
