@@ -272,8 +272,8 @@ def _summary(state: BuilderState) -> list[str]:
     every = f", visits every {_months(info['visit_every_days'])}" if info["visit_every_days"] else ""
     return [f"journey {j['template']} ({info['kind']}): {_months(info['duration_days'])}{every}",
             f"  phases: {', '.join(info['phases']) or '(lifecycle)'}",
-            f"  labs: {', '.join(info['labs']) or 'none'}; medications: "
-            f"{_drug_names(info['medications']) or 'none'}"]
+            (f"  labs: {', '.join(info['labs']) or 'none'}; medications: "
+             f"{_drug_names(info['medications']) or 'none'}")]
 
 
 def _default(facts: Facts, catalog: dict[str, dict]) -> str | None:

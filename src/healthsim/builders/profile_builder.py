@@ -101,8 +101,8 @@ def _command(state: BuilderState, name: str, arg: str) -> Turn:
                                     "history": [p for p in state.history if p < target]})
     turn = _turn(back, [f"back to phase {target}"], [])
     if not turn.questions and spec is not None:
-        turn = turn.model_copy(update={"info": ["This phase's answers so far (say what to change, or press "
-                                                "Enter):"] + spec.summary_lines()})
+        head = "This phase's answers so far (say what to change, or press Enter):"
+        turn = turn.model_copy(update={"info": [head, *spec.summary_lines()]})
     return turn
 
 
