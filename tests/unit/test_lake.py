@@ -39,7 +39,7 @@ def _files(lake: Path) -> dict[str, bytes]:
 
 
 def test_lake_layout_manifest_and_same_bytes_whatever_the_workers(made):
-    root, spec, one, two, _ = made
+    root = made[0]
     lake = root / "one"
     assert _files(lake) == _files(root / "two")  # byte-identical, file by file
     assert (lake / "manifest.json").read_bytes() == (root / "two" / "manifest.json").read_bytes()
@@ -81,7 +81,7 @@ def test_catalog_reads_like_a_store_from_any_directory(made, tmp_path):
     if not duckdb_cli.exists():
         pytest.skip("duckdb-cli not installed")
     out = subprocess.run([str(duckdb_cli), str(catalog), "-csv", "-c", "select count(*) from persons"],
-                         capture_output=True, text=True, cwd=tmp_path)
+                         capture_output=True, text=True, cwd=tmp_path, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["count_star()", str(COUNT)]
 
@@ -112,7 +112,7 @@ def test_destination_rules(made, tmp_path):
 def _cli(args, env=None, cwd=None):
     return subprocess.run([sys.executable, "-c", "import sys; from healthsim.cli.main import main; sys.exit(main())",
                            *args], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200", **(env or {})},
-                          cwd=cwd, timeout=120)
+                          cwd=cwd, timeout=120, check=False)
 
 
 @pytest.mark.parametrize("point,sig", [("run.block", "SIGINT"), ("run.block", "SIGTERM"),
@@ -154,3 +154,13 @@ def test_cli_generate_lake_then_import(tmp_path):
     assert "as cohort 1" in r.stdout
     r = _cli(["generate", "--template", "commercial-healthy", "--count", "300", "--engine", "dask"])
     assert r.returncode == 2 and "--lake" in r.stderr
+
+
+def test_read_only_query_reads_the_lake_and_nothing_else(made):
+    from healthsim.store.query import QueryRefused, run_select
+
+    root, *_ = made
+    catalog = root / "one" / "catalog.duckdb"
+    assert run_select(catalog, "SELECT count(*) AS n FROM persons").rows == [[COUNT]]
+    with pytest.raises(QueryRefused):
+        run_select(catalog, f"SELECT count(*) FROM read_parquet('{root / 'two'}/persons/*.parquet')")

@@ -17,13 +17,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from healthsim import interrupts
-from healthsim.engine.run import (Progress, RunPlan, map_in_workers, run_block, static_tables,
-                                  sweep_stale_spools)
+from healthsim.engine.run import (
+    Progress,
+    RunPlan,
+    map_in_workers,
+    run_block,
+    static_tables,
+    sweep_stale_spools,
+)
 from healthsim.engine.seeds import block_bounds
 from healthsim.engine.stats import Check, RunStats, checks
 from healthsim.faults import fault_point
 from healthsim.lake.files import FileRecord, write_table_file
-from healthsim.lake.layout import RUN_INFO, block_file, check_destination, make_staging, publish, static_file
+from healthsim.lake.layout import (
+    RUN_INFO,
+    block_file,
+    check_destination,
+    make_staging,
+    publish,
+    static_file,
+)
 from healthsim.lake.manifest import build_manifest, write_manifest
 
 ENGINES = ("local", "dask")
