@@ -89,17 +89,17 @@ def test_generate_runs_a_saved_request_spec(tmp_path, capsys):
 
 def test_chat_with_edits_back_and_rename_produces_the_cohort_it_describes(tmp_path):
     db = tmp_path / "edits.duckdb"
-    answers = "\n".join([
-        "80 Medicare diabetics in Ohio",   # the opening request
-        "help",                            # commands are listed; nothing changes
-        "in Texas",                        # phase 2: a new place replaces Ohio
-        "back",                            # phase 3 -> phase 2 again
-        "60% female, rural",               # phase 2 again
-        "change COPD to 20%, Medicare Advantage",  # phase 3: an edit and a coverage answer
-        "rename Texas MA pilot",           # phase 4
-        "show",
-        "yes",
-    ]) + "\n"
+    answers = (
+        "80 Medicare diabetics in Ohio\n"            # the opening request
+        "help\n"                                     # commands are listed; nothing changes
+        "in Texas\n"                                 # phase 2: a new place replaces Ohio
+        "back\n"                                     # phase 3 -> phase 2 again
+        "60% female, rural\n"                        # phase 2 again
+        "change COPD to 20%, Medicare Advantage\n"   # phase 3: an edit and a coverage answer
+        "rename Texas MA pilot\n"                    # phase 4
+        "show\n"
+        "yes\n"
+    )
     done = _run(["chat", "--db", str(db), "--dry-run", "--save", str(tmp_path / "s.yaml")], stdin=answers)
     assert done.returncode == 0, done.stderr
     out = done.stdout
