@@ -218,7 +218,8 @@ def _cut(text: str, limit: int) -> str:
     """At most `limit` characters, cut at a word boundary (never a trailing '...')."""
     if len(text) <= limit:
         return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:-")
+    cut = text[:limit + 1].rsplit(" ", 1)[0].rstrip(",;:-")
+    return re.sub(r"(?:[\s,;:]+(?:in|with|and|or|of|for|the|as|to|from|at|on|a|an))+$", "", cut, flags=re.I)
 
 
 def subject_name(request: str | None, facts: Facts) -> str | None:
@@ -233,7 +234,7 @@ def subject_name(request: str | None, facts: Facts) -> str | None:
     elif place:
         text = f"{text} in {place}"
     text = " ".join(text.split()).strip(" ,;:")
-    return _cut(text[:1].upper() + text[1:], 60) if text else None
+    return _cut(text[:1].upper() + text[1:], 80) if text else None
 
 
 def place_text(facts: Facts) -> str:
