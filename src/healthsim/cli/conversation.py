@@ -17,7 +17,8 @@ from typing import Annotated
 import typer
 
 from healthsim import api
-from healthsim.cli.render import LazyProgress, console, summary
+from healthsim.cli.progress import task
+from healthsim.cli.render import console, plural, summary
 from healthsim.errors import UsageError
 
 MAX_TURNS = 40
@@ -60,14 +61,12 @@ def show_spec(spec) -> None:
 
 def run_request(spec, db: Path, out: Path | None = None, workers: int | None = None) -> None:
     """Generate a RequestSpec's cohort (and its exports) with a progress bar, then the summary."""
-    progress = LazyProgress(f"generating {spec.profile.count:,} members")
-    try:
+    n = spec.profile.count
+    with task(f"generating {plural(n, 'member')}", total=n, unit="members") as progress:
         run = api.generate_request(spec, db, progress=progress, out=out, workers=workers)
-    finally:
-        progress.close()
     summary(run.result)
     for export in run.exports:
-        console.print(f"exported {export.format}: {len(export.files):,} files in {export.out}")
+        console.print(f"exported {export.format}: {plural(len(export.files), 'file')} in {export.out}")
     for note in run.notes:
         console.print(f"note: {note}", style="yellow", highlight=False, markup=False)
 
