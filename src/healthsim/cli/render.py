@@ -114,11 +114,9 @@ def checks_table(checks, target: Console | None = None) -> None:
 
 def cohort_record(c: dict, db, spec_only: bool = False) -> None:
     """`cohorts show`: the header, the spec as YAML, rows per table, checks and claims."""
-    import yaml
-
     from healthsim.engine.stats import Check
 
-    spec_yaml = yaml.safe_dump(c.get("spec") or {}, sort_keys=False, allow_unicode=True, width=100)
+    spec_yaml = spec_to_yaml(c.get("spec") or {})
     if spec_only:
         print(spec_yaml, end="")
         return
@@ -137,6 +135,23 @@ def cohort_record(c: dict, db, spec_only: bool = False) -> None:
     checks_table(checks, target=out)
 
 
+def spec_to_yaml(doc: dict) -> str:
+    """A spec document as readable YAML: key order kept, multi-line text as `|` blocks."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper, value: str):
+        if "\n" in value.strip():
+            lines = "\n".join(line.rstrip() for line in value.strip().splitlines()) + "\n"
+            return dumper.represent_scalar("tag:yaml.org,2002:str", lines, style="|")
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value.strip() if len(value) > 60 else value)
+
+    Dumper.add_representer(str, text)
+    return yaml.dump(doc, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
 def tables_table(infos, db, cohort: int | None) -> None:
     """`healthsim tables`: every table, its rows and its columns."""
     scope = f"cohort {cohort}" if cohort is not None else "all cohorts"
@@ -146,7 +161,7 @@ def tables_table(infos, db, cohort: int | None) -> None:
     t.add_column("columns", justify="right")
     t.add_column("column names", overflow="fold")
     for info in infos:
-        names = [c for c, _ in info.columns if c != "cohort_id"]
+        names = [c for c, _ in info.columns if c != "cohort_id" or info.name == "cohorts"]
         t.add_row(info.name, f"{info.rows:,}", str(len(names)), ", ".join(names))
     out.print(t)
 
