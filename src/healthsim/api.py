@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from healthsim import __version__
+from healthsim import __version__, interrupts
 from healthsim.engine.run import Progress, RunPlan, chunked, iter_blocks, static_tables
 from healthsim.engine.seeds import BLOCK_SIZE
 from healthsim.engine.stats import Check, RunStats, checks
@@ -153,16 +153,72 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
 
     if workers > 1:
         step(progress, f"blocks in {workers} processes")
-    step(progress, "open store")
-    with CohortStore(db) as store:
-        blocks = chunked(iter_blocks(run, stats, progress, workers=workers), chunk_blocks)
-        cohort_id = store.write_cohort(meta, static, _announcing(blocks, progress, "write"), finish)
+    made = iter_blocks(run, stats, progress, workers=workers)
+    try:  # closing the block generator stops worker processes and removes the spool at once
+        step(progress, "open store")
+        with CohortStore(db) as store:
+            cohort_id = store.write_cohort(meta, static, _announcing(chunked(made, chunk_blocks), progress, "write"),
+                                           finish)
+    finally:
+        made.close()
     from healthsim.store.query import financials
 
     step(progress, "financials")
-    money = financials(db, cohort_id)
+    try:
+        money = financials(db, cohort_id)
+    except KeyboardInterrupt as exc:  # the cohort is in the file: say so, so nobody re-runs it
+        raise interrupts.mark_committed(exc, f"cohort {cohort_id} in {db}") from None
     return GenerateResult(cohort_id, Path(db), spec, result["counts"], result["checks"],
                           time.perf_counter() - started, stats.as_dict(), money)
+
+
+def generate_lake(spec: ProfileSpec, out: str | Path, progress: Progress | None = None, *,
+                  engine: str = "local", workers: int = 1, scheduler: str | None = None,
+                  overwrite: bool = False):
+    """Execute a profile into a Parquet lake directory `out` (docs/scale.md).
+
+    `engine`: "local" (this process, or `workers` forked processes) or "dask"
+    (a Dask cluster at `scheduler`, else a LocalCluster of `workers` processes).
+    The lake appears only when complete; its files are identical whichever
+    engine and worker count made them. Returns a `lake.build.LakeResult`.
+    """
+    from healthsim.lake.build import ENGINES, build_lake
+
+    if engine not in ENGINES:
+        raise SpecError([FieldProblem("engine", "unknown engine", engine, ", ".join(ENGINES))])
+    if scheduler and engine != "dask":
+        raise SpecError([FieldProblem("scheduler", "a scheduler address needs engine 'dask'", scheduler)])
+    if workers < 1:
+        raise SpecError([FieldProblem("workers", "must be at least 1", workers)])
+    run = build_run(spec)
+    meta = {"name": spec.profile_name, "spec": spec_document(spec), "seed": spec.seed,
+            "member_count": spec.count, "as_of": spec.as_of.isoformat(), "block_size": run.block_size,
+            "package_version": __version__}
+    return build_lake(run, meta, out, engine=engine, workers=workers, scheduler=scheduler,
+                      overwrite=overwrite, progress=progress)
+
+
+def import_lake(lake: str | Path, db: str | Path = DEFAULT_DB, *, verify: bool = True) -> dict:
+    """Load a Parquet lake into the DuckDB store `db` as a new cohort (one transaction).
+
+    With `verify`, every file's size and sha256 are checked against the manifest first.
+    Returns {"cohort_id", "db", "row_counts", "seconds"}.
+    """
+    from healthsim.lake.manifest import read_manifest
+    from healthsim.lake.manifest import verify as verify_files
+    from healthsim.store.lake_catalog import import_lake as load
+
+    started = time.perf_counter()
+    manifest = read_manifest(Path(lake))
+    if verify:
+        problems = verify_files(Path(lake), manifest)
+        if problems:
+            from healthsim.lake.layout import LakeError
+
+            raise LakeError(f"lake {lake} is damaged ({len(problems)} problems): " + "; ".join(problems[:5]))
+    cohort_id = load(lake, db, manifest)
+    return {"cohort_id": cohort_id, "db": Path(db), "row_counts": manifest["row_counts"],
+            "seconds": time.perf_counter() - started}
 
 
 def _announcing(items, progress: Progress | None, label: str):
@@ -199,15 +255,16 @@ def delete_cohort(db: str | Path, cohort_id: int) -> dict:
 
 
 def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | None = None,
-                  progress: Progress | None = None) -> ExportResult:
+                  progress: Progress | None = None, options: dict | None = None) -> ExportResult:
     """Export a cohort (default: the latest in `db`) in format `fmt` into directory `out`.
 
     Returns a `formats.ExportResult` (files written, counts). Files appear only
-    when the whole export succeeded. Formats: `list_formats()`.
+    when the whole export succeeded. Formats: `list_formats()`; `options` (e.g.
+    {"segment_newlines": True, "feed": True}): `healthsim.formats.options.ExportOptions`.
     """
     from healthsim.formats.run import export_cohort as run_export
 
-    return run_export(db, fmt, out, cohort_id=cohort_id, progress=progress)
+    return run_export(db, fmt, out, cohort_id=cohort_id, progress=progress, options=options)
 
 
 def list_formats() -> dict[str, str]:
@@ -258,10 +315,31 @@ def load_request(source: str | Path | dict, *, count: int | None = None,
             spec = load_request_document(data, source=origin)
             profile = load_profile(spec_document(spec.profile), count=count, seed=seed, origin=origin)
             return spec.model_copy(update={"profile": profile})
+        original = _original_request(data, origin, count, seed)
+        if original is not None:
+            return original
         return RequestSpec(template=origin, profile=load_profile(data, count=count, seed=seed, origin=origin))
     if str(source) in {t.name for t in list_templates("profile")}:
         return RequestSpec(template=str(source), profile=load_profile(str(source), count=count, seed=seed))
     return parse_request(str(source), count=count, seed=seed)
+
+
+def _original_request(data: dict, origin: str, count: int | None, seed: int | None):
+    """A profile (+ journey, outputs) in the original HealthSim spelling, as a RequestSpec whose
+    notes say what was translated (spec/aliases.py); None for HealthSim's own shape."""
+    from healthsim.builders.request import OutputRequest, RequestSpec
+    from healthsim.spec import aliases
+
+    kind = aliases.detect(data)
+    if kind not in ("profile", "request") or not aliases.looks_original(data, "profile"):
+        return None
+    n = aliases.normalise(data, kind)
+    profile = load_profile(n.document, count=count, seed=seed, origin=origin)
+    if n.notes:
+        note = aliases.description_note(n.notes)
+        profile = profile.model_copy(update={"description": f"{profile.description or ''} {note}".strip()})
+    outputs = OutputRequest(formats=n.formats, claims=n.claims, pharmacy_claims=n.pharmacy_claims)
+    return RequestSpec(template=origin, profile=profile, outputs=outputs, notes=n.notes)
 
 
 def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | None = None,
@@ -270,7 +348,15 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
     """Run a RequestSpec: generate its cohort, then export the formats it asked for into
     `out`/FORMAT (default: `exports_root`/cohort-ID/FORMAT, exports_root defaulting to
     the store's folder/exports)."""
+    _check_trial(spec)
     result = generate(spec.profile, db, progress=progress, workers=default_workers(spec.profile, workers))
+    try:
+        return _export_request(spec, result, db, out, exports_root)
+    except KeyboardInterrupt as exc:  # exports stopped; the cohort itself is committed
+        raise interrupts.mark_committed(exc, f"cohort {result.cohort_id} in {db}") from None
+
+
+def _export_request(spec, result: GenerateResult, db, out, exports_root) -> RequestRun:
     run = RequestRun(result)
     available = list_formats()
     for fmt in spec.outputs.formats:
@@ -283,6 +369,15 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
         target = Path(out) if out else root / f"cohort-{result.cohort_id}"
         run.exports.append(export_cohort(db, name, target / name, cohort_id=result.cohort_id))
     return run
+
+
+def _check_trial(spec) -> None:
+    """A trial request is refused clearly while TrialSim is not installed (never an ordinary cohort)."""
+    from healthsim.builders.request import RequestError
+    from healthsim.builders.trials import UNAVAILABLE, trial_available
+
+    if getattr(spec, "trial", None) and not trial_available():
+        raise RequestError(UNAVAILABLE)
 
 
 def query_cohort(db: str | Path, sql: str, *, limit: int = 200, timeout: float = 30.0) -> dict:

@@ -36,18 +36,18 @@ def test_chat_with_piped_answers_builds_saves_and_generates_a_cohort(tmp_path):
     assert "typical Medicare (65-85) or younger disabled?" in out
     assert "Got it: sex 60% F / 40% M; states TX" in out
     assert "rows written" in out and "spec saved to" in out
-    assert _members(db) == [(1, 60, "60 Medicare diabetics in Ohio")]
+    assert _members(db) == [(1, 60, "Medicare diabetics in Texas")]  # named from the subject, as edited
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT DISTINCT state FROM persons").fetchall() == [("TX",)]
-    assert "Texas" not in spec.read_text() and "states:\n    - TX" in spec.read_text()
+    assert "- Texas" not in spec.read_text() and "states:\n    - TX" in spec.read_text()
 
 
 def test_chat_takes_defaults_when_input_ends(tmp_path):
     db = tmp_path / "c.duckdb"
     done = _run(["chat", "40 commercial members with asthma", "--db", str(db)], stdin="")
     assert done.returncode == 0, done.stderr
-    assert _members(db) == [(1, 40, "40 commercial members with asthma")]
-    assert (tmp_path / "specs" / "40-commercial-members-with-asthma.yaml").exists()
+    assert _members(db) == [(1, 40, "Commercial members with asthma")]
+    assert (tmp_path / "specs" / "commercial-members-with-asthma.yaml").exists()
 
 
 def test_chat_without_any_request_is_a_usage_error(tmp_path):
@@ -75,7 +75,7 @@ def test_generate_accepts_a_request_sentence(tmp_path, capsys):
     assert main(["generate", "30 kids with asthma in Texas", "--db", str(db), "--seed", "3"]) == 0
     out = capsys.readouterr().out
     assert "assumed template: medicaid-pediatric" in out and "rows written" in out
-    assert _members(db) == [(1, 30, "30 kids with asthma in Texas")]
+    assert _members(db) == [(1, 30, "Kids with asthma in Texas")]
 
 
 def test_generate_runs_a_saved_request_spec(tmp_path, capsys):

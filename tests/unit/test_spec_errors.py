@@ -98,5 +98,7 @@ def test_seed_readme_example_loads():
         "coverage": {"type": "Medicare", "plan": "Medicare Advantage"},
     }
     spec = api.load_profile(seed_example)
-    assert spec.coverage.options[0].type == "medicare"
+    # "type: Medicare" with the plan "Medicare Advantage" is MA (spec/aliases.py), and the spec says so
+    assert spec.coverage.options[0].type == "medicare_advantage"
+    assert "medicare_advantage" in spec.description
     assert spec.demographics.age.mean() == pytest.approx(72)

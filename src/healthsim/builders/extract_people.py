@@ -20,32 +20,57 @@ PERCENT = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|pct\b)")
 
 # (pattern, kind): kind says which groups are low/high/exact; all ages in years.
 # Ranges come first, so "between 40 and 60 years old" is not read as "60 years old".
+DECADES = {"teens": 10, "twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60,
+           "seventies": 70, "eighties": 80, "nineties": 90}
+_MONTHS = r"\s*(?:months?|mos?|mths?)"
+
+# (pattern, kind): kind says which groups are low/high/exact; all ages in years.
+# Ranges come first, so "between 40 and 60 years old" is not read as "60 years old".
 AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(rf"\b(?:aged?|ages|between|from)\s*{_N}\s*(?:-|to|and|through|thru)\s*{_N}{_YEARS}?"), "range"),
+    (re.compile(rf"\b(?:under|below|younger than|less than|<)\s*{_N}{_MONTHS}(?:[ -]old)?\b"), "max_months"),
+    (re.compile(rf"\b(?:over|above|older than|at least)\s*{_N}{_MONTHS}(?:[ -]old)?\b"), "min_months"),
+    (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}[ -]?(?:months?|mos?)[ -]olds?\b"), "exact_months"),
+    (re.compile(rf"\b(?:aged?|ages|between|from)\s*(?:the\s+ages?\s+of\s+)?{_N}\s*(?:-|to|and|through|thru)\s*{_N}"
+                rf"{_YEARS}?"), "range"),
+    (re.compile(rf"\bbetween\s+the\s+ages?\s+of\s+{_N}\s*(?:-|to|and)\s*{_N}"), "range"),
     (re.compile(rf"\b{_N}\s*(?:-|to|through)\s*{_N}{_YEARS}"), "range"),
     (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}[ -]?(?:years?|yrs?|yr)[ -]old(s?)\b"), "exact"),
     (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}\s?(?:yo|y/o|y\.o\.)(?!\w)"), "exact"),
-    (re.compile(r"\bin\s+their\s+(\d0)s\b"), "decade"),
+    (re.compile(r"\bin\s+their\s+(\d0)'?s\b"), "decade"),
+    (re.compile(r"\bin\s+their\s+(twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"),
+     "decade_word"),
     (re.compile(rf"\b(?:aged?\s+)?(?:over|above|older than|at least|greater than|more than|>=?)\s*{_N}"
                 rf"(?:{_YEARS}|\s*(?:and|or)\s*(?:over|older|up|above))?(?!\s*(?:%|k\b|m\b|thousand|million|hundred|,\d))"), "min"),
-    (re.compile(rf"\b(?:aged?\s+)?{_N}\s*(?:\+|and (?:over|older|up|above)|or (?:older|over|above)|plus)(?!\w)"), "min"),
+    (re.compile(rf"\b(?:aged?\s+)?{_N}\s*(?:\+|-?plus\b|and (?:over|older|up|above)|or (?:older|over|above))(?!\w)"),
+     "min"),
     (re.compile(rf"\b(?:aged?\s+)?(?:under|below|younger than|less than|<)\s*{_N}"
                 rf"(?:{_YEARS})?(?!\s*(?:%|k\b|m\b|thousand|million|hundred|,\d))"), "max"),
     (re.compile(rf"\b(?:aged?\s+)?{_N}\s*(?:and (?:under|younger|below)|or (?:younger|under))\b"), "max_incl"),
     (re.compile(rf"\b(?:aged?|ages?)\s*:?\s*{_N}\b(?!\s*(?:-|to)\s*\d)"), "exact_aged"),
     (re.compile(r"(?<![\w.])(\d{1,2})\s*-\s*(\d{1,3})(?![\w.%-])"), "bare_range"),
+    (re.compile(r"(?<![\w.,])(\d{1,2})\s+to\s+(\d{1,3})(?![\w.%,-]|\s*(?:%|percent|members|patients))"),
+     "bare_range"),
 ]
 
 
 def take_percents(rt: RequestText) -> list[tuple[int, int, float]]:
-    """Every 'N%' / 'N percent' as (start, end, share); attached to an entity later."""
+    """Every 'N%' / 'N percent' / 'half' / 'a quarter' as (start, end, share); attached to an
+    entity later."""
+    from healthsim.builders.vocab import phrase_pattern
+
     out = []
     for m in list(rt.matches(PERCENT)):
         value = float(m.group(1))
         if 0 <= value <= 100:
             rt.take(m.start(), m.end(), "percent")
             out.append((m.start(), m.end(), value / 100))
-    return out
+    fractions = vocab()["fractions"]
+    regex = re.compile(phrase_pattern(fractions).pattern + r"(?=\s+(?:of\s+(?:them|those|members|patients)\s+)?"
+                       r"(?:with|have|has|having|are|on|in)\b)")
+    for m in list(rt.matches(regex)):
+        rt.take(m.start(), m.end(), "percent")
+        out.append((m.start(), m.end(), float(fractions[m.group(0).lower()])))
+    return sorted(out)
 
 
 def take_age(rt: RequestText) -> tuple[AgeFact | None, bool]:
@@ -59,7 +84,7 @@ def take_age(rt: RequestText) -> tuple[AgeFact | None, bool]:
             if fact is None:
                 fact = parsed
             rt.take(m.start(), m.end(), "age")
-            if kind == "exact" and m.group(1) and not (m.re.groups >= 3 and m.group(3)):
+            if kind in ("exact", "exact_months") and m.group(1) and not (m.re.groups >= 3 and m.group(3)):
                 single = True
     group = _take_age_group(rt)
     if fact is None:
@@ -76,6 +101,18 @@ def _people_follow(rt: RequestText, end: int) -> bool:
 
 def _age_from(m: re.Match[str], kind: str) -> AgeFact | None:
     text = m.group(0)
+    if kind == "max_months":
+        n = int(m.group(1))
+        return AgeFact(low=0, high=round(n / 12, 6), text=text) if 0 < n <= 36 else None
+    if kind == "min_months":
+        n = int(m.group(1))
+        return AgeFact(low=round(n / 12, 6), text=text) if 0 < n <= 36 else None
+    if kind == "exact_months":
+        n = int(m.group(2))
+        return AgeFact(low=round(n / 12, 6), high=round((n + 1) / 12, 6), text=text) if n < 36 else None
+    if kind == "decade_word":
+        lo = DECADES[m.group(1)]
+        return AgeFact(low=lo, high=lo + 10, text=text)
     if kind in ("exact", "exact_aged"):
         n = int(m.group(2) if kind == "exact" else m.group(1))
         return AgeFact(exact=n, text=text) if n <= 110 else None
@@ -127,6 +164,24 @@ def take_count(rt: RequestText) -> tuple[int | None, str | None]:
     return value, m.group(0)
 
 
+FAMILY = re.compile(r"\b(?:(?:a|an|one)\s+)?(?:\w+\s+)?famil(?:y|ies)(?:\s+of\s+(\d{1,2}|two|three|four|five|six|"
+                    r"seven|eight))?\b")
+FAMILY_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+DEFAULT_FAMILY = 4  # the seed's example family ("a commercial family of 4")
+
+
+def take_family(rt: RequestText) -> tuple[int | None, bool]:
+    """('a family of 4' -> 4, stated) members of one household; 'a family' -> the default size."""
+    for m in list(rt.matches(re.compile(r"\bfamil(?:y|ies)(?:\s+of\s+(\d{1,2}|two|three|four|five|six|seven|"
+                                        r"eight))?\b"))):
+        rt.take(m.start(), m.end(), "household")
+        size = m.group(1)
+        if size is None:
+            return DEFAULT_FAMILY, False
+        return (int(size) if size.isdigit() else FAMILY_WORDS[size]), True
+    return None, False
+
+
 ONE_AGED = re.compile(r"\b(?:a|an|one|single)\s+(?:[a-z-]+\s+){0,3}\d{1,3}[- ]?(?:years?|yrs?)[- ]old\b(?!s)")
 
 
@@ -167,11 +222,27 @@ def even_weights(labels: list[str]) -> dict[str, float] | None:
     return {label: 1 / len(labels) for label in labels}
 
 
-def take_severity(rt: RequestText) -> dict[str, float] | None:
-    """A diabetes severity mix ('mostly controlled', 'poorly controlled'), as attribute weights."""
+def take_severity(rt: RequestText) -> tuple[dict[str, float] | None, list[tuple[int, int, str]]]:
+    """A diabetes severity mix ('mostly controlled', 'poorly controlled') as attribute weights,
+    and severity labels a percentage may attach to ('30% controlled', '20% with complications')
+    as (start, end, diabetes_control label)."""
+    labels = []
+    lab_regex, _ = grouped("severity_labels")
+    for m in list(rt.matches(lab_regex, allow_protected=True)):
+        if _percent_beside(rt, m.start(), m.end()):
+            rt.take(m.start(), m.end(), "severity")
+            labels.append((m.start(), m.end(), label_of("severity_labels", m.group(0))))
     regex, _ = grouped("severity")
     found = None
     for m in list(rt.matches(regex, allow_protected=True)):
         rt.take(m.start(), m.end(), "severity")
         found = found or dict(vocab()["severity"][label_of("severity", m.group(0))]["weights"])
-    return found
+    for m in list(rt.matches(re.compile(r"\b(?:mix(?:ed)?\s+of\s+)?severit(?:y|ies)(?:\s+mix)?\b"))):
+        rt.take(m.start(), m.end(), "severity")
+    return found, labels
+
+
+def _percent_beside(rt: RequestText, start: int, end: int) -> bool:
+    before = rt.low[max(0, start - 12):start]
+    after = rt.low[end:end + 10]
+    return bool(re.search(r"(?:%|percent)\s*(?:\w+\s+)?$", before) or re.match(r"\s*(?:\(|in|at|:)?\s*\d", after))

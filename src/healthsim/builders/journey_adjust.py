@@ -6,6 +6,7 @@ Adjustments are plain data so they can live in a RequestSpec and be re-applied:
     phases                 names of the phases to keep (others are dropped)
     visit_interval_months  `every` of recurring encounters
     labs: false            no lab orders (encounter labs, lab-only events)
+    labs: "detailed"       every visit with labs also orders CMP (for BMP), lipids and urine albumin
     medications: false     no medication orders
 Dropping events also drops what referred to them (events timed from them,
 measure effects they caused), so the result still validates as a JourneySpec.
@@ -80,6 +81,8 @@ def adjusted(doc: dict, adjustments: dict) -> dict:
                     e["timing"]["every"] = days
     if adjustments.get("labs") is False:
         removed |= _strip(out, "lab", ("labs", "daily_labs"))
+    elif adjustments.get("labs") == "detailed":
+        _detailed_labs(out)
     if adjustments.get("medications") is False:
         removed |= _strip(out, "medication", ("medications", "discharge_medications"))
     if removed:
@@ -88,6 +91,20 @@ def adjusted(doc: dict, adjustments: dict) -> dict:
     if shortened:
         _drop_events_that_no_longer_fit(out)
     return out
+
+
+DETAILED_PANELS = ("cmp", "lipid", "uacr")
+"""The seed's 'more lab detail': HbA1c, comprehensive metabolic panel, lipid panel and urine
+albumin at each monitoring visit (journey-builder.md, phase 3)."""
+
+
+def _detailed_labs(doc: dict) -> None:
+    for events in event_lists(doc):
+        for e in events:
+            if e.get("type") in ("encounter", "lab") and e.get("labs"):
+                panels = [lab.get("panel") if isinstance(lab, dict) else lab for lab in e["labs"]]
+                panels = ["cmp" if p == "bmp" else p for p in panels]
+                e["labs"] = list(dict.fromkeys(panels + list(DETAILED_PANELS)))
 
 
 def _days(value: object) -> int:

@@ -36,6 +36,8 @@ from healthsim.errors import HealthSimError
 PHASES = {1: "journey", 2: "duration and phases", 3: "visits, labs and medications",
           4: "triggers and review"}
 DROP_WORDS = ("drop", "without", "no", "remove", "skip", "exclude", "not")
+MORE_LABS = re.compile(r"\b(?:more|detailed|comprehensive|extra|additional|full)\s+lab(?:s|oratory)?(?:\s+(?:detail|"
+                       r"work|panels?|monitoring))?\b|\blab(?:s)?\s+detail\b")
 
 
 def start(request: str = "", catalog: dict[str, dict] | None = None, facts: Facts | None = None) -> Turn:
@@ -130,6 +132,9 @@ def _apply(state: BuilderState, questions: list[Question], text: str, message: s
         notes.append(f"duration {m.group(1)} months")
     if "phases" in keys:
         notes += _phases(j, text)
+    if MORE_LABS.search(text):
+        j["adjustments"]["labs"] = "detailed"
+        notes.append("labs detailed (A1c, CMP, lipids, urine albumin at each monitoring visit)")
     for key in ("labs", "medications"):
         if key in keys and _dropped(text, key[:3] if key == "medications" else "lab"):
             j["adjustments"][key] = False

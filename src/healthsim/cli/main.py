@@ -13,11 +13,11 @@ from typing import Annotated
 
 import typer
 
-from healthsim import api
+from healthsim import api, interrupts
 from healthsim.cli import conversation
+from healthsim.cli import lake as lake_cli
 from healthsim.cli.progress import NORMAL, QUIET, VERBOSE, say, set_verbosity, task
 from healthsim.cli.render import (
-    console,
     error_panel,
     first_sentence,
     out,
@@ -35,6 +35,8 @@ app.add_typer(cohorts_app, name="cohorts")
 app.command("parse")(conversation.parse)
 app.command("chat")(conversation.chat)
 app.command("mcp")(conversation.mcp)
+app.command("preview")(conversation.preview)
+app.command("import")(lake_cli.import_lake)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB cohort file.")]
 GLOBAL_FLAGS = {"-q": QUIET, "--quiet": QUIET, "-v": VERBOSE, "--verbose": VERBOSE}
@@ -78,12 +80,23 @@ def generate(
     = None,
     journey: Annotated[list[str] | None, typer.Option(
         "--journey", "-j", help="Journey template name or journey spec file, for every member (repeatable).")] = None,
+    lake: Annotated[Path | None, typer.Option(
+        "--lake", help="Write a Parquet lake to this directory instead of the DuckDB store.")] = None,
+    engine: lake_cli.EngineOption = "local",
+    scheduler: lake_cli.SchedulerOption = None,
+    overwrite: lake_cli.OverwriteOption = False,
 ) -> None:
     """Generate a cohort from a spec file, a template or a request sentence into the DuckDB store."""
     if bool(spec) == bool(template):
         raise UsageError("give either a spec file, a template name or a request, or --template NAME")
     if spec and journey:
         raise UsageError("--journey goes with --template; in a spec file, list journeys under `journeys:`")
+    if lake is None and (engine != "local" or scheduler or overwrite):
+        raise UsageError("--engine, --scheduler and --overwrite go with --lake DIR")
+    if lake is not None:
+        profile = (api.load_request(spec, count=count, seed=seed).profile if spec
+                   else api.load_profile(template, count=count, seed=seed, journeys=journey))
+        return lake_cli.generate_lake(profile, lake, engine, workers, scheduler, overwrite)
     if spec:  # a spec or request file, a template name, or a sentence
         request = api.load_request(spec, count=count, seed=seed)
         if request.request is not None:
@@ -92,7 +105,10 @@ def generate(
     profile = api.load_profile(template, count=count, seed=seed, journeys=journey)
     with task(f"generating {plural(profile.count, 'member')}", total=profile.count, unit="members") as progress:
         result = api.generate(profile, db, progress=progress, workers=api.default_workers(profile, workers))
-    summary(result)
+    try:
+        summary(result)
+    except KeyboardInterrupt as exc:
+        raise interrupts.mark_committed(exc, f"cohort {result.cohort_id} in {result.db}") from None
 
 
 @app.command()
@@ -109,12 +125,23 @@ def export(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
     db: DbOption = api.DEFAULT_DB,
     cohort: Annotated[int | None, typer.Option("--cohort", "-c", help="Cohort id (default: the latest).")] = None,
+    option: Annotated[list[str] | None, typer.Option(
+        "--option", "-O", help="Export option KEY=VALUE (repeatable), e.g. claims_per_st=1000, sender_id=MYCLEARING, "
+                               "usage=P, bundle_type=batch, sending_facility=MAIN; see docs/formats.md.")] = None,
+    segment_newlines: Annotated[bool, typer.Option("--segment-newlines", help="X12: newline after each segment.")] = False,
+    feed: Annotated[bool, typer.Option("--feed", help="HL7 v2: one chronological stream of all messages.")] = False,
+    mllp: Annotated[bool, typer.Option("--mllp", help="HL7 v2: MLLP framing.")] = False,
+    gzip: Annotated[bool, typer.Option("--gzip", help="FHIR: gzip the NDJSON files or Bundles.")] = False,
 ) -> None:
     """Export a cohort in a standard format; files appear only if the whole export succeeds."""
     from healthsim.cli.render import export_summary
+    from healthsim.formats.options import parse_options
 
+    flags = {k: True for k, v in (("segment_newlines", segment_newlines), ("feed", feed), ("mllp", mllp),
+                                  ("gzip", gzip)) if v}
+    options = parse_options(flags, option)
     with task(f"exporting {fmt}", unit="members") as progress:
-        result = api.export_cohort(db, fmt, out_dir, cohort_id=cohort, progress=progress)
+        result = api.export_cohort(db, fmt, out_dir, cohort_id=cohort, progress=progress, options=options)
     export_summary(result)
 
 
@@ -274,21 +301,49 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; render our errors as panels (exit 2), Ctrl-C as 130."""
+    interrupts.install()
     set_verbosity(NORMAL)
     args = hoist_global_flags(list(sys.argv[1:] if argv is None else argv))
     try:
         app(args=args, prog_name="healthsim")
     except SystemExit as exc:  # Typer exits with the command's code (2 for usage errors)
+        interrupt = _interrupt_behind(exc)
+        if interrupt is not None:  # Typer turns Ctrl-C into a bare exit 130: report it properly
+            return _interrupted(interrupt)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except HealthSimError as exc:
         error_panel(str(exc))
         return exc.exit_code
-    except KeyboardInterrupt:
-        error_panel("interrupted: nothing was written for the unfinished cohort", "aborted")
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (healthsim.interrupts): 130 / 143
+        return _interrupted(exc)
+    except Exception as exc:  # an error raised because a signal cut a statement short
+        interrupt = interrupts.as_interrupt(exc)
+        if interrupt is exc:
+            raise
+        return _interrupted(interrupt)
     finally:
         set_verbosity(NORMAL)
     return 0
+
+
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Say truthfully what an interrupt left behind; exit 128 + signal (130 Ctrl-C, 143 SIGTERM)."""
+    committed = getattr(exc, "committed", None)
+    if committed:
+        error_panel(f"interrupted after {committed} was committed: it is complete "
+                    "(do not generate it again)", "interrupted")
+    else:
+        error_panel("interrupted: the unfinished cohort was rolled back, nothing was written", "aborted")
+    return interrupts.exit_code(exc)
 
 
 def run() -> None:
@@ -298,6 +353,3 @@ def run() -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-__all__ = ["app", "console", "main", "run"]

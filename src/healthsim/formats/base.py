@@ -21,6 +21,8 @@ from typing import Protocol, runtime_checkable
 import pyarrow as pa
 
 from healthsim.errors import NotFoundError
+from healthsim.formats.options import DEFAULT as DEFAULT_OPTIONS
+from healthsim.formats.options import ExportOptions
 from healthsim.progress import step as announce
 
 Progress = Callable[[int, int], None]
@@ -69,15 +71,30 @@ class CohortSource:
     """Read access to one cohort for exporters, over a CohortStore."""
 
     def __init__(self, store, info: CohortInfo, block_persons: int = BLOCK_PERSONS,
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, options: ExportOptions | None = None):
         self.store, self.info, self.block_persons = store, info, block_persons
         self.progress = progress
+        self.options = options or DEFAULT_OPTIONS
+        self._has: dict[str, bool] = {}
 
     def has(self, *tables: str) -> bool:
-        return all(self.store.has_table(t) for t in tables)
+        for t in tables:
+            if t not in self._has:
+                self._has[t] = self.store.has_table(t)
+        return all(self._has[t] for t in tables)
 
-    def count(self, table: str) -> int:
-        return self.store.count_rows(self.info.cohort_id, table) if self.has(table) else 0
+    def count(self, table: str, **equals) -> int:
+        """Rows of the cohort in `table` (0 if absent), optionally where column = value."""
+        if not self.has(table):
+            return 0
+        if not equals:
+            return self.store.count_rows(self.info.cohort_id, table)
+        columns = set(self.store.table_columns(table))
+        if not set(equals) <= columns:
+            return 0
+        where = " AND ".join(f'"{c}" = ?' for c in equals)
+        sql = f'SELECT count(*) FROM "{table}" WHERE cohort_id = ? AND {where}'
+        return int(self.store.con.execute(sql, [self.info.cohort_id, *equals.values()]).fetchall()[0][0])
 
     def static(self, table: str) -> pa.Table:
         """A whole (small, per-cohort) table such as plans or providers."""
@@ -124,6 +141,21 @@ class Exporter(Protocol):
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
         """Write the format's files under `out`; return counts (e.g. resources per type)."""
         ...
+
+
+def nothing_to_export(exporter, source: CohortSource) -> str | None:
+    """Why the format would write no records for this cohort (None when it has some).
+
+    An exporter says what it needs with `needs_rows`: a list of (table, {column: value})
+    of which at least one must have rows, e.g. 837P needs professional claims. The run
+    stops with exit code 2 and this message instead of writing an empty export."""
+    needs = getattr(exporter, "needs_rows", ())
+    if not needs or any(source.count(table, **equals) for table, equals in needs):
+        return None
+    what = " or ".join(f"{table}" + (" with " + ", ".join(f"{k} = {v!r}" for k, v in eq.items()) if eq else "")
+                       for table, eq in needs)
+    return (f"format {exporter.name}: cohort {source.info.cohort_id} has no {what}, so there is nothing to "
+            f"export; generate the cohort with journeys and claims (e.g. --journey annual-care) first")
 
 
 EXPORTERS: dict[str, Exporter] = {}

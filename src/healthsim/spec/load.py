@@ -36,7 +36,12 @@ def read_document(path: str | Path) -> dict[str, Any]:
 
 
 def validate_model(model: type[M], data: dict[str, Any], source: str | None = None) -> M:
-    """Validate `data` into `model`, or raise SpecError listing every problem."""
+    """Validate `data` into `model`, or raise SpecError listing every problem.
+
+    Profiles and journeys written in the original HealthSim spelling are translated
+    first (spec/aliases.py), and what was translated is appended to their description.
+    """
+    data = _from_original(model, data, source)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -44,6 +49,23 @@ def validate_model(model: type[M], data: dict[str, Any], source: str | None = No
         raise SpecError(_without_implied(problems), source=source) from None
     except HealthSimError as exc:  # a validator raised one of ours (e.g. unknown state)
         raise SpecError([FieldProblem("", str(exc))], source=source) from None
+
+
+def _from_original(model: type[BaseModel], data: Any, source: str | None) -> Any:
+    from healthsim.spec import aliases
+
+    kind = {"ProfileSpec": "profile", "JourneySpec": "journey"}.get(model.__name__)
+    if kind is None or not aliases.looks_original(data, kind):
+        return data
+    try:
+        n = aliases.normalise(data, kind if aliases.detect(data) != "request" else "request")
+    except (ValueError, TypeError, KeyError) as exc:
+        raise SpecError([FieldProblem("", f"original-format {kind}: {exc}")], source=source) from None
+    doc = n.document
+    if n.notes and isinstance(doc, dict):
+        head = (doc.get("description") or "").strip()
+        doc["description"] = (head + " " if head else "") + aliases.description_note(n.notes)
+    return doc
 
 
 def _without_implied(problems: list[FieldProblem]) -> list[FieldProblem]:

@@ -52,7 +52,16 @@ def read_only_connection(db: str | Path) -> duckdb.DuckDBPyConnection:
         raise NotFoundError(f"no cohort database at {path}")
     config = {"enable_external_access": False, "autoinstall_known_extensions": False,
               "autoload_known_extensions": False, "lock_configuration": True}
+    lake = path.resolve().parent
     try:
+        if path.name == "catalog.duckdb" and (lake / "manifest.json").is_file():
+            # a Parquet lake's catalog: its views read the lake's files, and only those
+            con = duckdb.connect(str(path), read_only=True, config={
+                k: v for k, v in config.items() if k not in ("enable_external_access", "lock_configuration")})
+            con.execute("SET allowed_directories = ?", [[str(lake) + "/"]])
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
+            return con
         return duckdb.connect(str(path), read_only=True, config=config)
     except duckdb.Error as exc:
         raise QueryRefused(f"cannot open {path} read-only: {exc}") from None
