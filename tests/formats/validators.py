@@ -54,54 +54,101 @@ def r4b_validate(resource: dict) -> None:
 
 
 def expected_fhir_counts(db) -> dict[str, int]:
+    """Resources per type: one per row, except what happens after as_of (results not yet
+    released, claims not yet received or adjudicated) and the derived histories."""
+    cut = "(SELECT as_of + INTERVAL 1 DAY FROM cohorts LIMIT 1)"
+    released = f"coalesce(issued_time, time) < {cut}"
     expect = {"Patient": count(db, "SELECT count(*) FROM persons"),
               "Coverage": count(db, "SELECT count(*) FROM enrollments"),
               "Practitioner": count(db, "SELECT count(*) FROM providers"),
+              "PractitionerRole": count(db, "SELECT count(*) FROM providers"),
               "Condition": count(db, "SELECT count(*) FROM conditions") + count(db, "SELECT count(*) FROM diagnoses"),
               "Encounter": count(db, "SELECT count(*) FROM encounters"),
-              "Observation": count(db, "SELECT count(*) FROM observations"),
+              "Observation": count(db, f"SELECT count(*) FROM observations WHERE {released}"),
               "Procedure": count(db, "SELECT count(*) FROM procedures"),
               "MedicationRequest": count(db, "SELECT count(*) FROM medication_orders"),
-              "Claim": count(db, "SELECT count(*) FROM claims WHERE claim_type <> 'pharmacy'")
+              "DiagnosticReport": count(db, f"""SELECT count(*) FROM lab_orders o WHERE resulted_time < {cut}
+                  AND EXISTS (SELECT 1 FROM observations b WHERE b.order_id = o.order_id AND {released})"""),
+              "CarePlan": count(db, "SELECT count(DISTINCT person_id) FROM conditions"),
+              "Claim": count(db, f"SELECT count(*) FROM claims WHERE claim_type <> 'pharmacy' AND received_date < {cut}")
+              + count(db, "SELECT count(*) FROM pharmacy_claims"),
+              "ExplanationOfBenefit": count(db, f"SELECT count(*) FROM claims WHERE claim_type <> 'pharmacy' "
+                                                f"AND paid_date < {cut}")
               + count(db, "SELECT count(*) FROM pharmacy_claims")}
-    expect["ExplanationOfBenefit"] = expect["Claim"]
     return {k: v for k, v in expect.items() if v}
 
 
+ISO_DATE = re.compile(rb'"(\d{4}-\d{2}-\d{2})')
+
+
+def as_of_of(db) -> str:
+    return str(count(db, "SELECT strftime(as_of, '%Y-%m-%d') FROM cohorts LIMIT 1"))
+
+
+def read_lines(path: Path) -> list[bytes]:
+    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return data.splitlines()
+
+
 def validate_fhir_ndjson(out: Path, db, per_type: int = 400) -> None:
-    """Every resource: type, counts, references; R4B models on up to `per_type`
-    resources of each type spread over the file (all of them for small types),
+    """Every resource: type, counts, references, no date after as_of; R4B models on up to
+    `per_type` resources of each type spread over the file (all of them for small types),
     and the official JSON Schema on the first five of each type."""
     ids, refs, counts = set(), set(), Counter()
-    for path in sorted(out.glob("*.ndjson")):
-        lines = path.read_bytes().splitlines()
+    as_of = as_of_of(db).encode()
+    files = sorted(out.glob("*.ndjson")) + sorted(out.glob("*.ndjson.gz"))
+    assert files
+    for path in files:
+        lines = read_lines(path)
         step = max(1, len(lines) // per_type)
         for i, line in enumerate(lines):
             res = orjson.loads(line)
-            assert res["resourceType"] == path.stem
+            assert res["resourceType"] == path.name.split(".")[0]
             if i % step == 0:
                 r4b_validate(res)
             if i < 5:
                 assert schema_errors(res) == [], (path.name, schema_errors(res)[:3])
+            assert max(ISO_DATE.findall(line), default=b"") <= as_of, (res["resourceType"], res["id"])
             ids.add(f"{res['resourceType']}/{res['id']}")
             refs.update(REFERENCE.findall(line))
             counts[res["resourceType"]] += 1
     for rtype, n in expected_fhir_counts(db).items():
         assert counts[rtype] == n, (rtype, counts[rtype], n)
+    assert counts["Immunization"] and counts["AllergyIntolerance"] >= counts["Patient"]
     refs = {r.decode() for r in refs}
     assert refs <= ids, sorted(refs - ids)[:5]
 
 
-def validate_fhir_bundles(out: Path, db, sample: int = 5) -> None:
-    """Every Bundle: transaction, PUT urls, references resolve inside it, counts;
-    R4B models on `sample` Bundles spread over the export, the JSON Schema on the first."""
-    files = sorted(out.glob("bundles/*/*.json"))
+def bundle_files(out: Path) -> tuple[Path, list[Path]]:
+    shared = [p for p in out.glob("bundles/shared.json*")]
+    assert len(shared) == 1, "one shared Bundle"
+    return shared[0], sorted(p for p in out.glob("bundles/*/*.json*"))
+
+
+def load_bundle(path: Path) -> dict:
+    return orjson.loads(gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes())
+
+
+def validate_fhir_bundles(out: Path, db, sample: int = 5, bundle_type: str = "transaction") -> None:
+    """The shared Bundle and one per patient: type, PUT urls, every reference resolving in its
+    Bundle or the shared one, shared resources only in the shared Bundle, ids unique, counts,
+    no date after as_of; R4B models on `sample` Bundles, the JSON Schema on the first."""
+    shared_path, files = bundle_files(out)
+    shared = load_bundle(shared_path)
+    assert shared["type"] == bundle_type
+    shared_ids = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in shared["entry"]}
+    assert len(shared_ids) == len(shared["entry"])
+    for e in shared["entry"]:
+        assert set(_references(e["resource"])) <= shared_ids
+    r4b_validate({**shared, "entry": shared["entry"][:50]})
     assert len(files) == count(db, "SELECT count(*) FROM persons")
-    counts = Counter()
+    counts = Counter(e["resource"]["resourceType"] for e in shared["entry"])
     step = max(1, len(files) // sample)
+    as_of = as_of_of(db)
+    seen: set[str] = set()
     for i, path in enumerate(files):
-        bundle = orjson.loads(path.read_bytes())
-        assert bundle["type"] == "transaction"
+        bundle = load_bundle(path)
+        assert bundle["type"] == bundle_type
         if i % step == 0:
             r4b_validate(bundle)
         if i == 0:  # the Bundle schema checks entry.resource against every type (oneOf): keep it short
@@ -109,19 +156,25 @@ def validate_fhir_bundles(out: Path, db, sample: int = 5) -> None:
             for e in bundle["entry"]:
                 assert schema_errors(e["resource"]) == [], schema_errors(e["resource"])[:3]
         inside = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
+        assert not inside & shared_ids, "shared resources belong in the shared Bundle only"
+        assert not inside & seen, "a resource in two patients' Bundles"
+        seen |= inside
         for e in bundle["entry"]:
-            assert e["request"]["url"] == f"{e['resource']['resourceType']}/{e['resource']['id']}"
-            assert set(_references(e["resource"])) <= inside
+            assert e["request"] == {"method": "PUT",
+                                    "url": f"{e['resource']['resourceType']}/{e['resource']['id']}"}
+            missing = set(_references(e["resource"])) - inside - shared_ids
+            assert not missing, (path.name, sorted(missing)[:3])
+            dates = ISO_DATE.findall(orjson.dumps(e["resource"]))
+            assert max(dates, default=b"").decode() <= as_of, (e["resource"]["resourceType"], max(dates))
             counts[e["resource"]["resourceType"]] += 1
     for rtype, n in expected_fhir_counts(db).items():
-        if rtype != "Practitioner":  # shared: copied into every Bundle that refers to them
-            assert counts[rtype] == n, (rtype, counts[rtype], n)
+        assert counts[rtype] == n, (rtype, counts[rtype], n)
 
 
 def _references(obj):
     if isinstance(obj, dict):
         for k, v in obj.items():
-            if k == "reference":
+            if k == "reference" and isinstance(v, str):
                 yield v
             else:
                 yield from _references(v)
@@ -463,6 +516,47 @@ def validate_x12_835(out: Path, db) -> None:
         assert abs(c["paid"] + secondary.get(cid, 0.0) - paid[cid]) < 0.005, (cid, c, secondary.get(cid), paid[cid])
 
 
+def structural_errors(paths) -> list[str]:
+    """The guide-based structural checker (formats/x12/checker.py) over files."""
+    from healthsim.formats.x12.checker import check_file
+
+    return [f"{p.name}: {e}" for p in paths for e in check_file(p)]
+
+
+def validate_x12_pairs(out: Path, db, request: str, response: str, request_id: str, response_id: str) -> None:
+    """Requests and responses: zero structural errors, one response set per request set,
+    and each response's trace (TRN02) answering its request's."""
+    requests, responses = sorted(out.glob(f"{request}-*.x12")), sorted(out.glob(f"{response}-*.x12"))
+    assert requests and len(requests) == len(responses)
+    errors = structural_errors(requests + responses)
+    assert errors == [], errors[:5]
+    asked = [s[2] for p in requests for s in x12_segments(p) if s[0] == "TRN"]
+    answered = [s[2] for p in responses for s in x12_segments(p) if s[0] == "TRN" and s[1] == "2"]
+    assert asked and sorted(asked) == sorted(answered)
+    assert sum(s[0] == "ST" and s[1] == request_id for p in requests for s in x12_segments(p)) == len(asked)
+    assert all(s[1] == response_id for p in responses for s in x12_segments(p) if s[0] == "ST")
+
+
+def validate_x12_270_271(out: Path, db) -> None:
+    validate_x12_pairs(out, db, "270", "271", "270", "271")
+    days = count(db, "SELECT count(*) FROM (SELECT DISTINCT person_id, service_from FROM claims)")
+    assert sum(1 for p in out.glob("270-*.x12") for s in x12_segments(p) if s[0] == "EQ") == days
+
+
+def validate_x12_276_277(out: Path, db) -> None:
+    validate_x12_pairs(out, db, "276", "277", "276", "277")
+
+
+def validate_x12_278(out: Path, db) -> None:
+    requests, responses = sorted(out.glob("278-requests-*.x12")), sorted(out.glob("278-responses-*.x12"))
+    assert requests and len(requests) == len(responses)
+    errors = structural_errors(requests + responses)
+    assert errors == [], errors[:5]
+    asked = [s[2] for p in requests for s in x12_segments(p) if s[0] == "TRN"]
+    answered = [s[2] for p in responses for s in x12_segments(p) if s[0] == "TRN"]
+    assert asked and sorted(asked) == sorted(answered)
+
+
 # --- NCPDP -------------------------------------------------------------------
 def ncpdp_segments(transmission: str) -> tuple[str, list[tuple[str, dict[str, str]]]]:
     cut = min(i for i in (transmission.find("\x1e"), transmission.find("\x1d")) if i >= 0)
@@ -543,4 +637,5 @@ VALIDATORS = {
     "hl7v2": validate_hl7v2, "x12-834": validate_x12_834, "x12-837p": validate_x12_837p,
     "x12-837i": validate_x12_837i,
     "x12-835": validate_x12_835, "ncpdp": validate_ncpdp,
+    "x12-270-271": validate_x12_270_271, "x12-276-277": validate_x12_276_277, "x12-278": validate_x12_278,
 }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from healthsim import api
 from healthsim.cli.main import main
 
 HEALTHSIM = [sys.executable, "-m", "healthsim.cli.main"]
@@ -84,3 +85,36 @@ def test_generate_runs_a_saved_request_spec(tmp_path, capsys):
     assert main(["generate", str(path), "--db", str(db), "--out", str(tmp_path / "exp")]) == 0
     assert "exported csv" in capsys.readouterr().out
     assert (tmp_path / "exp" / "csv").is_dir() and _members(db)[0][1] == 25
+
+
+def test_chat_with_edits_back_and_rename_produces_the_cohort_it_describes(tmp_path):
+    db = tmp_path / "edits.duckdb"
+    answers = (
+        "80 Medicare diabetics in Ohio\n"            # the opening request
+        "help\n"                                     # commands are listed; nothing changes
+        "in Texas\n"                                 # phase 2: a new place replaces Ohio
+        "back\n"                                     # phase 3 -> phase 2 again
+        "60% female, rural\n"                        # phase 2 again
+        "change COPD to 20%, Medicare Advantage\n"   # phase 3: an edit and a coverage answer
+        "rename Texas MA pilot\n"                    # phase 4
+        "show\n"
+        "yes\n"
+    )
+    done = _run(["chat", "--db", str(db), "--dry-run", "--save", str(tmp_path / "s.yaml")], stdin=answers)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Commands: back" in out and "Got it: back to phase 2" in out
+    assert out.count("Profile Builder · Phase 2 of 4 - demographics and geography") == 3  # start, help, back
+    assert "Got it: name 'Texas MA pilot'" in out and "The spec so far:" in out
+    spec = api.load_request(tmp_path / "s.yaml")
+    p = spec.profile
+    assert p.profile_name == "Texas MA pilot" and p.count == 80
+    assert p.geography.states == ["TX"] and p.geography.urban_share == 0.0
+    assert p.demographics.gender.weights == {"F": 0.6, "M": 0.4}
+    assert {o.type for o in p.coverage.options} == {"medicare_advantage"}
+    assert {c.code: c.prevalence for c in p.conditions}["J44.9"] == 0.2
+    assert main(["generate", str(tmp_path / "s.yaml"), "--db", str(db)]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        name, n, tx = con.execute("SELECT c.name, count(*), count(*) FILTER (WHERE p.state = 'TX') FROM persons p "
+                                  "JOIN cohorts c USING (cohort_id) GROUP BY 1").fetchone()
+    assert (name, n, tx) == ("Texas MA pilot", 80, 80)

@@ -218,7 +218,8 @@ def _cut(text: str, limit: int) -> str:
     """At most `limit` characters, cut at a word boundary (never a trailing '...')."""
     if len(text) <= limit:
         return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:-")
+    cut = text[:limit + 1].rsplit(" ", 1)[0].rstrip(",;:-")
+    return re.sub(r"(?:[\s,;:]+(?:in|with|and|or|of|for|the|as|to|from|at|on|a|an))+$", "", cut, flags=re.I)
 
 
 def subject_name(request: str | None, facts: Facts) -> str | None:
@@ -233,7 +234,7 @@ def subject_name(request: str | None, facts: Facts) -> str | None:
     elif place:
         text = f"{text} in {place}"
     text = " ".join(text.split()).strip(" ,;:")
-    return _cut(text[:1].upper() + text[1:], 60) if text else None
+    return _cut(text[:1].upper() + text[1:], 80) if text else None
 
 
 def place_text(facts: Facts) -> str:
@@ -457,9 +458,8 @@ def _conditions(doc: dict, facts: Facts, said: list[Assumption], notes: list[str
         notes.append("excluded: " + ", ".join(sorted(set(dropped) & _family(negated, dropped))))
     background = [e for e in out if e["code"] not in {c.code for c in named}]
     if background:
-        sample = ", ".join(f"{e['code']} {_prevalence_text(e['prevalence'])}" for e in background[:4])
-        said.append(Assumption(field="conditions", value=f"{len(background)} background condition(s): {sample}"
-                               + (" ..." if len(background) > 4 else ""),
+        listed = ", ".join(f"{e['code']} {_prevalence_text(e['prevalence'])}" for e in background)
+        said.append(Assumption(field="conditions", value=f"{len(background)} background condition(s): {listed}",
                                reason=f"typical comorbidity rates from template {template}"))
     if not named and not background:
         said.append(Assumption(field="conditions", value="none", reason="no condition stated"))

@@ -88,8 +88,9 @@ def _territories(rt: RequestText, out: PlaceFacts) -> None:
 def _state_names(rt: RequestText, out: PlaceFacts) -> None:
     names = state_names()
     for m in list(rt.matches(phrase_pattern(names))):
-        if _county_follows(rt, m.end()) or _city_named_after(rt, m.group(0), m.end()):
-            continue  # "Washington County", "Kansas City": not the state
+        if _county_follows(rt, m.end()) or _city_named_after(rt, m.group(0), m.end()) or \
+                _qualifies_city(rt, m.start(), lookup_phrase(names, m.group(0))):
+            continue  # "Washington County", "Kansas City", "Springfield, Illinois": the city takes it
         rt.take(m.start(), m.end(), "geography")
         out.states.append(lookup_phrase(names, m.group(0)))
     for m in list(rt.matches(re.compile(r"\bstate\b"))):
@@ -102,6 +103,20 @@ def _city_named_after(rt: RequestText, state: str, end: int) -> bool:
 
     nxt = re.match(r"\s+([A-Z][a-z]+)", rt.text[end:end + 20])
     return bool(nxt) and f"{state} {nxt.group(1)}".lower() in _cities()
+
+
+CITY_BEFORE = re.compile(r"([A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*){0,2})\s*,?\s*$")
+
+
+def _qualifies_city(rt: RequestText, start: int, code: str) -> bool:
+    """True when the state name follows a city of that state ('Springfield, Illinois')."""
+    from healthsim.builders.places import _cities
+
+    m = CITY_BEFORE.search(rt.text[max(0, start - 40):start])
+    if not m:
+        return False
+    words = m.group(1).split()
+    return any(code in _cities().get(" ".join(words[i:]).lower(), {}) for i in range(len(words)))
 
 
 def _county_follows(rt: RequestText, end: int) -> bool:
@@ -198,6 +213,18 @@ def _state_codes(rt: RequestText, out: PlaceFacts) -> None:
         if code.upper() in codes and code not in lower_ambiguous:
             rt.take(m.start(1), m.end(1), "geography")
             out.states.append(code.upper())
+            _lower_list(rt, m.end(1), codes, out)
+
+
+LIST_NEXT = re.compile(r"\s*(?:,|and|or|&|/)\s*(?:and\s+|or\s+)?([a-z]{2})\b(?![\w'])")
+
+
+def _lower_list(rt: RequestText, end: int, codes: set[str], out: PlaceFacts) -> None:
+    """'in tx, ok and nm': codes listed after a lower-case state code are states too."""
+    while (m := LIST_NEXT.match(rt.low, end)) and m.group(1).upper() in codes and rt.free(m.start(1), m.end(1)):
+        rt.take(m.start(1), m.end(1), "geography")
+        out.states.append(m.group(1).upper())
+        end = m.end(1)
 
 
 def _misspelt_states(rt: RequestText, out: PlaceFacts) -> None:

@@ -78,12 +78,14 @@ def parse_facts(text: object) -> Facts:
     facts.claims = ctx.take_flag(rt, "claims")
     found, code_notes = codes.take_codes(rt)
     facts.notes += code_notes
-    named, facts.journey_adjustments, intents = journeys.take_journeys(rt)
+    split = people.take_sex_split(rt)
+    named, facts.journey_adjustments = journeys.take_journeys(rt)
     percents = people.take_percents(rt)
     resolver = cond.Resolver()
     facts.severity, severity_labels = people.take_severity(rt)
     found += codes.take_medications(rt)
     found += _take_condition_phrases(rt)
+    intents = journeys.take_intents(rt)
     facts.age, single = people.take_age(rt)
     _places(rt, facts)
     urban = _take_urban(rt)
@@ -109,7 +111,9 @@ def parse_facts(text: object) -> Facts:
     found += more
     found.sort(key=lambda x: x[0])
     _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_labels)
-    facts.conditions = _dedupe([_negated(rt, s, f) for s, _, f in _as_complications(found)])
+    if split:
+        facts.sex = split
+    facts.conditions = _without_implied(_dedupe([_negated(rt, s, f) for s, _, f in _as_complications(found)]))
     resolved, notes = journeys.resolve_intents(intents, facts.conditions, named, journeys.installed_journeys())
     facts.journeys = named + resolved
     facts.notes += notes
@@ -300,10 +304,27 @@ def _dedupe(facts: list[ConditionFact]) -> list[ConditionFact]:
     for f in facts:
         if f.code not in by_code or (f.prevalence is not None and by_code[f.code].prevalence is None):
             by_code[f.code] = f
-    kept = list(by_code.values())
+    kept = _one_ckd_stage(list(by_code.values()))
     specific = {f.code[:3] for f in kept if not f.negated and not VAGUE.search(f.description)
                 and (f.prevalence is None or f.prevalence >= 1)}
     return [f for f in kept if f.negated or not VAGUE.search(f.description) or f.code[:3] not in specific]
+
+
+def _one_ckd_stage(facts: list[ConditionFact]) -> list[ConditionFact]:
+    """CKD is coded at one stage: 'CKD stage 5 on dialysis' is end-stage (N18.6) alone."""
+    ckd = [f for f in facts if f.code.startswith("N18") and not f.negated and (f.prevalence or 1.0) >= 1]
+    if len(ckd) < 2:
+        return facts
+    top = max(ckd, key=lambda f: (f.code != "N18.9", f.code))
+    return [f for f in facts if f not in ckd or f is top]
+
+
+def _without_implied(facts: list[ConditionFact]) -> list[ConditionFact]:
+    """A condition implied by a medication gives way to a named condition the drug also treats."""
+    also = vocab().get("medication_also_for", {})
+    named = [f.code for f in facts if f.how != "medication" and not f.negated]
+    return [f for f in facts if f.how != "medication"
+            or not any(code.startswith(tuple(also.get(f.code, [f.code[:3]]))) for code in named)]
 
 
 def _as_complications(found: list[tuple[int, int, ConditionFact]]) -> list[tuple[int, int, ConditionFact]]:

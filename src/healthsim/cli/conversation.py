@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +19,7 @@ import typer
 
 from healthsim import api
 from healthsim.cli.render import LazyProgress, console, summary
-from healthsim.errors import UsageError
+from healthsim.errors import HealthSimError, UsageError
 
 MAX_TURNS = 40
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB cohort file.")]
@@ -200,20 +201,74 @@ def chat(
         run_request(spec, db, out)
 
 
+QUIT = re.compile(r"^\s*(?:quit|exit|cancel|abort|stop)\s*$", re.IGNORECASE)
+PREVIEW = re.compile(r"^\s*preview(?:\s+(\d{1,2}))?\s*$", re.IGNORECASE)
+
+
 def _converse(turn, reply):
     console.print(turn.message(), highlight=False, markup=False)
     for _ in range(MAX_TURNS):
         if turn.done:
             return turn
         line = _read_line(prompt="> ")
+        if QUIT.match(line):
+            raise UsageError("chat ended: nothing was generated")
+        preview_match = PREVIEW.match(line)
+        if preview_match:
+            _chat_preview(turn, int(preview_match.group(1) or 1))
+            continue
         turn = reply(turn.state, line)
         console.print(turn.message(), highlight=False, markup=False)
     raise UsageError("the dialogue did not finish; answer the questions or press Enter for defaults")
 
 
+def _chat_preview(turn, n: int) -> None:
+    """'preview' in chat: a member (or n) of the spec so far, made in memory."""
+    from healthsim.builders.compose import compose
+    from healthsim.preview import preview as make
+
+    try:
+        spec = turn.spec or compose(turn.state.facts, request=turn.state.request)
+        result = make(spec, n)
+    except HealthSimError as exc:
+        console.print(f"! cannot preview yet: {exc}", style="yellow", highlight=False, markup=False)
+        return
+    for i, member in enumerate(result.members, 1):
+        for line in member_lines(member, i, len(result.members), limit=6):
+            print(line)
+    console.print("(a preview; nothing was saved. Answer the questions above to continue.)", style="dim",
+                  highlight=False, markup=False)
+
+
+@cache
+def _line_editing() -> None:
+    """Arrow keys, editing and history at a terminal (history kept in ~/.healthsim_history);
+    set up once per process."""
+    try:
+        import atexit
+        import readline
+    except ImportError:  # not on every platform; input() still works
+        return
+    history = Path.home() / ".healthsim_history"
+    try:
+        readline.read_history_file(history)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        try:
+            readline.write_history_file(history)
+        except OSError:
+            pass
+
+    atexit.register(save)
+
+
 def _read_line(prompt: str = "") -> str:
     """One line of input; '' at the end of input (so defaults apply). Echoed when piped."""
     if sys.stdin.isatty():
+        _line_editing()
         try:
             return input(prompt)
         except EOFError:
