@@ -158,7 +158,7 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
         step(progress, "open store")
         with CohortStore(db) as store:
             cohort_id = store.write_cohort(meta, static, _announcing(chunked(made, chunk_blocks), progress, "write"),
-                                           finish)
+                                           finish, threads=1 if workers > 1 else None)
     finally:
         made.close()
     from healthsim.store.query import financials
