@@ -88,6 +88,8 @@ def detect(doc: object) -> str:
         return "execution"
     if "phases" in doc or "journey_name" in doc or (JOURNEY_MARKERS & set(doc) and "events" in str(doc)):
         return "journey"
+    if isinstance(doc.get("events"), list) and ("journey_id" in doc or "duration_days" in doc):
+        return "journey"
     if "branching_rules" in doc:
         return "journey_fragment"
     if _is_distribution(doc):
@@ -112,13 +114,28 @@ def normalise(doc: dict, kind: str | None = None) -> Normalised:
     kind = kind or detect(doc)
     doc = copy.deepcopy(doc)
     out = Normalised(kind=kind, document=doc)
+    meta = doc.get("template") if isinstance(doc.get("template"), dict) else None
+    if kind in ("profile", "request") and isinstance(doc.get("profile"), dict):
+        for key in [k for k in doc if k not in ("profile", "journey", "template")]:
+            _note(out.notes, f"{key} dropped: no HealthSim counterpart")
     if kind == "profile":
-        out.document = original_profile.profile(doc.get("profile", doc) if isinstance(doc.get("profile"), dict) else doc, out)
+        out.document = original_profile.profile(
+            doc.get("profile", doc) if isinstance(doc.get("profile"), dict) else doc, out, meta)
     elif kind == "request":
         original_journey.journey_part(doc["journey"], out)
-        out.document = original_profile.profile(doc["profile"], out)
+        out.document = original_profile.profile(doc["profile"], out, meta)
     elif kind == "journey":
-        out.document = original_journey.journey(doc.get("journey", doc) if isinstance(doc.get("journey"), dict) else doc, out)
+        if isinstance(doc.get("journey"), dict):
+            for key in [k for k in doc if k not in ("journey", "template")]:
+                if key == "cross_product" and isinstance(doc[key], dict):
+                    original_profile.products(list(doc[key]), out, "cross_product")
+                else:
+                    _note(out.notes, f"{key} dropped: no HealthSim counterpart")
+            out.document = original_journey.journey(doc["journey"], out, meta)
+        elif isinstance(doc.get("events"), list) and "phases" not in doc:
+            out.document = original_journey.event_list(doc, out)
+        else:
+            out.document = original_journey.journey(doc, out)
     elif kind == "journey_ref":
         original_journey.journey_part(doc["journey"], out)
         out.document = out.journeys[0] if out.journeys else {}
@@ -169,7 +186,7 @@ def looks_original(doc: object, kind: str) -> bool:
     if kind == "journey":
         from healthsim.spec import original_journey
 
-        return bool(isinstance(doc.get("journey"), dict) or JOURNEY_MARKERS & set(doc)
+        return bool(isinstance(doc.get("journey"), dict) or (isinstance(doc.get("events"), list) and "journey_id" in doc) or JOURNEY_MARKERS & set(doc)
                     or original_journey.has_named_events(doc) or _has_typed_distribution(doc)
                     or original_journey.has_original_events(doc))
     return False

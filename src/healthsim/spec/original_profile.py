@@ -19,11 +19,35 @@ from healthsim.spec.aliases import (
     table,
 )
 
+DROPPED_SECTIONS = {
+    "utilization": "utilisation comes from the journeys (and calibration), not stated rates",
+    "medications": "medications come from the journeys and the condition library's therapy ladders",
+    "care_management": "care management comes from the journeys",
+    "quality_measures": "quality measures are computed from the generated data (healthsim validate)",
+    "customizable": "documentation of what a user may change",
+    "journey_integration": "attach a journey with `journeys:`",
+}
 
-def profile(src: dict, out: Normalised) -> dict:
+
+def profile(src: dict, out: Normalised, meta: dict | None = None) -> dict:
     notes = out.notes
-    src = _walk_distributions(dict(src), "", notes)
+    src = dict(src)
+    for key, why in DROPPED_SECTIONS.items():
+        if key in src:
+            section = src.pop(key)
+            if key == "journey_integration" and isinstance(section, dict) and section.get("default_journey"):
+                from healthsim.spec.original_journey import journey_part
+
+                journey_part({"template": section["default_journey"]}, out)
+            _note(notes, f"{key} dropped: {why}")
+    clinical_src = src.pop("clinical", None) or {}
+    src = _walk_distributions(src, "", notes)
     doc: dict = {}
+    if meta:
+        src.setdefault("name", meta.get("name") or meta.get("id"))
+        dropped = [k for k in meta if k not in ("name", "id")]
+        if dropped:
+            _note(notes, f"template {', '.join(dropped)} dropped (metadata)")
     gen = src.pop("generation", None) or {}
     name = src.pop("profile_name", None) or src.pop("name", None)
     pid = src.pop("id", None)
@@ -56,8 +80,7 @@ def profile(src: dict, out: Normalised) -> dict:
         doc["geography"] = geography
     conditions = list(src.pop("conditions", None) or [])
     attributes = dict(src.pop("attributes", None) or {})
-    clinical = src.pop("clinical", None) or {}
-    conditions += _clinical(clinical, attributes, notes)
+    conditions += _clinical(clinical_src, attributes, notes)
     doc["conditions"] = _conditions(conditions, notes)
     if attributes:
         doc["attributes"] = attributes
@@ -72,8 +95,10 @@ def profile(src: dict, out: Normalised) -> dict:
     journeys = list(src.pop("journeys", None) or [])
     if journeys or out.journeys:
         doc["journeys"] = journeys + [j for j in out.journeys if j not in journeys]
+    from healthsim.spec.profile import ProfileSpec
+
     for key in ("claims", "sources", "sdoh", "households"):
-        if key in src:
+        if key in src and key in ProfileSpec.model_fields:
             doc[key] = src.pop(key)
     for key in list(src):
         _note(notes, f"{key} dropped: no HealthSim counterpart")
@@ -100,12 +125,41 @@ def _demographics(demo: dict, notes: list[str]) -> tuple[dict, dict]:
               "sex and race come from the spec or the U.S. defaults")
     if "datasets" in demo:
         _note(notes, f"demographics.datasets {demo.pop('datasets')} dropped")
+    for key in ("gender", "sex"):
+        if isinstance(demo.get(key), dict) and str(demo[key].get("distribution", demo[key].get("type"))) == "fixed":
+            demo[key] = {"distribution": "categorical", "weights": {str(demo[key]["value"]): 1.0}}
+            _note(notes, f"demographics.{key} fixed read as categorical with one value")
+    if isinstance(demo.get("age"), dict) and demo["age"].get("distribution") == "categorical":
+        demo["age"] = _age_bands(demo["age"], notes)
+    allowed = set(Demographics.model_fields) | {"sex"}
+    for key in [k for k in demo if k not in allowed]:
+        _note(notes, f"demographics.{key} dropped: no HealthSim counterpart")
+        demo.pop(key)
     if "age" not in demo and "age" in Demographics.model_fields and Demographics.model_fields["age"].is_required():
         from healthsim.spec.census import census_bands
 
         demo["age"] = census_bands(0, 100)
         _note(notes, "no ages given: the U.S. age pyramid (2020 Census)")
     return demo, geo
+
+
+def _age_bands(dist: dict, notes: list[str]) -> dict:
+    """A categorical age over labels like 'infant_0-1', 'school_age_6-11' -> age_bands."""
+    import re
+
+    bands = []
+    for label, weight in (dist.get("weights") or {}).items():
+        m = re.search(r"(\d{1,3})\s*(?:-|_to_|to)\s*(\d{1,3})|(\d{1,3})\s*\+", str(label))
+        if not m:
+            raise ValueError(f"demographics.age: cannot read an age range from the label {label!r}")
+        lo = int(m.group(1) or m.group(3))
+        hi = int(m.group(2)) + 1 if m.group(2) else 100
+        bands.append([lo, hi, float(weight)])
+    bands.sort()
+    for i in range(len(bands) - 1):  # "0-1", "1-3": a child of 1 belongs to the next band
+        bands[i][1] = min(bands[i][1], bands[i + 1][0]) if bands[i + 1][0] > bands[i][0] else bands[i][1]
+    _note(notes, "demographics.age categories read as age bands: " + ", ".join(f"{a}-{b - 1}" for a, b, _ in bands))
+    return {"distribution": "age_bands", "bands": [{"min": a, "max": b, "weight": w} for a, b, w in bands]}
 
 
 def _geography_ref(ref: object, notes: list[str], path: str) -> dict:
@@ -135,6 +189,11 @@ def _geography_ref(ref: object, notes: list[str], path: str) -> dict:
     for key in ("zips", "urban_share"):
         if key in ref:
             out[key] = ref[key]
+    if kind in ("national", "nationwide", "us"):
+        _note(notes, f"{path}: national (all 50 states and DC, weighted by population)")
+    for key in ("filter", "distribution"):
+        if key in ref:
+            _note(notes, f"{path}.{key} {ref[key]!r} dropped: members are spread over the place by population")
     if ref.get("city_distribution"):
         _note(notes, f"{path}.city_distribution {ref['city_distribution']!r}: members are spread over the "
               "place's ZIPs by population")
@@ -144,21 +203,99 @@ def _geography_ref(ref: object, notes: list[str], path: str) -> dict:
 
 
 def _clinical(clinical: dict, attributes: dict, notes: list[str]) -> list[dict]:
-    out = []
-    primary = clinical.get("primary_condition")
+    """Conditions and member attributes from the original's clinical section.
+
+    Condition lists come in several shapes: `primary_condition` (+ its `severity`),
+    `comorbidities`, `conditions`, `primary_conditions: {conditions: [...]}`,
+    groups with a share each (`conditions_by_status`, `pregnancy_conditions`: a
+    condition's prevalence is its group's share times its share in the group),
+    and `conditions_by_age` (a prevalence table by the age range in each label).
+    A categorical over labels (health_status, risk_category, pregnancy_stage...)
+    becomes a member attribute of that name. Lab models and the rest are dropped,
+    each with a note."""
+    out: list[dict] = []
+    clinical = dict(clinical)
+    primary = clinical.pop("primary_condition", None)
     if isinstance(primary, dict):
+        primary = dict(primary)
+        severity = primary.pop("severity", None)
+        if isinstance(severity, dict):
+            attributes["diabetes_control"] = _severity(severity, notes)
         out.append({**primary, "prevalence": primary.get("prevalence", 1.0)})
         _note(notes, "clinical.primary_condition read as a condition")
-    out += list(clinical.get("comorbidities") or [])
-    if clinical.get("comorbidities"):
-        _note(notes, "clinical.comorbidities read as conditions")
-    out += list(clinical.get("conditions") or [])
-    severity = clinical.get("severity")
+    for key in ("comorbidities", "conditions", "pre_existing_conditions"):
+        items = clinical.pop(key, None)
+        if isinstance(items, dict):
+            items = items.get("conditions")
+        if items:
+            out += list(items)
+            _note(notes, f"clinical.{key} read as conditions")
+    grouped = clinical.pop("primary_conditions", None)
+    if isinstance(grouped, dict | list):
+        out += list(grouped.get("conditions") or []) if isinstance(grouped, dict) else list(grouped)
+        _note(notes, "clinical.primary_conditions read as conditions (each at its own prevalence)")
+    for key in ("conditions_by_status", "pregnancy_conditions", "conditions_by_group"):
+        groups = clinical.pop(key, None)
+        if isinstance(groups, dict):
+            out += _group_conditions(groups, key, notes)
+    by_age = clinical.pop("conditions_by_age", None)
+    if isinstance(by_age, dict):
+        out += _age_conditions(by_age, notes)
+    severity = clinical.pop("severity", None)
     if isinstance(severity, dict):
         attributes["diabetes_control"] = _severity(severity, notes)
-    for key in set(clinical) - {"primary_condition", "comorbidities", "conditions", "severity"}:
-        _note(notes, f"clinical.{key} dropped: no HealthSim counterpart")
+    for key, value in list(clinical.items()):
+        dist = distribution(value, f"clinical.{key}", notes) if _categorical(value) else None
+        if dist is not None:
+            attributes[key] = dist
+            _note(notes, f"clinical.{key} read as member attribute {key}")
+        else:
+            _note(notes, f"clinical.{key} dropped: no HealthSim counterpart")
     return out
+
+
+def _categorical(value: object) -> bool:
+    return isinstance(value, dict) and str(value.get("distribution", value.get("type"))) == "categorical" and \
+        isinstance(value.get("weights"), dict)
+
+
+def _group_conditions(groups: dict, key: str, notes: list[str]) -> list[dict]:
+    out: dict[str, dict] = {}
+    for group in groups.values():
+        if not isinstance(group, dict):
+            continue
+        share = float(group.get("prevalence", 1.0))
+        for c in group.get("conditions") or []:
+            if not isinstance(c, dict) or "code" not in c:
+                continue
+            p = share * float(c.get("prevalence", 1.0))
+            entry = out.setdefault(str(c["code"]), {"code": c["code"], "name": c.get("description"), "prevalence": 0.0})
+            entry["prevalence"] = round(min(1.0, entry["prevalence"] + p), 6)
+            if "conditional" in c:
+                _note(notes, f"clinical.{key}: the condition {c['code']}'s test {c['conditional']!r} dropped")
+    _note(notes, f"clinical.{key}: each condition's prevalence is its group's share times its share in the group")
+    return list(out.values())
+
+
+def _age_conditions(by_age: dict, notes: list[str]) -> list[dict]:
+    import re
+
+    out: dict[str, dict] = {}
+    for label, conditions in by_age.items():
+        m = re.search(r"(\d{1,3})\s*-\s*(\d{1,3})", str(label))
+        if not m:
+            _note(notes, f"clinical.conditions_by_age: no age range in {label!r}; dropped")
+            continue
+        lo, hi = int(m.group(1)), int(m.group(2))
+        for c in conditions or []:
+            if not isinstance(c, dict) or "code" not in c:
+                continue
+            entry = out.setdefault(str(c["code"]), {"code": c["code"], "name": c.get("description"),
+                                                    "prevalence": {"bands": [], "default": 0.0}})
+            entry["prevalence"]["bands"].append({"age_min": lo, "age_max": hi,
+                                                 "prevalence": float(c.get("prevalence", 1.0))})
+    _note(notes, "clinical.conditions_by_age read as prevalence tables by age band")
+    return list(out.values())
 
 
 def _severity(dist: dict, notes: list[str]) -> dict:
@@ -185,7 +322,12 @@ def _conditions(conditions: list, notes: list[str]) -> list[dict]:
         c["code"] = code
         if "description" in c:
             c.setdefault("name", c.pop("description"))
+        if c.get("name") is None:
+            c.pop("name", None)
         c.setdefault("prevalence", 1.0)
+        allowed = {"code", "name", "prevalence", "given", "onset_min_age", "years_since_onset", "source"}
+        for key in [k for k in c if k not in allowed]:
+            _note(notes, f"condition {c['code']}: {key} {c.pop(key)!r} dropped")
         if code in seen:
             _note(notes, f"condition {code} listed twice; the first is kept")
             continue
@@ -208,11 +350,14 @@ def _coverage(cov: object, demo: dict, notes: list[str]) -> object:
     if not isinstance(cov, dict):
         return cov
     cov = dict(cov)
+    if "program_distribution" in cov and "plan_distribution" not in cov:
+        cov["plan_distribution"] = cov.pop("program_distribution")
     if "plan_distribution" in cov:
         options = []
         for plan, share in cov.pop("plan_distribution").items():
             options.append({"type": _coverage_type(str(plan), str(cov.get("type", ""))), "plan": str(plan),
                             "share": share})
+        _drop_coverage_extras(cov, notes)
         _note(notes, "coverage.plan_distribution read as coverage options: "
               + ", ".join(f"{o['plan']} -> {o['type']} {o['share']:.0%}" for o in options))
         cov.pop("type", None)
@@ -220,12 +365,22 @@ def _coverage(cov: object, demo: dict, notes: list[str]) -> object:
     if _medicare_advantage_plan(cov):
         cov["type"] = "medicare_advantage"
         _note(notes, f"coverage type Medicare with plan {cov.get('plan')!r} read as medicare_advantage")
+    _drop_coverage_extras(cov, notes)
     return cov
+
+
+COVERAGE_KEYS = {"type", "plan", "share", "benefits", "options", "enrollment"}
+
+
+def _drop_coverage_extras(cov: dict, notes: list[str]) -> None:
+    for key in [k for k in cov if k not in COVERAGE_KEYS]:
+        _note(notes, f"coverage.{key} dropped: the plan's benefit design comes from the coverage type")
+        cov.pop(key)
 
 
 def _coverage_type(plan: str, base: str) -> str:
     p = plan.lower()
-    if "advantage" in p or p in ("ma", "mapd"):
+    if "advantage" in p or p in ("ma", "mapd") or p.startswith("ma "):
         return "medicare_advantage"
     if "original" in p or "traditional" in p or "ffs" in p or "fee" in p:
         return "medicare"
@@ -235,7 +390,9 @@ def _coverage_type(plan: str, base: str) -> str:
         return "medicaid"
     if "exchange" in p or "marketplace" in p:
         return "exchange"
-    return base.lower() or "commercial"
+    b = base.lower().replace(" ", "_")
+    return {"medicare_advantage": "medicare_advantage", "medicaid": "medicaid", "medicare": "medicare"}.get(
+        b, b or "commercial")
 
 
 def products(products: list, out: Normalised, path: str) -> None:
