@@ -143,7 +143,8 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
     made = iter_blocks(run, stats, progress, workers=workers)
     try:  # closing the block generator stops worker processes and removes the spool at once
         with CohortStore(db) as store:
-            cohort_id = store.write_cohort(meta, static, chunked(made, chunk_blocks), finish)
+            cohort_id = store.write_cohort(meta, static, chunked(made, chunk_blocks), finish,
+                                           threads=1 if workers > 1 else None)
     finally:
         made.close()
     from healthsim.store.query import financials

@@ -516,6 +516,47 @@ def validate_x12_835(out: Path, db) -> None:
         assert abs(c["paid"] + secondary.get(cid, 0.0) - paid[cid]) < 0.005, (cid, c, secondary.get(cid), paid[cid])
 
 
+def structural_errors(paths) -> list[str]:
+    """The guide-based structural checker (formats/x12/checker.py) over files."""
+    from healthsim.formats.x12.checker import check_file
+
+    return [f"{p.name}: {e}" for p in paths for e in check_file(p)]
+
+
+def validate_x12_pairs(out: Path, db, request: str, response: str, request_id: str, response_id: str) -> None:
+    """Requests and responses: zero structural errors, one response set per request set,
+    and each response's trace (TRN02) answering its request's."""
+    requests, responses = sorted(out.glob(f"{request}-*.x12")), sorted(out.glob(f"{response}-*.x12"))
+    assert requests and len(requests) == len(responses)
+    errors = structural_errors(requests + responses)
+    assert errors == [], errors[:5]
+    asked = [s[2] for p in requests for s in x12_segments(p) if s[0] == "TRN"]
+    answered = [s[2] for p in responses for s in x12_segments(p) if s[0] == "TRN" and s[1] == "2"]
+    assert asked and sorted(asked) == sorted(answered)
+    assert sum(s[0] == "ST" and s[1] == request_id for p in requests for s in x12_segments(p)) == len(asked)
+    assert all(s[1] == response_id for p in responses for s in x12_segments(p) if s[0] == "ST")
+
+
+def validate_x12_270_271(out: Path, db) -> None:
+    validate_x12_pairs(out, db, "270", "271", "270", "271")
+    days = count(db, "SELECT count(*) FROM (SELECT DISTINCT person_id, service_from FROM claims)")
+    assert sum(1 for p in out.glob("270-*.x12") for s in x12_segments(p) if s[0] == "EQ") == days
+
+
+def validate_x12_276_277(out: Path, db) -> None:
+    validate_x12_pairs(out, db, "276", "277", "276", "277")
+
+
+def validate_x12_278(out: Path, db) -> None:
+    requests, responses = sorted(out.glob("278-requests-*.x12")), sorted(out.glob("278-responses-*.x12"))
+    assert requests and len(requests) == len(responses)
+    errors = structural_errors(requests + responses)
+    assert errors == [], errors[:5]
+    asked = [s[2] for p in requests for s in x12_segments(p) if s[0] == "TRN"]
+    answered = [s[2] for p in responses for s in x12_segments(p) if s[0] == "TRN"]
+    assert asked and sorted(asked) == sorted(answered)
+
+
 # --- NCPDP -------------------------------------------------------------------
 def ncpdp_segments(transmission: str) -> tuple[str, list[tuple[str, dict[str, str]]]]:
     cut = min(i for i in (transmission.find("\x1e"), transmission.find("\x1d")) if i >= 0)
@@ -596,4 +637,5 @@ VALIDATORS = {
     "hl7v2": validate_hl7v2, "x12-834": validate_x12_834, "x12-837p": validate_x12_837p,
     "x12-837i": validate_x12_837i,
     "x12-835": validate_x12_835, "ncpdp": validate_ncpdp,
+    "x12-270-271": validate_x12_270_271, "x12-276-277": validate_x12_276_277, "x12-278": validate_x12_278,
 }

@@ -88,7 +88,7 @@ def run_block(run: RunPlan, b: int, start: int, n: int) -> tuple[Tables, RunStat
 def iter_blocks(run: RunPlan, stats: RunStats, progress: Progress | None = None,
                 blocks: list[int] | None = None, workers: int = 1) -> Iterator[Tables]:
     """Canonical tables block by block, in block order; `stats` accumulates."""
-    sweep_stale_spools(_spool_root())  # spools of runs that were killed outright
+    sweep_stale_spools(spool_root())  # spools of runs that were killed outright
     bounds = [x for x in block_bounds(run.count, run.block_size) if blocks is None or x[0] in blocks]
     jobs = [(run, b, start, n) for b, start, n in bounds]
     made = _spooled(jobs, workers) if workers > 1 and len(jobs) > 1 else (run_block(*j) for j in jobs)
@@ -116,7 +116,7 @@ def _spooled(jobs: list[tuple], workers: int) -> Iterator[tuple[Tables, RunStats
     cannot be caught, so workers also die with their parent (see
     `_worker_init`) and the next run sweeps spools whose owner is gone.
     """
-    spool = tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=_spool_root())
+    spool = tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=spool_root())
     try:
         for paths, block_stats in map_in_workers(_spool_block, jobs, workers, spool):
             try:
@@ -238,7 +238,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _spool_root() -> str | None:
+def spool_root() -> str | None:
     """RAM-backed /dev/shm when present (the spool holds a few blocks: page-cache
     speed without dirtying the disk), else the system temp directory."""
     shm = "/dev/shm"
