@@ -219,7 +219,7 @@ def _cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[:limit + 1].rsplit(" ", 1)[0].rstrip(",;:-")
-    return re.sub(r"(?:[\s,;:]+(?:in|with|and|or|of|for|the|as|to|from|at|on|a|an))+$", "", cut, flags=re.I)
+    return re.sub(r"(?:[\s,;:]+(?:in|with|and|or|of|for|the|as|to|from|at|on|a|an))+$", "", cut, flags=re.IGNORECASE)
 
 
 def subject_name(request: str | None, facts: Facts) -> str | None:
