@@ -29,25 +29,13 @@ MIN_MEDICARE_AGE = 18  # under-65 entitlement is through disability or ESRD: adu
 def check_population(spec) -> list[FieldProblem]:
     """What in a ProfileSpec can apply to no member: conditions whose sex/age rule nobody
     meets, Medicare for an all-child population. An empty list when all is possible."""
-    from healthsim.reference.code_rules import rule_for
-
     problems: list[FieldProblem] = []
     sexes = _sex_shares(spec.demographics.gender)
     lo, hi = _age_support(spec.demographics.age)
     for i, cond in enumerate(spec.conditions):
-        rule = rule_for(cond.code)
-        # the engine's eligibility (plan/population.py, engine/conditions.eligible)
-        min_age = cond.onset_min_age if cond.onset_min_age is not None else max(rule.onset_min_age, rule.min_age)
-        why = []
-        if rule.sex is not None and sexes is not None and sexes.get(rule.sex, 0.0) <= 0:
-            why.append(f"the population has no {_sex_word(rule.sex)} (sex weights {_weights(sexes)})")
-        if lo is not None and (hi < min_age or lo >= rule.max_age + 1):
-            why.append(f"its ages are {_years(lo)}-{_years(hi)}")
+        why = condition_conflicts(cond.code, cond.onset_min_age, sexes, lo, hi)
         if why:
-            who = f"{_sex_word(rule.sex)} aged {min_age}-{rule.max_age}"
-            problems.append(FieldProblem(
-                f"conditions.{i}.code", f"{cond.code} applies only to {who}, and {' and '.join(why)}: "
-                "no member could have it; remove it or change the demographics"))
+            problems.append(FieldProblem(f"conditions.{i}.code", why + "; remove it or change the demographics"))
     for i, option in enumerate(spec.coverage.options):
         if option.type in MEDICARE_TYPES and hi is not None and hi < MIN_MEDICARE_AGE:
             problems.append(FieldProblem(
@@ -55,6 +43,25 @@ def check_population(spec) -> list[FieldProblem]:
                 f"disability or ESRD; this population is aged {_years(lo)}-{_years(hi)}, so none could "
                 "have it; choose medicaid, commercial or exchange coverage for children"))
     return problems
+
+
+def condition_conflicts(code: str, onset_min_age: float | None, sexes: dict[str, float] | None,
+                        lo: float | None, hi: float | None) -> str | None:
+    """Why no member of a population (sex shares, age range lo-hi) could have `code`, or None.
+    The eligibility is the engine's (plan/population.py, engine/conditions.eligible)."""
+    from healthsim.reference.code_rules import rule_for
+
+    rule = rule_for(code)
+    min_age = onset_min_age if onset_min_age is not None else max(rule.onset_min_age, rule.min_age)
+    why = []
+    if rule.sex is not None and sexes is not None and sexes.get(rule.sex, 0.0) <= 0:
+        why.append(f"the population has no {_sex_word(rule.sex)} (sex weights {_weights(sexes)})")
+    if lo is not None and hi is not None and (hi < min_age or lo >= rule.max_age + 1):
+        why.append(f"its ages are {_years(lo)}-{_years(hi)}")
+    if not why:
+        return None
+    return (f"{code} applies only to {_sex_word(rule.sex)} aged {min_age:g}-{rule.max_age}, and "
+            f"{' and '.join(why)}: no member could have it")
 
 
 def _sex_shares(dist) -> dict[str, float] | None:
