@@ -16,6 +16,7 @@ import typer
 from healthsim import api, interrupts
 from healthsim.cli import conversation
 from healthsim.cli import lake as lake_cli
+from healthsim.cli import validate as validate_cli
 from healthsim.cli.render import LazyProgress, console, error_panel, summary
 from healthsim.errors import HealthSimError, UsageError
 
@@ -30,6 +31,8 @@ app.command("chat")(conversation.chat)
 app.command("mcp")(conversation.mcp)
 app.command("preview")(conversation.preview)
 app.command("import")(lake_cli.import_lake)
+app.command("validate")(validate_cli.validate)
+app.command("report")(validate_cli.report)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB cohort file.")]
 
