@@ -10,7 +10,7 @@ memory and vanish with the session; the store itself cannot be changed from here
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Self
 
 import duckdb
 import numpy as np
@@ -60,10 +60,10 @@ class AnalysisSession:
         except duckdb.Error:  # pragma: no cover - closing twice
             pass
 
-    def __enter__(self) -> AnalysisSession:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # --- internals -----------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def _top_share(paid: np.ndarray, pct: float) -> float:
     total = paid.sum()
     if total <= 0:
         return 0.0
-    k = max(1, int(math.ceil(paid.size * pct / 100)))
+    k = max(1, math.ceil(paid.size * pct / 100))
     return float(np.partition(paid, paid.size - k)[paid.size - k:].sum() / total)
 
 
@@ -117,7 +117,7 @@ def deaths_vs_life_table(session: AnalysisSession, pop_table: str, args: tuple[s
         return Measurement(None, None, 0)
     ages, sexes = cols["age"].astype(float), cols["sex"].astype(str)
     exposure, died = cols["member_years"].astype(float), cols["died"].astype(float)
-    end_year, years = int(cols["year"][0]), max(1, int(round(float(cols["window_years"][0]))))
+    end_year, years = int(cols["year"][0]), max(1, round(float(cols["window_years"][0])))
     expected = 0.0
     for j in range(years):
         part = np.clip(exposure - j, 0.0, 1.0)

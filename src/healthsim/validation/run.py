@@ -66,7 +66,8 @@ def measure(session: AnalysisSession, table: BenchmarkTable, row: Benchmark, pop
 
 def _judge(session, table: BenchmarkTable, row: Benchmark, fit) -> BenchmarkResult:
     metric = table.metrics[row.metric]
-    base = dict(row=row, population_label=fit.population.label, metric_label=row.display(metric.label), unit=metric.unit)
+    base = {"row": row, "population_label": fit.population.label, "metric_label": row.display(metric.label),
+            "unit": metric.unit}
     if not fit.applies:
         return BenchmarkResult(measurement=None, status="n/a", reason=fit.reason, **base)
     m = measure(session, table, row, fit.table)

@@ -24,6 +24,22 @@ from healthsim.validation.report.page import chart_block, esc, page, table
 from healthsim.validation.result import ValidationResult
 from healthsim.validation.run import Progress, step, validate
 
+CAPTIONS = {  # what each plot shows, under its heading
+    "pyramid": "Members by 5-year age band at the cohort's as_of date; men left, women right.",
+    "prevalence": ("Bars: realised share with its 99% sampling interval. Black tick: the profile's "
+                   'target; orange tick: a published prevalence (CMS CCW) where it applies.'),
+    "utilization": ('Dot and line: realised rate with its 99% interval; dark tick: published; green '
+                    "band: the row's tolerance."),
+    "pmpm": 'Plan paid per member-month of enrollment, medical by claim type, and pharmacy.',
+    "concentration": ('Share of total paid held by the costliest members (dashed: equal spending); '
+                      'orange diamonds: MEPS where the cohort is unselected.'),
+    "a1c": ('Latest A1c per member in the window; published for adults 65+ with diabetes: '
+            'about 60% below 7% and about 6% at 9% or more.'),
+    "states": 'Members by USPS state of residence.',
+    "ratios": ('Every applicable row as realised / published (1 = on target) with its 99% '
+               'interval; green band: tolerance.'),
+}
+
 
 @dataclass(frozen=True)
 class ReportResult:
@@ -53,7 +69,7 @@ def write_report(db: str | Path, out: str | Path, cohort_id: int | None = None, 
     step(progress, "report")
     head, specs, blocks, empty = _sections(db, result)
     text = page(f"HealthSim cohort {result.cohort_id}: {result.name}",
-                f"{db} · window {result.window[0]} to {result.window[1]} · validated against "
+                f"{Path(db).name} · window {result.window[0]} to {result.window[1]} · validated against "
                 f"{sum(1 for b in result.benchmarks if b.status in ('pass', 'fail'))} published figures",
                 _kpis(result, head), blocks, specs)
     _write_atomically(out, text)
@@ -71,12 +87,12 @@ def _sections(db, result: ValidationResult):
             "pyramid": ("Age-sex pyramid", charts.age_sex_pyramid(data.pyramid(session)), "no members"),
             "prevalence": ("Condition prevalence vs target", charts.prevalence_vs_target(prevalence),
                            "no conditions with a target"),
-            "utilization": ("Utilization per member-year vs published",
-                            charts.utilization_vs_published(result), "no utilization benchmark applies to this cohort"),
+            "utilization": ("Utilization per member-year vs published", charts.utilization_vs_published(result),
+                            "no utilization benchmark applies to this cohort"),
             "pmpm": ("Paid PMPM by service category", charts.pmpm_by_category(data.pmpm_by_category(session)),
                      "no claims in this cohort"),
-            "concentration": ("Cost concentration", charts.cost_concentration(data.cost_curve(session), _meps_points(result)),
-                              "no paid claims"),
+            "concentration": ("Cost concentration",
+                              charts.cost_concentration(data.cost_curve(session), _meps_points(result)), "no paid claims"),
             "a1c": ("A1c distribution", charts.a1c_distribution(data.a1c_values(session)), "no A1c results in this cohort"),
             "states": ("Members by state", charts.members_by_state(data.members_by_state(session)), "no addresses"),
             "ratios": ("Benchmark comparison", charts.benchmark_ratios(result), "no benchmark applies to this cohort"),
@@ -84,7 +100,7 @@ def _sections(db, result: ValidationResult):
     specs = {f"chart-{k}": v[1] for k, v in made.items() if v[1] is not None}
     empty = [f"chart-{k}" for k, v in made.items() if v[1] is None]
     blocks = ['<div class="grid">' + "".join(
-        chart_block(f"chart-{k}", t, s, e) for k, (t, s, e) in made.items()) + "</div>",
+        chart_block(f"chart-{k}", t, s, e, CAPTIONS[k]) for k, (t, s, e) in made.items()) + "</div>",
         _benchmark_table(result), _invariant_table(result), _marginals_table(checks)]
     return head, specs, blocks, empty
 

@@ -12,13 +12,14 @@ import altair as alt
 
 from healthsim.validation.result import ValidationResult
 
-WIDTH = 560
+WIDTH = 400
+LABELS = 230  # room for y-axis labels such as 'ED visits per member-year · Medicare 65-74'
 PASS, FAIL, NEUTRAL = "#2e7d32", "#c62828", "#607d8b"
 SEX_COLOURS = alt.Scale(domain=["F", "M"], range=["#d81b60", "#1e88e5"])
 
 
 def _spec(chart: alt.TopLevelMixin) -> dict:
-    spec = chart.to_dict()
+    spec = chart.configure_axisY(labelLimit=LABELS).configure_view(stroke=None).to_dict()
     spec.pop("$schema", None)  # a URL the page never fetches; dropped so nothing points outside
     return spec
 
@@ -31,7 +32,7 @@ def age_sex_pyramid(rows: list[dict]) -> dict | None:
     if not rows:
         return None
     order = [r["band"] for r in sorted({r["order"]: r for r in rows}.values(), key=lambda r: -r["order"])]
-    chart = alt.Chart(_data(rows), title="Age and sex").mark_bar().encode(
+    chart = alt.Chart(_data(rows)).mark_bar().encode(
         y=alt.Y("band:O", sort=order, title="age"),
         x=alt.X("signed:Q", title="members (men left, women right)",
                 axis=alt.Axis(labelExpr="format(abs(datum.value), ',')")),
@@ -53,9 +54,9 @@ def prevalence_vs_target(rows: list[dict]) -> dict | None:
                  "kind:N"])
     err = base.mark_rule(color="#37474f").encode(x="low:Q", x2="high:Q")
     ticks = base.mark_tick(thickness=3, size=16).encode(
-        x="target:Q", color=alt.Color("kind:N", title="target", scale=alt.Scale(
+        x="target:Q", color=alt.Color("kind:N", title="target", legend=alt.Legend(orient="bottom"), scale=alt.Scale(
             domain=["profile target", "published"], range=["#000000", "#ef6c00"])))
-    chart = alt.layer(bars, err, ticks, title="Condition prevalence vs target").properties(
+    chart = alt.layer(bars, err, ticks).properties(
         width=WIDTH, height=max(120, 20 * len(rows)))
     return _spec(chart)
 
@@ -95,9 +96,7 @@ def utilization_vs_published(result: ValidationResult) -> dict | None:
         x="realised:Q", color=_status_colour(),
         tooltip=["label:N", alt.Tooltip("realised:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
                  alt.Tooltip("high:Q", format=".3f"), alt.Tooltip("published:Q", format=".3f"), "status:N", "source:N"])
-    chart = alt.layer(band, published, err, point,
-                      title="Utilization per member-year: realised (99% interval) vs published (green band: tolerance)"
-                      ).properties(width=WIDTH, height=max(120, 24 * len(rows)))
+    chart = alt.layer(band, published, err, point).properties(width=WIDTH, height=max(120, 24 * len(rows)))
     return _spec(chart)
 
 
@@ -114,7 +113,7 @@ def benchmark_ratios(result: ValidationResult) -> dict | None:
         x="ratio:Q", color=_status_colour(),
         tooltip=["label:N", alt.Tooltip("realised:Q", format=",.4g"), alt.Tooltip("published:Q", format=",.4g"),
                  "unit:N", "status:N", "source:N"])
-    chart = alt.layer(band, one, err, point, title="Every applicable benchmark: realised / published").properties(
+    chart = alt.layer(band, one, err, point).properties(
         width=WIDTH, height=max(120, 18 * len(rows)))
     return _spec(chart)
 
@@ -122,7 +121,7 @@ def benchmark_ratios(result: ValidationResult) -> dict | None:
 def pmpm_by_category(rows: list[dict]) -> dict | None:
     if not rows:
         return None
-    chart = alt.Chart(_data(rows), title="Paid per member per month by service category").mark_bar(color="#5c6bc0").encode(
+    chart = alt.Chart(_data(rows)).mark_bar(color="#5c6bc0").encode(
         y=alt.Y("category:N", sort="-x", title=None),
         x=alt.X("pmpm:Q", title="USD per member-month", axis=alt.Axis(format="$,.0f")),
         tooltip=["category:N", alt.Tooltip("pmpm:Q", format="$,.2f", title="PMPM")],
@@ -143,7 +142,7 @@ def cost_concentration(curve: list[dict], published: list[dict]) -> dict | None:
     if published:
         layers.append(alt.Chart(_data(published)).mark_point(shape="diamond", size=90, filled=True, color="#ef6c00").encode(
             x="members:Q", y="paid:Q", tooltip=["label:N", alt.Tooltip("paid:Q", format=".1%")]))
-    chart = alt.layer(*layers, title="Cost concentration (orange: published, MEPS)").properties(width=WIDTH, height=300)
+    chart = alt.layer(*layers).properties(width=WIDTH, height=300)
     return _spec(chart)
 
 
@@ -156,15 +155,14 @@ def a1c_distribution(rows: list[dict]) -> dict | None:
         tooltip=[alt.Tooltip("a1c:Q", title="from"), alt.Tooltip("a1c_end:Q", title="to"), "members:Q"])
     rules = alt.Chart(_data([{"x": 7.0, "label": "7%"}, {"x": 9.0, "label": "9%"}])).mark_rule(
         color="#b71c1c", strokeDash=[4, 3]).encode(x="x:Q", tooltip=["label:N"])
-    chart = alt.layer(bars, rules, title="A1c distribution (published for 65+ with diabetes: ~60% below 7%)"
-                      ).properties(width=WIDTH, height=240)
+    chart = alt.layer(bars, rules).properties(width=WIDTH, height=240)
     return _spec(chart)
 
 
 def members_by_state(rows: list[dict]) -> dict | None:
     if not rows:
         return None
-    chart = alt.Chart(_data(rows), title="Members by state").mark_bar(color="#8d6e63").encode(
+    chart = alt.Chart(_data(rows)).mark_bar(color="#8d6e63").encode(
         x=alt.X("state:N", sort="-y", title=None), y=alt.Y("members:Q", title="members"),
         tooltip=["state:N", alt.Tooltip("members:Q", format=",")],
     ).properties(width=WIDTH, height=220)
@@ -172,4 +170,5 @@ def members_by_state(rows: list[dict]) -> dict | None:
 
 
 def _status_colour() -> alt.Color:
-    return alt.Color("status:N", scale=alt.Scale(domain=["pass", "fail"], range=[PASS, FAIL]), title="status")
+    return alt.Color("status:N", scale=alt.Scale(domain=["pass", "fail"], range=[PASS, FAIL]), title="status",
+                     legend=alt.Legend(orient="bottom"))

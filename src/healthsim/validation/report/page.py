@@ -14,9 +14,9 @@ import json
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#263238;background:#fafafa}
 header{background:#263238;color:#fff;padding:18px 28px}header h1{margin:0;font-size:22px}
-header p{margin:4px 0 0;color:#cfd8dc}main{padding:18px 28px;max-width:1280px}
-section{background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:14px 18px;margin:0 0 18px}
-h2{font-size:17px;margin:0 0 10px}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(640px,1fr));gap:18px}
+header p{margin:4px 0 0;color:#cfd8dc}main{padding:18px 28px;max-width:1500px}
+section{min-width:0;background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:14px 18px;margin:0 0 18px}
+h2{font-size:17px;margin:0 0 10px}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(700px,1fr));gap:18px}
 .kpis{display:flex;flex-wrap:wrap;gap:12px}.kpi{background:#eceff1;border-radius:6px;padding:8px 14px;min-width:120px}
 .kpi b{display:block;font-size:20px}.kpi span{color:#546e7a;font-size:12px}
 table{border-collapse:collapse;width:100%;font-size:12.5px}th,td{border-bottom:1px solid #eceff1;padding:4px 6px;text-align:left;vertical-align:top}
@@ -24,7 +24,7 @@ th{background:#f5f5f5;position:sticky;top:0}td.num{text-align:right;font-variant
 .pass{color:#2e7d32;font-weight:600}.fail{color:#c62828;font-weight:600}.few,.na{color:#78909c}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;color:#fff}
 .badge.ok{background:#2e7d32}.badge.bad{background:#c62828}.note{color:#607d8b;font-size:12px}
-.chart{min-height:120px}.empty{color:#90a4ae;font-style:italic;padding:30px 0}
+.chart{min-height:120px;overflow-x:auto}.empty{color:#90a4ae;font-style:italic;padding:30px 0}
 details summary{cursor:pointer;color:#37474f}
 """
 
@@ -44,11 +44,12 @@ def script_json(value) -> str:
     return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
 
 
-def chart_block(chart_id: str, title: str, spec: dict | None, empty: str) -> str:
+def chart_block(chart_id: str, title: str, spec: dict | None, empty: str, caption: str = "") -> str:
+    cap = f'<p class="note">{esc(caption)}</p>' if caption else ""
     if spec is None:
         return (f'<section><h2>{esc(title)}</h2><div class="empty" data-chart-empty="{esc(chart_id)}">'
                 f"{esc(empty)}</div></section>")
-    return f'<section><h2>{esc(title)}</h2><div class="chart" id="{esc(chart_id)}" data-chart="1"></div></section>'
+    return f'<section><h2>{esc(title)}</h2>{cap}<div class="chart" id="{esc(chart_id)}" data-chart="1"></div></section>'
 
 
 def page(title: str, subtitle: str, kpis: list[tuple[str, str]], blocks: list[str], specs: dict[str, dict]) -> str:
