@@ -15,10 +15,13 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# pip's own lines, one per package it collects, instead of a silent minute.
+# pip's own lines, one per package it collects, and a line every 10 s while it unpacks,
+# instead of a silent minute.
 $(STAMP): pyproject.toml | $(BIN)/python
 	@echo "installing healthsim and its dependencies into $(VENV) (first run only: about 1-2 minutes)"
-	@$(BIN)/python -m pip install --progress-bar off -e ".[test]" \
+	@( n=0; while sleep 10; do n=$$((n + 10)); echo "  ... still installing ($$n s)"; done ) & beat=$$!; \
+	  trap 'kill $$beat 2>/dev/null' EXIT; \
+	  $(BIN)/python -m pip install --progress-bar off -e ".[test]" \
 	  | sed -un -e 's/^Collecting \([^ ;]*\).*/  collecting \1/p' \
 	    -e 's/^Installing collected packages.*/  unpacking them into $(VENV) .../p' -e 's/^Successfully installed.*/  done/p'
 	@touch $(STAMP)
