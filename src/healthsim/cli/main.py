@@ -140,7 +140,7 @@ def export(
     flags = {k: True for k, v in (("segment_newlines", segment_newlines), ("feed", feed), ("mllp", mllp),
                                   ("gzip", gzip)) if v}
     options = parse_options(flags, option)
-    with task(f"exporting {fmt}", unit="members") as progress:
+    with task(f"exporting {fmt}") as progress:  # units: persons, or tables for parquet/csv
         result = api.export_cohort(db, fmt, out_dir, cohort_id=cohort, progress=progress, options=options)
     export_summary(result)
 
