@@ -32,11 +32,6 @@ templates_app = typer.Typer(no_args_is_help=True, help="Ready-made profiles and 
 cohorts_app = typer.Typer(no_args_is_help=True, help="Cohorts stored in a DuckDB file.")
 app.add_typer(templates_app, name="templates")
 app.add_typer(cohorts_app, name="cohorts")
-app.command("parse")(conversation.parse)
-app.command("chat")(conversation.chat)
-app.command("mcp")(conversation.mcp)
-app.command("preview")(conversation.preview)
-app.command("import")(lake_cli.import_lake)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB cohort file.")]
 GLOBAL_FLAGS = {"-q": QUIET, "--quiet": QUIET, "-v": VERBOSE, "--verbose": VERBOSE}
@@ -185,6 +180,14 @@ def tables(
         column_summary_table(name, summarize_table(db, name, cohort))
     else:
         tables_table(api.tables(db, cohort), db, cohort)
+
+
+# Commands defined elsewhere, listed in --help after the ones above.
+app.command("parse")(conversation.parse)
+app.command("preview")(conversation.preview)
+app.command("chat")(conversation.chat)
+app.command("import")(lake_cli.import_lake)
+app.command("mcp")(conversation.mcp)
 
 
 @templates_app.command("list")
