@@ -557,6 +557,30 @@ def validate_x12_278(out: Path, db) -> None:
     assert asked and sorted(asked) == sorted(answered)
 
 
+# --- C-CDA ---------------------------------------------------------------------
+def validate_ccda(out: Path, db, sample: int = 0) -> None:
+    """Every CCD well-formed (lxml) and passing the structural check of sections and
+    template ids (formats/ccda/check.py), nothing after as_of; one per person; problem
+    entries = conditions rows."""
+    from datetime import date
+
+    from lxml import etree
+
+    from healthsim.formats.ccda.check import NS, check_document
+
+    as_of = date.fromisoformat(as_of_of(db))
+    files = sorted(out.glob("ccda/*/*.xml"))
+    assert len(files) == count(db, "SELECT count(*) FROM persons")
+    problems = 0
+    for path in files:
+        data = path.read_bytes()
+        found = check_document(data, as_of)
+        assert found == [], (path.name, found[:5])
+        doc = etree.fromstring(data)
+        problems += len(doc.xpath('//v3:section[v3:code/@code="11450-4"]/v3:entry', namespaces=NS))
+    assert problems == count(db, "SELECT count(*) FROM conditions")
+
+
 # --- NCPDP -------------------------------------------------------------------
 def ncpdp_segments(transmission: str) -> tuple[str, list[tuple[str, dict[str, str]]]]:
     cut = min(i for i in (transmission.find("\x1e"), transmission.find("\x1d")) if i >= 0)
@@ -637,5 +661,5 @@ VALIDATORS = {
     "hl7v2": validate_hl7v2, "x12-834": validate_x12_834, "x12-837p": validate_x12_837p,
     "x12-837i": validate_x12_837i,
     "x12-835": validate_x12_835, "ncpdp": validate_ncpdp,
-    "x12-270-271": validate_x12_270_271, "x12-276-277": validate_x12_276_277, "x12-278": validate_x12_278,
+    "ccda": validate_ccda, "x12-270-271": validate_x12_270_271, "x12-276-277": validate_x12_276_277, "x12-278": validate_x12_278,
 }
