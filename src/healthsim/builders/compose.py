@@ -162,11 +162,12 @@ def _checked_place(profile: ProfileSpec, doc: dict, facts: Facts, notes: list[st
         compile_profile(profile)
         return profile
     except SpecError as exc:
-        if facts.urban_share is not None or profile.geography.urban_share is None or "urban" not in str(exc):
+        if profile.geography.urban_share is None or "urban" not in str(exc):
             raise
     share = doc["geography"].pop("urban_share")
-    notes.append(f"the template's urban share ({share:.0%}) does not fit this place; its own urban/rural "
-                 "mix is used")
+    whose = "the requested" if facts.urban_share is not None else "the template's"
+    notes.append(f"{whose} urban share ({share:.0%}) does not fit this place (it has no rural or no urban "
+                 "ZIPs); the place's own urban/rural mix is used")
     profile = validate_model(ProfileSpec, doc, source="the request")
     compile_profile(profile)
     return profile

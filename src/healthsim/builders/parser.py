@@ -433,5 +433,7 @@ def _sex_weights(sex, shares) -> dict[str, float] | None:
         if ("sex", s) in shares:
             share = shares[("sex", s)]
             other = "M" if label == "F" else "F"
+            if share >= 1 or share <= 0:
+                return {label if share >= 1 else other: 1.0}
             return {label: share, other: round(1 - share, 6)}
     return None if len(labels) > 1 else {labels.pop(): 1.0}
