@@ -32,6 +32,7 @@ FREQUENCY = re.compile(rf"\b{FREQUENCY_WORDS}\s+(?:follow[- ]?ups?|visits?|check
                        rf"|\b(?:visits?|follow[- ]?ups?)\s+(?:every\s+(\d{{1,2}})\s+months?|{FREQUENCY_WORDS})\b")
 SMALL_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 FOLLOWED = re.compile(r"\bfollowed\b")
+AGE_AFTER = re.compile(r"\s*(?:and|or)\s+(?:older|over|up|above|younger|under|below)\b|\s+of\s+age\b|\s*\+")
 AGE_BEFORE = re.compile(r"\b(?:under|below|younger than|less than|older than|over|above|aged?|ages)\s*$")
 
 
@@ -68,8 +69,8 @@ def _intent_phrases() -> dict[str, str]:
     return {str(w).lower(): name for name, entry in vocab()["journey_intents"].items() for w in entry["words"]}
 
 
-def take_journeys(rt: RequestText) -> tuple[list[JourneyFact], dict, list[Intent]]:
-    """Journey templates named, timing stated, and journey intents (resolved later)."""
+def take_journeys(rt: RequestText) -> tuple[list[JourneyFact], dict]:
+    """Journey templates named, and timing stated."""
     _, shipped = template_catalog()
     by_phrase = {**{p: n for n, ps in vocab()["journeys"].items() for p in ps}, **shipped}
     found: dict[str, JourneyFact] = {}
@@ -77,15 +78,24 @@ def take_journeys(rt: RequestText) -> tuple[list[JourneyFact], dict, list[Intent
         name = lookup_phrase(by_phrase, m.group(0))
         rt.take(m.start(), m.end(), "journey")
         found.setdefault(name, JourneyFact(template=name, text=m.group(0)))
+    adjustments = _take_adjustments(rt)
+    if found or adjustments:
+        _take_content(rt)
+    return list(found.values()), adjustments
+
+
+def take_intents(rt: RequestText) -> list[Intent]:
+    """Journey intents ('recent hospitalization', 'a year of care'), resolved once the
+    conditions are known. Taken after multi-word condition names, so 'high-risk
+    pregnancies' stays a condition."""
     intents = []
     phrases = _intent_phrases()
     for m in list(rt.matches(phrase_pattern(phrases), allow_protected=True)):
         rt.take(m.start(), m.end(), "journey")
         intents.append(Intent(lookup_phrase(phrases, m.group(0)), m.group(0), m.start()))
-    adjustments = _take_adjustments(rt)
-    if found or intents or adjustments:
+    if intents:
         _take_content(rt)
-    return list(found.values()), adjustments, intents
+    return intents
 
 
 def _take_adjustments(rt: RequestText) -> dict:
@@ -97,8 +107,9 @@ def _take_adjustments(rt: RequestText) -> dict:
         out["visit_interval_months"] = months or int(m.group(2))
         rt.take(m.start(), m.end(), "journey")
     for m in list(rt.matches(DURATION)):
-        if AGE_BEFORE.search(rt.low[max(0, m.start() - 16):m.start() + len(m.group(0)) - len(m.group(0).lstrip())]):
-            continue  # "under 6 months": an age
+        if AGE_BEFORE.search(rt.low[max(0, m.start() - 16):m.start() + len(m.group(0)) - len(m.group(0).lstrip())]) \
+                or AGE_AFTER.match(rt.low, m.end()):
+            continue  # "under 6 months", "18 years and older": an age
         n = SMALL_WORDS.get(m.group(1)) or int(m.group(1))
         out["duration_months"] = round(n * v["durations"][m.group(2)], 2)
         rt.take(m.start(), m.end(), "journey")

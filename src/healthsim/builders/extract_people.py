@@ -41,8 +41,10 @@ AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
      "decade_word"),
     (re.compile(rf"\b(?:aged?\s+)?(?:over|above|older than|at least|greater than|more than|>=?)\s*{_N}"
                 rf"(?:{_YEARS}|\s*(?:and|or)\s*(?:over|older|up|above))?(?!\s*(?:%|k\b|m\b|thousand|million|hundred|,\d))"), "min"),
-    (re.compile(rf"\b(?:aged?\s+)?{_N}\s*(?:\+|-?plus\b|and (?:over|older|up|above)|or (?:older|over|above))(?!\w)"),
-     "min"),
+    (re.compile(rf"\b(?:aged?\s+)?{_N}(?:{_YEARS})?\s*(?:\+|-?plus\b|and (?:over|older|up|above)|or (?:older|over|"
+                rf"above))(?!\w)"), "min"),
+    (re.compile(r"\bover-?(\d{1,3})s\b"), "min"),
+    (re.compile(r"\bunder-?(\d{1,3})s\b"), "max"),
     (re.compile(rf"\b(?:aged?\s+)?(?:under|below|younger than|less than|<)\s*{_N}"
                 rf"(?:{_YEARS})?(?!\s*(?:%|k\b|m\b|thousand|million|hundred|,\d))"), "max"),
     (re.compile(rf"\b(?:aged?\s+)?{_N}\s*(?:and (?:under|younger|below)|or (?:younger|under))\b"), "max_incl"),
@@ -146,8 +148,9 @@ def _take_age_group(rt: RequestText) -> AgeFact | None:
     return found
 
 
-def take_count(rt: RequestText) -> tuple[int | None, str | None]:
-    """The number of members: a number near a people noun wins, else the first plain number."""
+def take_count(rt: RequestText, prefer_after: int | None = None) -> tuple[int | None, str | None]:
+    """The number of members: a number after a correction ('actually make it 200') wins, then a
+    number near a people noun, else the first plain number."""
     plural, singular = people_nouns()
     candidates = []
     for m in rt.matches(NUMBER):
@@ -156,10 +159,11 @@ def take_count(rt: RequestText) -> tuple[int | None, str | None]:
             continue
         after = rt.low[m.end():m.end() + 60].split()
         near_people = any(w.strip(",.;:") in plural | singular for w in after[:4])
-        candidates.append((not near_people, m.start(), m, int(value)))
+        corrected = prefer_after is not None and m.start() >= prefer_after
+        candidates.append((not corrected, not near_people, m.start(), m, int(value)))
     if not candidates:
         return None, None
-    _, _, m, value = min(candidates, key=lambda c: (c[0], c[1]))
+    *_, m, value = min(candidates, key=lambda c: (c[0], c[1], c[2]))
     rt.take(m.start(), m.end(), "count")
     return value, m.group(0)
 
@@ -193,6 +197,26 @@ def one_person(rt: RequestText) -> bool:
     if words & plural:
         return False
     return bool(words & singular) or bool(ONE_AGED.search(rt.low))
+
+
+SEX_SPLIT = re.compile(
+    r"\b(\d{1,2}(?:\.\d)?)\s*/\s*(\d{1,2}(?:\.\d)?)\s*%?\s+(female|male|women|men|f|m)\s*/\s*(female|male|women|men|f|m)\b"
+    r"|\b(female|male|women|men|f|m)\s*/\s*(female|male|women|men|f|m)\s*:?\s+(\d{1,2}(?:\.\d)?)\s*/\s*(\d{1,2}(?:\.\d)?)\b")
+SEX_LETTER = {"female": "F", "women": "F", "f": "F", "male": "M", "men": "M", "m": "M"}
+
+
+def take_sex_split(rt: RequestText) -> dict[str, float] | None:
+    """'55/45 female/male', 'M/F 48/52': the two shares."""
+    for m in list(rt.matches(SEX_SPLIT, allow_protected=True)):
+        a, b, first, second = (m.group(1), m.group(2), m.group(3), m.group(4)) if m.group(1) else (
+            m.group(7), m.group(8), m.group(5), m.group(6))
+        x, y = SEX_LETTER[first.lower()], SEX_LETTER[second.lower()]
+        total = float(a) + float(b)
+        if x == y or not 99 <= total <= 101:
+            continue
+        rt.take(m.start(), m.end(), "sex")
+        return {x: round(float(a) / total, 6), y: round(float(b) / total, 6)}
+    return None
 
 
 def take_sex(rt: RequestText) -> list[tuple[int, int, str]]:

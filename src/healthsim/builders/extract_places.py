@@ -88,8 +88,9 @@ def _territories(rt: RequestText, out: PlaceFacts) -> None:
 def _state_names(rt: RequestText, out: PlaceFacts) -> None:
     names = state_names()
     for m in list(rt.matches(phrase_pattern(names))):
-        if _county_follows(rt, m.end()) or _city_named_after(rt, m.group(0), m.end()):
-            continue  # "Washington County", "Kansas City": not the state
+        if _county_follows(rt, m.end()) or _city_named_after(rt, m.group(0), m.end()) or \
+                _qualifies_city(rt, m.start(), lookup_phrase(names, m.group(0))):
+            continue  # "Washington County", "Kansas City", "Springfield, Illinois": the city takes it
         rt.take(m.start(), m.end(), "geography")
         out.states.append(lookup_phrase(names, m.group(0)))
     for m in list(rt.matches(re.compile(r"\bstate\b"))):
@@ -102,6 +103,20 @@ def _city_named_after(rt: RequestText, state: str, end: int) -> bool:
 
     nxt = re.match(r"\s+([A-Z][a-z]+)", rt.text[end:end + 20])
     return bool(nxt) and f"{state} {nxt.group(1)}".lower() in _cities()
+
+
+CITY_BEFORE = re.compile(r"([A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*){0,2})\s*,?\s*$")
+
+
+def _qualifies_city(rt: RequestText, start: int, code: str) -> bool:
+    """True when the state name follows a city of that state ('Springfield, Illinois')."""
+    from healthsim.builders.places import _cities
+
+    m = CITY_BEFORE.search(rt.text[max(0, start - 40):start])
+    if not m:
+        return False
+    words = m.group(1).split()
+    return any(code in _cities().get(" ".join(words[i:]).lower(), {}) for i in range(len(words)))
 
 
 def _county_follows(rt: RequestText, end: int) -> bool:
@@ -153,16 +168,40 @@ def _counties(rt: RequestText, out: PlaceFacts) -> None:
             break
 
 
+NEAR_CITY = re.compile(r"\b(?:suburbs? of|outside(?: of)?|around|greater|metro|the)\s+((?:[A-Z][\w.'-]*)(?:\s+[A-Z][\w.'-]*){0,3})"
+                       r"(?:\s+(?:area|metro|metropolitan area|suburbs))?")
+
+
 def _city(rt: RequestText, out: PlaceFacts) -> None:
     from healthsim.builders.places import take_city
 
-    city = take_city(rt, state_names())
+    city = take_city(rt, state_names()) or _city_near(rt)
     if city:
         out.zips = list(city.zips)
         out.labels.append(f"{city.name}, {city.state}")
         if city.ambiguous:
             out.notes.append(f"{city.name}: chose {city.state} (the most populous place of that name "
                              "unless a state follows it)")
+
+
+def _city_near(rt: RequestText):
+    """'suburbs of Chicago', 'outside Denver', 'the Houston area': the city's ZIPs."""
+    from healthsim.builders.places import City, _cities
+
+    for m in NEAR_CITY.finditer(rt.text):
+        words = m.group(1).split()
+        for n in range(len(words), 0, -1):
+            name = " ".join(words[:n])
+            start = m.start(1)
+            end = start + len(name)
+            by_state = _cities().get(name.lower())
+            if not by_state or name.lower() in state_names() or not rt.free(start, end):
+                continue
+            state = max(by_state, key=lambda s: by_state[s][1])
+            tail = re.match(r"\s+(?:area|metro|metropolitan area|suburbs)\b", rt.text[end:])
+            rt.take(start, end + (tail.end() if tail else 0), "geography")
+            return City(name, state, tuple(sorted(by_state[state][0])), len(by_state) > 1)
+    return None
 
 
 def take_regions(rt: RequestText, out: PlaceFacts) -> None:
@@ -198,6 +237,18 @@ def _state_codes(rt: RequestText, out: PlaceFacts) -> None:
         if code.upper() in codes and code not in lower_ambiguous:
             rt.take(m.start(1), m.end(1), "geography")
             out.states.append(code.upper())
+            _lower_list(rt, m.end(1), codes, out)
+
+
+LIST_NEXT = re.compile(r"\s*(?:,|and|or|&|/)\s*(?:and\s+|or\s+)?([a-z]{2})\b(?![\w'])")
+
+
+def _lower_list(rt: RequestText, end: int, codes: set[str], out: PlaceFacts) -> None:
+    """'in tx, ok and nm': codes listed after a lower-case state code are states too."""
+    while (m := LIST_NEXT.match(rt.low, end)) and m.group(1).upper() in codes and rt.free(m.start(1), m.end(1)):
+        rt.take(m.start(1), m.end(1), "geography")
+        out.states.append(m.group(1).upper())
+        end = m.end(1)
 
 
 def _misspelt_states(rt: RequestText, out: PlaceFacts) -> None:

@@ -15,7 +15,8 @@ import typer
 from rich.table import Table
 
 from healthsim import api
-from healthsim.cli.render import LazyProgress, console
+from healthsim.cli.progress import say, task
+from healthsim.cli.render import out
 from healthsim.errors import UsageError
 
 _STYLE = {"pass": "green", "fail": "bold red", "few": "dim", "n/a": "dim"}
@@ -33,11 +34,8 @@ def validate(
     """Compare a cohort with published benchmarks (utilization, prevalence, costs) and check its integrity."""
     if sdtm is not None:
         return _validate_sdtm(sdtm, strict, as_json)
-    progress = LazyProgress("validating")
-    try:
+    with task("validating against the benchmark table") as progress:
         result = api.validate(db, cohort_id=cohort, progress=progress)
-    finally:
-        progress.close()
     if as_json:
         print(json.dumps(result.as_dict(), indent=2, default=str))
     else:
@@ -47,18 +45,15 @@ def validate(
 
 
 def report(
-    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write, e.g. report.html.")],
+    path: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write, e.g. report.html.")],
     db: Annotated[Path, typer.Option("--db", help="DuckDB cohort file.")] = api.DEFAULT_DB,
     cohort: Annotated[int | None, typer.Option("--cohort", "-c", help="Cohort id (default: the latest).")] = None,
 ) -> None:
     """Write one self-contained HTML report about a cohort: plots, benchmarks and invariants."""
-    progress = LazyProgress("writing the report")
-    try:
-        result = api.report(db, out, cohort_id=cohort, progress=progress)
-    finally:
-        progress.close()
+    with task("writing the report") as progress:
+        result = api.report(db, path, cohort_id=cohort, progress=progress)
     counts = result.validation.counts()
-    console.print(f"report for cohort [bold]{result.cohort_id}[/] written to {result.path} "
+    say(f"report for cohort [bold]{result.cohort_id}[/] written to {result.path} "
                   f"({result.bytes / 1e6:.1f} MB, {len(result.charts)} plots, {result.seconds:.1f} s); "
                   f"benchmarks {counts['pass']} pass, {counts['fail']} fail; "
                   f"{len(result.validation.violations)} invariants violated")
@@ -66,7 +61,7 @@ def report(
 
 def show_validation(result, show_all: bool = False) -> None:
     counts = result.counts()
-    console.print(f"cohort [bold]{result.cohort_id}[/] '{result.name}' in {result.db}: {result.members:,} members, "
+    out.print(f"cohort [bold]{result.cohort_id}[/] '{result.name}' in {result.db}: {result.members:,} members, "
                   f"window {result.window[0]} to {result.window[1]}"
                   + (f", selected on {', '.join(result.selected_on)}" if result.selected_on else ""))
     t = Table(title="benchmarks (published figures; 99% sampling interval of the realised value)", show_edge=False)
@@ -82,7 +77,7 @@ def show_validation(result, show_all: bool = False) -> None:
         t.add_row(b.metric_label, b.population_label, _fmt(m.value if m else None, b.unit),
                   f"{_fmt(iv[0], b.unit)}..{_fmt(iv[1], b.unit)}" if iv else "", _fmt(b.row.published, b.unit),
                   b.row.tolerance_text, status)
-    console.print(t)
+    out.print(t)
     if result.invariants:
         inv = Table(title="integrity invariants", show_edge=False)
         for col in ("invariant", "violations", "example"):
@@ -90,12 +85,12 @@ def show_validation(result, show_all: bool = False) -> None:
         for i in result.invariants:
             inv.add_row(i.label, f"[{'green' if i.passed else 'bold red'}]{i.violations:,}[/]",
                         (i.examples[0] if i.examples else i.skipped)[:90])
-        console.print(inv)
+        out.print(inv)
     if show_all:
         for b in result.benchmarks:
             if b.status == "n/a":
-                console.print(f"[dim]n/a {b.row.id}: {b.reason}[/]")
-    console.print(f"benchmarks: {counts['pass']} pass, {counts['fail']} fail, {counts['few']} too few to judge, "
+                out.print(f"[dim]n/a {b.row.id}: {b.reason}[/]")
+    out.print(f"benchmarks: {counts['pass']} pass, {counts['fail']} fail, {counts['few']} too few to judge, "
                   f"{counts['n/a']} do not apply (--all lists them); invariants: "
                   f"{len(result.violations)} of {len(result.invariants)} violated; "
                   + ("[green]PASSED[/]" if result.passed else "[bold red]NOT PASSED[/]"))
@@ -119,6 +114,6 @@ def _validate_sdtm(path: Path, strict: bool, as_json: bool) -> None:
     if as_json or not hasattr(result, "render"):
         print(json.dumps(result.as_dict() if hasattr(result, "as_dict") else result, indent=2, default=str))
     else:
-        result.render(console)
+        result.render(out)
     if strict and not getattr(result, "passed", True):
         raise typer.Exit(1)

@@ -22,6 +22,7 @@ from healthsim.engine.run import (
     RunPlan,
     map_in_workers,
     run_block,
+    spool_root,
     static_tables,
     sweep_stale_spools,
 )
@@ -81,7 +82,7 @@ def build_lake(run: RunPlan, meta: dict, out: str | Path, *, engine: str = "loca
     started = time.perf_counter()
     out = Path(out)
     check_destination(out, overwrite)
-    sweep_stale_spools(None)
+    sweep_stale_spools(spool_root())  # what killed DuckDB-store runs left
     jobs = list(block_bounds(run.count, run.block_size))
     staging = make_staging(out)
     published = False

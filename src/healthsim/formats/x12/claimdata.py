@@ -21,7 +21,7 @@ from healthsim.formats.base import Block, CohortSource
 from healthsim.formats.fhir.common import rows
 from healthsim.formats.options import DEFAULT as DEFAULT_OPTIONS
 from healthsim.formats.payers import Payer, payer_for
-from healthsim.formats.x12 import filing, variety
+from healthsim.formats.x12 import filing, prior_auth, variety
 from healthsim.formats.x12.envelope import ControlNumbers
 
 PERSON_COLUMNS = ["person_id", "first_name", "last_name", "sex", "birth_date", "address_line", "city",
@@ -99,6 +99,8 @@ class ClaimBlock:
     diagnoses: dict[object, list[str]]  # encounter_id -> ICD-10-CM codes in rank order
     conditions: dict[int, list[str]]    # person_id -> condition codes
     encounters: dict = field(default_factory=dict)  # encounter_id -> type, admission_type, disposition
+    auths: list = field(default_factory=list)        # prior authorizations of the block's visits
+    auth_numbers: dict = field(default_factory=dict)  # claim_id -> certification number (837 REF*G1)
     _spans: dict = field(default_factory=dict)
 
     def span(self, claim: dict) -> dict:
@@ -159,6 +161,10 @@ def claim_block(block: Block, claim_type: str | None, info=None, options=None) -
     options, each claim also gets its variety (corrected, voided duplicate) and
     the dates of its extra versions (variety.py)."""
     table = block["claims"]
+    auths: list = []
+    if "encounters" in block.tables and "encounter_id" in table.column_names:
+        auths = prior_auth.authorizations(table, block["claim_lines"], block["encounters"])
+    numbers = prior_auth.certified_claims(auths, table) if auths else {}
     if claim_type is not None:
         table = table.filter(pc.equal(table.column("claim_type"), claim_type))
     if info is not None:
@@ -186,7 +192,7 @@ def claim_block(block: Block, claim_type: str | None, info=None, options=None) -
     if "encounters" in block.tables and "encounter_id" in table.column_names:
         found = _only(block["encounters"], "encounter_id", table.column("encounter_id")).select(ENCOUNTER_COLUMNS)
         visits = {e["encounter_id"]: e for e in rows(found)}
-    return ClaimBlock(claims, lines, persons, coverage, dx, cond, visits)
+    return ClaimBlock(claims, lines, persons, coverage, dx, cond, visits, auths, numbers)
 
 
 def _codes_by(table: pa.Table, key: str) -> dict:

@@ -27,9 +27,9 @@ from healthsim.formats.x12.claimdata import (
 from healthsim.formats.x12.envelope import clean, d8, money, seg
 from healthsim.formats.x12.variety import Version
 from healthsim.formats.x12.x837p import (
+    claim_refs,
     other_payer_loops,
     provider_loop,
-    ref_f8,
     submitter_loops,
     subscriber_loop,
     write_claim_files,
@@ -62,7 +62,7 @@ def claim_loop(cb: ClaimBlock, claim: dict, v: Version, attending: Party) -> lis
     # for outpatient claims without one; point of origin 1 (non-health-care facility) for stays.
     out.append(seg("CL1", ADMISSION_TYPE.get(claim.get("admission_type") or "", "3" if inpatient else "9"),
                    "1" if inpatient else "", clean(claim.get("discharge_status")) or "01"))
-    out += ref_f8(v)
+    out += claim_refs(cb, claim, v)
     out.append(seg("HI", f"ABK:{dx[0]}"))
     if inpatient:
         out.append(seg("HI", f"ABJ:{dx[0]}"))

@@ -13,7 +13,9 @@ first); a voided duplicate is the claim, the duplicate and its void (8). The
 final version's CLM02 is the table's billed amount and equals the sum of its
 lines' SV102 (checked in tests). A dual-eligible member's claims carry loop
 2320/2330 naming the state Medicaid program as the other (secondary) payer.
-Diagnosis pointers on each line point at the first (up to four) HI codes.
+Diagnosis pointers on each line point at the first (up to four) HI codes. A
+claim of a visit the payer certified in advance carries REF*G1 with the
+certification number of its 278 (x12/prior_auth.py).
 """
 
 from __future__ import annotations
@@ -94,8 +96,16 @@ def claim_header(v: Version, facility_code: str, qualifier: str) -> list[str]:
     return out
 
 
-def ref_f8(v: Version) -> list[str]:
-    return [f"REF*F8*{clean(v.ref_icn)}"] if v.ref_icn else []
+def claim_refs(cb: ClaimBlock, claim: dict, v: Version) -> list[str]:
+    """REF*G1 (prior authorization, when the visit was certified: x12/prior_auth.py) and
+    REF*F8 (the claim a replacement or void refers to), in the guides' order."""
+    out = []
+    number = cb.auth_numbers.get(claim["claim_id"])
+    if number:
+        out.append(f"REF*G1*{number}")
+    if v.ref_icn:
+        out.append(f"REF*F8*{clean(v.ref_icn)}")
+    return out
 
 
 def claim_loop(cb: ClaimBlock, claim: dict, v: Version, billing: Party, rendering: Party | None) -> list[str]:
@@ -103,7 +113,7 @@ def claim_loop(cb: ClaimBlock, claim: dict, v: Version, billing: Party, renderin
     pos = claim.get("place_of_service") or (lines[0].get("place_of_service") if lines else None) or "11"
     dx = cb.dx_codes(claim, limit=v.dx_limit)
     out = claim_header(v, pos, "B")
-    out += ref_f8(v)
+    out += claim_refs(cb, claim, v)
     out.append("HI*" + "*".join([f"ABK:{dx[0]}", *(f"ABF:{c}" for c in dx[1:])]))
     if rendering is not None and rendering.npi != billing.npi:
         out.append(seg("NM1", "82", "1", clean(rendering.last or rendering.name), clean(rendering.first),
@@ -180,7 +190,7 @@ class X12_837PExporter:
     needs_rows = (("claims", {"claim_type": "professional"}),)
 
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
-        return export_claim_blocks(source, "837p", self._block, out)
+        return export_claim_blocks(source, "837p", self._block, out, encounters=True)
 
     @staticmethod
     def _block(block, run: ExportRun) -> None:
