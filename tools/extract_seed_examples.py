@@ -25,6 +25,21 @@ DOCS = [
     "linked/skills/generation/executors/profile-executor.md",
     "linked/skills/generation/executors/journey-executor.md",
     "linked/skills/generation/distributions/distribution-types.md",
+    "linked/skills/generation/templates/profiles/commercial-healthy.md",
+    "linked/skills/generation/templates/profiles/commercial-maternity.md",
+    "linked/skills/generation/templates/profiles/medicaid-pediatric.md",
+    "linked/skills/generation/templates/profiles/medicare-advantage-complex.md",
+    "linked/skills/generation/templates/profiles/medicare-diabetic.md",
+    "linked/skills/generation/templates/journeys/annual-enrollment.md",
+    "linked/skills/generation/templates/journeys/care-transition.md",
+    "linked/skills/generation/templates/journeys/chf-first-year.md",
+    "linked/skills/generation/templates/journeys/diabetic-annual.md",
+    "linked/skills/generation/templates/journeys/diabetic-first-year.md",
+    "linked/skills/generation/templates/journeys/disenrollment.md",
+    "linked/skills/generation/templates/journeys/hf-exacerbation.md",
+    "linked/skills/generation/templates/journeys/new-member-onboarding.md",
+    "linked/skills/generation/templates/journeys/oncology-treatment-cycle.md",
+    "linked/skills/generation/templates/journeys/surgical-episode.md",
 ]
 OUT = Path(__file__).resolve().parent.parent / "tests" / "language" / "data" / "seed_examples"
 FENCE = re.compile(r"^```(\w*)\s*$", re.MULTILINE)

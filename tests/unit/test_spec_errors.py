@@ -39,9 +39,9 @@ CASES = [
     ("conditions.0.code", "E11.99X", "unknown ICD-10-CM code 'E11.99X'"),
     ("count", -5, "count"),
     ("demographics.gender", {"distribution": "categorical", "weights": {"F": 0.6, "M": 0.6}}, "sum"),
-    ("conditions.1.prevalence", 1.4, "conditions.1.prevalence"),
+    ("conditions.1.prevalence", 1.4, "conditions[1].prevalence"),
     ("demographics.age", {"distribution": "normall", "mean": 72, "std_dev": 8}, "did you mean 'normal'"),
-    ("coverage.type", "medicare_advantagee", "coverage"),
+    ("coverage.type", "medicare_advantagee", "did you mean 'medicare_advantage'"),
     ("geography", {"states": ["Calfornia"]}, "CA"),
 ]
 

@@ -18,7 +18,8 @@ from typing import Annotated
 import typer
 
 from healthsim import api
-from healthsim.cli.render import LazyProgress, console, summary
+from healthsim.cli.progress import task
+from healthsim.cli.render import console, plural, summary
 from healthsim.errors import HealthSimError, UsageError
 
 MAX_TURNS = 40
@@ -153,15 +154,13 @@ def show_spec(spec) -> None:
 
 def run_request(spec, db: Path, out: Path | None = None, workers: int | None = None) -> None:
     """Generate a RequestSpec's cohort (and its exports) with a progress bar, then the summary."""
-    progress = LazyProgress(f"generating {spec.profile.count:,} members")
-    try:
+    n = spec.profile.count
+    with task(f"generating {plural(n, 'member')}", total=n, unit="members") as progress:
         run = api.generate_request(spec, db, progress=progress, out=out, workers=workers)
-    finally:
-        progress.close()
     try:
         summary(run.result)
         for export in run.exports:
-            console.print(f"exported {export.format}: {len(export.files):,} files in {export.out}")
+            console.print(f"exported {export.format}: {plural(len(export.files), 'file')} in {export.out}")
         for note in run.notes:
             console.print(f"note: {note}", style="yellow", highlight=False, markup=False)
     except KeyboardInterrupt as exc:  # the cohort is committed: say so (healthsim.interrupts)

@@ -38,6 +38,7 @@ from healthsim.engine.seeds import BLOCK_SIZE, block_bounds
 from healthsim.engine.stats import RunStats
 from healthsim.faults import fault_point
 from healthsim.plan.population import PopulationPlan
+from healthsim.progress import step as step_progress
 
 
 class BlockStep(Protocol):
@@ -60,7 +61,17 @@ class RunPlan:
 
 
 Progress = Callable[[int, int], None]
-"""Called after each block with (members done, members total)."""
+"""Called after each block with (members done, members total); see healthsim.progress
+for the steps it is also told about."""
+
+
+def step_label(step: object) -> str:
+    """A step's name for progress lines: its `label`, else its class name in words."""
+    label = getattr(step, "label", None)
+    if label:
+        return str(label)
+    name = type(step).__name__.removesuffix("Step")
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
 
 Tables = dict[str, pa.Table]
 
@@ -72,11 +83,16 @@ def static_tables(run: RunPlan) -> Tables:
     return {name: TABLES[name].conform(t) for name, t in out.items()}
 
 
-def run_block(run: RunPlan, b: int, start: int, n: int) -> tuple[Tables, RunStats]:
-    """Every table of one block, conformed, with the block's statistics."""
+def run_block(run: RunPlan, b: int, start: int, n: int,
+              progress: Progress | None = None) -> tuple[Tables, RunStats]:
+    """Every table of one block, conformed, with the block's statistics.
+
+    `progress` (in-process runs only) is told each step as it starts."""
+    step_progress(progress, "population")
     result = generate_block(run.population, b, start, n)
     tables = result.tables
     for step in run.steps:
+        step_progress(progress, step_label(step))
         tables.update(step.run_block(result.members, tables))
     stats = RunStats()
     stats.add_block(run.population, result.members, result.race_counts, result.ethnicity_counts)
@@ -91,7 +107,7 @@ def iter_blocks(run: RunPlan, stats: RunStats, progress: Progress | None = None,
     sweep_stale_spools(spool_root())  # spools of runs that were killed outright
     bounds = [x for x in block_bounds(run.count, run.block_size) if blocks is None or x[0] in blocks]
     jobs = [(run, b, start, n) for b, start, n in bounds]
-    made = _spooled(jobs, workers) if workers > 1 and len(jobs) > 1 else (run_block(*j) for j in jobs)
+    made = _spooled(jobs, workers) if workers > 1 and len(jobs) > 1 else (run_block(*j, progress) for j in jobs)
     done = 0
     for job, (tables, block_stats) in zip(jobs, made, strict=True):
         stats.merge(block_stats)

@@ -23,6 +23,7 @@ import pyarrow as pa
 from healthsim.errors import NotFoundError
 from healthsim.formats.options import DEFAULT as DEFAULT_OPTIONS
 from healthsim.formats.options import ExportOptions
+from healthsim.progress import step as announce
 
 Progress = Callable[[int, int], None]
 """Called with (members done, members total) after each block."""
@@ -100,6 +101,7 @@ class CohortSource:
         return self.store.read_all(self.info.cohort_id, table)
 
     def stream(self, table: str, batch_rows: int = 65_536) -> pa.RecordBatchReader:
+        announce(self.progress, table)
         return self.store.stream_table(self.info.cohort_id, table, batch_rows)
 
     def person_blocks(self, tables: Mapping[str, tuple[str, str] | None],
@@ -114,6 +116,7 @@ class CohortSource:
         for lo in range(1, total + 1, step):
             hi = min(total, lo + step - 1)
             read = self.store.read_person_range
+            announce(self.progress, "read")
             yield Block(lo, hi, {n: read(self.info.cohort_id, n, lo, hi, via) for n, via in present.items()})
             if self.progress is not None:
                 self.progress(hi, total)

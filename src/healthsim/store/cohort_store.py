@@ -24,6 +24,7 @@ from healthsim import interrupts
 from healthsim.canonical import TABLES
 from healthsim.errors import NotFoundError, StoreError
 from healthsim.faults import fault_point
+from healthsim.store import compat
 
 COHORTS_DDL = """
 CREATE TABLE IF NOT EXISTS cohorts (
@@ -63,7 +64,7 @@ class CohortStore:
         try:
             if not read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = compat.connect(self.path, read_only=read_only)  # a format DuckDB tools read
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"cannot open cohort database {self.path}: {exc}") from None
         # Bound DuckDB's buffer pool so peak memory stays flat in cohort size.

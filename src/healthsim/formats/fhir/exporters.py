@@ -34,6 +34,7 @@ from healthsim.formats.fhir.registry import (
     PersonBuilder,
     SharedBuilder,
 )
+from healthsim.progress import step
 
 FLUSH_EVERY = 20_000  # NDJSON lines buffered before a write
 BUNDLE_BLOCK_PERSONS = 1_000  # a Bundle needs all of a patient's resources: smaller blocks, flat memory
@@ -49,6 +50,7 @@ def active_builders(source: CohortSource) -> tuple[list[SharedBuilder], list[Per
 def shared_resources(source: CohortSource, ctx: FhirContext, builders: list[SharedBuilder]):
     cache: dict[str, object] = {}
     for b in builders:
+        step(source.progress, b.resource_type)
         static = {}
         for name in (*b.tables, *b.optional):
             if source.has(name):
@@ -66,8 +68,16 @@ def person_blocks(source: CohortSource, ctx: FhirContext, builders: list[PersonB
         tables.update(b.tables)
         tables.update(b.optional)
     for block in source.person_blocks(tables, block_persons):
-        yield block, (item for b in builders if all(t in block.tables for t in b.tables)
-                      for item in b.build(block, ctx))
+        yield block, _built(source, block, ctx, builders)
+
+
+def _built(source: CohortSource, block, ctx: FhirContext, builders: list[PersonBuilder]):
+    """Every active builder's (person_id, resource) for one block, announcing each
+    resource type to the progress display as it starts."""
+    for b in builders:
+        if all(t in block.tables for t in b.tables):
+            step(source.progress, b.resource_type)
+            yield from b.build(block, ctx)
 
 
 def open_output(path: Path, compress: bool):
