@@ -90,9 +90,11 @@ def generate(
     if lake is None and (engine != "local" or scheduler or overwrite):
         raise UsageError("--engine, --scheduler and --overwrite go with --lake DIR")
     if lake is not None:
-        profile = (api.load_request(spec, count=count, seed=seed).profile if spec
-                   else api.load_profile(template, count=count, seed=seed, journeys=journey))
-        return lake_cli.generate_lake(profile, lake, engine, workers, scheduler, overwrite)
+        request = api.load_request(spec, count=count, seed=seed) if spec else None
+        profile = request.profile if request else api.load_profile(template, count=count, seed=seed,
+                                                                    journeys=journey)
+        return lake_cli.generate_lake(profile, lake, engine, workers, scheduler, overwrite,
+                                      formats=list(request.outputs.formats) if request else [])
     if spec:  # a spec or request file, a template name, or a sentence
         request = api.load_request(spec, count=count, seed=seed)
         if request.request is not None:
