@@ -581,6 +581,71 @@ def validate_ccda(out: Path, db, sample: int = 0) -> None:
     assert problems == count(db, "SELECT count(*) FROM conditions")
 
 
+# --- NCPDP SCRIPT ----------------------------------------------------------------
+NEWRX_PATHS = ("Header/To", "Header/From", "Header/MessageID", "Header/SentTime", "Header/PrescriberOrderNumber",
+               "Body/NewRx/Patient/HumanPatient/Name/LastName", "Body/NewRx/Patient/HumanPatient/Gender",
+               "Body/NewRx/Patient/HumanPatient/DateOfBirth/Date", "Body/NewRx/Pharmacy/Identification/NCPDPID",
+               "Body/NewRx/Pharmacy/Identification/NPI", "Body/NewRx/Prescriber/NonVeterinarian/Identification/NPI",
+               "Body/NewRx/MedicationPrescribed/DrugDescription",
+               "Body/NewRx/MedicationPrescribed/DrugCoded/DrugDBCode/Code",
+               "Body/NewRx/MedicationPrescribed/Quantity/Value",
+               "Body/NewRx/MedicationPrescribed/Quantity/QuantityUnitOfMeasure/Code",
+               "Body/NewRx/MedicationPrescribed/DaysSupply", "Body/NewRx/MedicationPrescribed/WrittenDate/Date",
+               "Body/NewRx/MedicationPrescribed/NumberOfRefills", "Body/NewRx/MedicationPrescribed/Sig/SigText")
+NEWRX_ORDER = ("Patient", "Pharmacy", "Prescriber", "MedicationPrescribed")
+
+
+def luhn_npi(npi: str) -> bool:
+    """NPI check digit: Luhn over '80840' + the first nine digits."""
+    if not (npi.isdigit() and len(npi) == 10):
+        return False
+    digits = [int(c) for c in "80840" + npi]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 1:
+            d *= 2
+            d -= 9 if d > 9 else 0
+        total += d
+    return total % 10 == 0
+
+
+def validate_ncpdp_script(out: Path, db) -> None:
+    """Every NewRx well-formed (lxml), with the required elements in order, valid NPIs,
+    dates not after as_of; one per order written by as_of; every link in newrx_claims.csv
+    names the first fill (refill 0) of that order, with its NDC."""
+    import csv as _csv
+
+    from lxml import etree
+
+    ns = {"s": "http://www.ncpdp.org/schema/SCRIPT"}
+    as_of = as_of_of(db)
+    files = sorted(out.glob("script/*/newrx-*.xml"))
+    cut = "(SELECT as_of + INTERVAL 1 DAY FROM cohorts LIMIT 1)"
+    assert len(files) == count(db, f"SELECT count(*) FROM medication_orders WHERE authored_time < {cut}")
+    for path in files:
+        doc = etree.parse(str(path)).getroot()
+        assert doc.tag == "{http://www.ncpdp.org/schema/SCRIPT}Message" and doc.get("TransactionVersion") == "2017071"
+        for rel in NEWRX_PATHS:
+            found = doc.find("s:" + rel.replace("/", "/s:"), ns)
+            assert found is not None and (found.text or "").strip(), (path.name, rel)
+        body = doc.find("s:Body/s:NewRx", ns)
+        assert [etree.QName(c).localname for c in body] == list(NEWRX_ORDER), path.name
+        for rel in ("Body/NewRx/Pharmacy/Identification/NPI", "Body/NewRx/Prescriber/NonVeterinarian/Identification/NPI"):
+            assert luhn_npi(doc.find("s:" + rel.replace("/", "/s:"), ns).text), (path.name, rel)
+        for date_el in doc.iter("{http://www.ncpdp.org/schema/SCRIPT}Date"):
+            assert date_el.text <= as_of
+        assert doc.find("s:Header/s:SentTime", ns).text[:10] <= as_of
+    with duckdb.connect(str(db), read_only=True) as con:
+        fills = {str(r[0]): r[1:] for r in con.execute(
+            "SELECT claim_id, order_id, refill_no, ndc FROM pharmacy_claims").fetchall()}
+    links = list(_csv.DictReader((out / "newrx_claims.csv").open()))
+    assert links
+    for row in links:
+        order_id, refill, ndc = fills[row["first_fill_claim_id"]]
+        assert str(order_id) == row["order_id"] and refill == 0
+        assert "".join(ch for ch in ndc if ch.isdigit()).zfill(11) == row["ndc"]
+
+
 # --- NCPDP -------------------------------------------------------------------
 def ncpdp_segments(transmission: str) -> tuple[str, list[tuple[str, dict[str, str]]]]:
     cut = min(i for i in (transmission.find("\x1e"), transmission.find("\x1d")) if i >= 0)
@@ -661,5 +726,5 @@ VALIDATORS = {
     "hl7v2": validate_hl7v2, "x12-834": validate_x12_834, "x12-837p": validate_x12_837p,
     "x12-837i": validate_x12_837i,
     "x12-835": validate_x12_835, "ncpdp": validate_ncpdp,
-    "ccda": validate_ccda, "x12-270-271": validate_x12_270_271, "x12-276-277": validate_x12_276_277, "x12-278": validate_x12_278,
+    "ccda": validate_ccda, "ncpdp-script": validate_ncpdp_script, "x12-270-271": validate_x12_270_271, "x12-276-277": validate_x12_276_277, "x12-278": validate_x12_278,
 }

@@ -143,13 +143,15 @@ def _households(doc: dict, facts: Facts, said: list[Assumption], notes: list[str
 def _claims_for_formats(facts: Facts, said: list[Assumption]) -> Facts:
     """Claim formats need claims: '837s' and '835 remits' turn medical claims on, NCPDP pharmacy."""
     update = {}
-    medical = [f for f in facts.formats if f in ("x12-837p", "x12-837i", "x12-835")]
+    medical = [f for f in facts.formats if f in ("x12-837p", "x12-837i", "x12-835", "x12-276-277", "x12-278")]
     if medical and facts.claims is None:
         update["claims"] = True
         said.append(Assumption(field="outputs.claims", value=True, reason=f"{', '.join(medical)} needs claims"))
-    if "ncpdp" in facts.formats and facts.pharmacy_claims is None:
+    pharmacy = [f for f in facts.formats if f in ("ncpdp", "ncpdp-script")]
+    if pharmacy and facts.pharmacy_claims is None:
         update["pharmacy_claims"] = True
-        said.append(Assumption(field="outputs.pharmacy_claims", value=True, reason="NCPDP needs pharmacy claims"))
+        said.append(Assumption(field="outputs.pharmacy_claims", value=True,
+                               reason=f"{', '.join(pharmacy)} needs prescriptions and pharmacy claims"))
     return facts.model_copy(update=update) if update else facts
 
 
@@ -163,11 +165,12 @@ def _checked_place(profile: ProfileSpec, doc: dict, facts: Facts, notes: list[st
         compile_profile(profile)
         return profile
     except SpecError as exc:
-        if facts.urban_share is not None or profile.geography.urban_share is None or "urban" not in str(exc):
+        if profile.geography.urban_share is None or "urban" not in str(exc):
             raise
     share = doc["geography"].pop("urban_share")
-    notes.append(f"the template's urban share ({share:.0%}) does not fit this place; its own urban/rural "
-                 "mix is used")
+    whose = "the requested" if facts.urban_share is not None else "the template's"
+    notes.append(f"{whose} urban share ({share:.0%}) does not fit this place (it has no rural or no urban "
+                 "ZIPs); the place's own urban/rural mix is used")
     profile = validate_model(ProfileSpec, doc, source="the request")
     compile_profile(profile)
     return profile

@@ -152,4 +152,8 @@ def take_medications(rt: RequestText) -> list[tuple[int, int, ConditionFact]]:
             continue
         rt.take(m.start(), m.end(), "medication")
         out.append((m.start(1), m.end(1), fact_for(code, f"on {m.group(1)}", "medication")))
+    noted = "|".join(re.escape(w) for w in sorted(vocab().get("medications_noted", []), key=len, reverse=True))
+    if noted:
+        for m in list(rt.matches(re.compile(rf"\b(?:(?:{cues})\s+)?(?:{noted})\b"), allow_protected=True)):
+            rt.take(m.start(), m.end(), "medication")
     return out

@@ -148,8 +148,9 @@ def _take_age_group(rt: RequestText) -> AgeFact | None:
     return found
 
 
-def take_count(rt: RequestText) -> tuple[int | None, str | None]:
-    """The number of members: a number near a people noun wins, else the first plain number."""
+def take_count(rt: RequestText, prefer_after: int | None = None) -> tuple[int | None, str | None]:
+    """The number of members: a number after a correction ('actually make it 200') wins, then a
+    number near a people noun, else the first plain number."""
     plural, singular = people_nouns()
     candidates = []
     for m in rt.matches(NUMBER):
@@ -158,10 +159,11 @@ def take_count(rt: RequestText) -> tuple[int | None, str | None]:
             continue
         after = rt.low[m.end():m.end() + 60].split()
         near_people = any(w.strip(",.;:") in plural | singular for w in after[:4])
-        candidates.append((not near_people, m.start(), m, int(value)))
+        corrected = prefer_after is not None and m.start() >= prefer_after
+        candidates.append((not corrected, not near_people, m.start(), m, int(value)))
     if not candidates:
         return None, None
-    _, _, m, value = min(candidates, key=lambda c: (c[0], c[1]))
+    *_, m, value = min(candidates, key=lambda c: (c[0], c[1], c[2]))
     rt.take(m.start(), m.end(), "count")
     return value, m.group(0)
 

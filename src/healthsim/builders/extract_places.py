@@ -168,16 +168,40 @@ def _counties(rt: RequestText, out: PlaceFacts) -> None:
             break
 
 
+NEAR_CITY = re.compile(r"\b(?:suburbs? of|outside(?: of)?|around|greater|metro|the)\s+((?:[A-Z][\w.'-]*)(?:\s+[A-Z][\w.'-]*){0,3})"
+                       r"(?:\s+(?:area|metro|metropolitan area|suburbs))?")
+
+
 def _city(rt: RequestText, out: PlaceFacts) -> None:
     from healthsim.builders.places import take_city
 
-    city = take_city(rt, state_names())
+    city = take_city(rt, state_names()) or _city_near(rt)
     if city:
         out.zips = list(city.zips)
         out.labels.append(f"{city.name}, {city.state}")
         if city.ambiguous:
             out.notes.append(f"{city.name}: chose {city.state} (the most populous place of that name "
                              "unless a state follows it)")
+
+
+def _city_near(rt: RequestText):
+    """'suburbs of Chicago', 'outside Denver', 'the Houston area': the city's ZIPs."""
+    from healthsim.builders.places import City, _cities
+
+    for m in NEAR_CITY.finditer(rt.text):
+        words = m.group(1).split()
+        for n in range(len(words), 0, -1):
+            name = " ".join(words[:n])
+            start = m.start(1)
+            end = start + len(name)
+            by_state = _cities().get(name.lower())
+            if not by_state or name.lower() in state_names() or not rt.free(start, end):
+                continue
+            state = max(by_state, key=lambda s: by_state[s][1])
+            tail = re.match(r"\s+(?:area|metro|metropolitan area|suburbs)\b", rt.text[end:])
+            rt.take(start, end + (tail.end() if tail else 0), "geography")
+            return City(name, state, tuple(sorted(by_state[state][0])), len(by_state) > 1)
+    return None
 
 
 def take_regions(rt: RequestText, out: PlaceFacts) -> None:

@@ -67,6 +67,7 @@ def parse_facts(text: object) -> Facts:
         raise RequestError(f"a request is text (got {type(text).__name__})")
     rt = RequestText(text)
     facts = Facts()
+    cut = _correction(rt)
     facts.template = ctx.take_template(rt)
     facts.seed = ctx.take_seed(rt)
     facts.as_of = ctx.take_as_of(rt)
@@ -74,8 +75,6 @@ def parse_facts(text: object) -> Facts:
     facts.purposes = ctx.take_purpose(rt)
     facts.formats = ctx.take_formats(rt)
     facts.trial = ctx.take_trial(rt, facts.formats)
-    facts.pharmacy_claims = ctx.take_flag(rt, "pharmacy_claims")
-    facts.claims = ctx.take_flag(rt, "claims")
     found, code_notes = codes.take_codes(rt)
     facts.notes += code_notes
     split = people.take_sex_split(rt)
@@ -86,6 +85,8 @@ def parse_facts(text: object) -> Facts:
     found += codes.take_medications(rt)
     found += _take_condition_phrases(rt)
     intents = journeys.take_intents(rt)
+    facts.pharmacy_claims = ctx.take_flag(rt, "pharmacy_claims")
+    facts.claims = ctx.take_flag(rt, "claims") or (True if any("claims" in i.text for i in intents) else None)
     facts.age, single = people.take_age(rt)
     _places(rt, facts)
     urban = _take_urban(rt)
@@ -101,7 +102,7 @@ def parse_facts(text: object) -> Facts:
     facts.ethnicity = people.even_weights(people.take_labels(rt, "ethnicity"))
     facts.healthy = _take_healthy(rt)
     facts.household_size, stated = people.take_family(rt)
-    facts.count, facts.count_text = people.take_count(rt)
+    facts.count, facts.count_text = people.take_count(rt, prefer_after=cut)
     if facts.household_size and (facts.count is None or facts.count == facts.household_size):
         facts.count = facts.household_size
         facts.count_text = f"a family of {facts.household_size}" if stated else "a family"
@@ -110,6 +111,8 @@ def parse_facts(text: object) -> Facts:
     more, facts.unrecognized = _resolve_leftovers(rt, resolver)
     found += more
     found.sort(key=lambda x: x[0])
+    if cut is not None and any(start >= cut and not f.negated for start, _, f in found):
+        found = [x for x in found if x[0] >= cut]  # "asthma, no wait, COPD": the correction replaces
     _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_labels)
     if split:
         facts.sex = split
@@ -150,6 +153,20 @@ def subject(rt: RequestText) -> str | None:
     if not text or not re.search(r"[A-Za-z]{3}", text):
         return None
     return text[0].upper() + text[1:]
+
+
+CORRECTION = re.compile(r"\bno\s*(?:wait|sorry)?\s*[-\u2013\u2014,:]|\bno wait\b|\bactually\b|\bi mean\b|"
+                        r"\bscratch that\b|\bcorrection\b|\bor rather\b|\bmake (?:it|that)\b(?=\s+\d)")
+
+
+def _correction(rt: RequestText) -> int | None:
+    """Where the last correction starts ('…, no wait, …', 'actually make it 200'): what the
+    request says after it replaces what it said before (counts, conditions). The cue is taken."""
+    last = None
+    for m in list(rt.matches(CORRECTION)):
+        rt.take(m.start(), m.end(), "correction")
+        last = m.end()
+    return last
 
 
 def _places(rt: RequestText, facts: Facts) -> None:
@@ -416,5 +433,7 @@ def _sex_weights(sex, shares) -> dict[str, float] | None:
         if ("sex", s) in shares:
             share = shares[("sex", s)]
             other = "M" if label == "F" else "F"
+            if share >= 1 or share <= 0:
+                return {label if share >= 1 else other: 1.0}
             return {label: share, other: round(1 - share, 6)}
     return None if len(labels) > 1 else {labels.pop(): 1.0}
