@@ -116,7 +116,10 @@ def checks(plan: PopulationPlan, s: RunStats) -> list[Check]:
                               math.sqrt(s.plan_var[i]) / n, share=True))
     for cond in plan.conditions:
         k = s.cond_eligible[cond.code]
-        if k == 0:
+        if k == 0:  # shown, not dropped: the spec asked for it and nobody could have it
+            target = cond.prevalence if isinstance(cond.prevalence, float | int) else 0.0
+            out.append(Check(f"{cond.code} prevalence (0 eligible: no member fit its sex/age rule)",
+                             float(target), 0.0, 0.0, 0.0))
             continue
         target = s.cond_expected[cond.code] / k
         se = math.sqrt(s.cond_var[cond.code]) / k
