@@ -61,13 +61,19 @@ class PopulationPlan:
 
 def compile_profile(spec: ProfileSpec) -> PopulationPlan:
     """Resolve everything the engine needs; raise SpecError if the spec cannot run."""
+    from healthsim.spec.consistency import check_population
+
+    impossible = check_population(spec)  # also checked on load; specs built in code come here directly
+    if impossible:
+        raise SpecError(impossible, source=spec.profile_name)
     zip_rows, zip_p = _geography(spec)
+    conditions = tuple(_conditions(spec))
     start = spec.coverage.enrollment.start or date(spec.as_of.year, 1, 1)
     end = spec.coverage.enrollment.end or spec.as_of
     return PopulationPlan(
         spec=spec, seed=spec.seed, count=spec.count, as_of=spec.as_of,
         zip_rows=zip_rows, zip_p=zip_p,
-        conditions=tuple(_conditions(spec)), options=tuple(_options(spec)),
+        conditions=conditions, options=tuple(_options(spec)),
         period_start=start, period_end=end,
     )
 
