@@ -53,7 +53,8 @@ def _contiguous(a: dict, b: dict) -> bool:
 def member_loop(kind: str, reason: str, span: dict, person: dict, subscriber_id: str) -> list[str]:
     """Loops 2000 (INS), 2100A (member name, contact, address, demographics), 2300 (HD)."""
     ins08 = "RT" if (person.get("age") or 0) >= 65 else "FT"
-    out = [seg("INS", "Y", span["relationship"] or "18", kind, reason, "A",
+    relationship = span["relationship"] or "18"
+    out = [seg("INS", "Y" if relationship == "18" else "N", relationship, kind, reason, "A",
                "", "", ins08),
            seg("REF", "0F", clean(subscriber_id)),
            seg("DTP", "356", "D8", d8(span["start_date"]))]
