@@ -1,24 +1,33 @@
-# The two commands of the README. Each does its own set-up.
+# The two commands of the README. Each does its own set-up, and says what it is doing
+# from the first second (the first install takes a minute or two).
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 
 .PHONY: run test lint bench clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH (or: make PY=python3 ...)"; exit 1; }
+	@echo "creating $(VENV) with $(PY)"
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# pip's own lines, one per package it collects, instead of a silent minute.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[test]"
+	@echo "installing healthsim and its dependencies into $(VENV) (first run only: about 1-2 minutes)"
+	@$(BIN)/python -m pip install --progress-bar off -e ".[test]" \
+	  | sed -un -e 's/^Collecting \([^ ;]*\).*/  collecting \1/p' \
+	    -e 's/^Installing collected packages.*/  unpacking them into $(VENV) .../p' -e 's/^Successfully installed.*/  done/p'
 	@touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/healthsim generate --template medicare-diabetic --journey diabetic-first-year --journey annual-care --count 200 --seed 42 --db out/healthsim.duckdb
 
 test: $(STAMP)
+	@echo "running the test suite: about 3 minutes on 2 idle cores, up to 8 on a busy machine"
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -10,30 +10,38 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from healthsim import __version__
+from healthsim import __version__, interrupts
 from healthsim.engine.run import Progress, RunPlan, chunked, iter_blocks, static_tables
 from healthsim.engine.seeds import BLOCK_SIZE
 from healthsim.engine.stats import Check, RunStats, checks
-from healthsim.errors import FieldProblem, SpecError
+from healthsim.errors import FieldProblem, NotFoundError, SpecError
 from healthsim.plan.population import compile_profile
+from healthsim.progress import step
 from healthsim.spec.load import read_document, validate_model
 from healthsim.spec.profile import ProfileSpec
 from healthsim.store.cohort_store import CohortMeta, CohortStore
 from healthsim.templates import list_templates, load_template
 
+if TYPE_CHECKING:
+    from healthsim.builders.request import RequestSpec
+    from healthsim.formats.base import ExportResult
+
 DEFAULT_DB = Path("out/healthsim.duckdb")
+FrameKind = Literal["pandas", "polars", "arrow"]
 
 
 def load_profile(source: str | Path | dict, *, count: int | None = None, seed: int | None = None,
-                 name: str | None = None, journeys: list[str] | None = None) -> ProfileSpec:
+                 name: str | None = None, journeys: list[str | Path | dict] | None = None,
+                 origin: str | None = None) -> ProfileSpec:
     """A validated profile from a file path, a template name, or a dict, with overrides.
 
     `journeys` adds journeys for every member: template names or journey spec files.
+    `origin` names a dict's source in error messages (default: 'spec').
     """
     if isinstance(source, dict):
-        data, origin = dict(source), "spec"
+        data, origin = dict(source), origin or "spec"
     elif Path(str(source)).suffix.lower() in (".yaml", ".yml", ".json"):
         data, origin = read_document(source), str(source)
     else:
@@ -124,8 +132,10 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
     blocks per insert. Neither changes any value written.
     """
     started = time.perf_counter()
+    step(progress, "plan")
     run = build_run(spec)
     stats = RunStats()
+    step(progress, "static tables")
     static = static_tables(run)
     doc = spec_document(spec)
     meta = CohortMeta(spec.profile_name, doc, spec.seed, spec.count, spec.as_of.isoformat(),
@@ -133,6 +143,7 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
     result: dict[str, Any] = {}
 
     def finish() -> tuple[dict, dict]:
+        step(progress, "checks and commit")
         counts = {name: int(t.num_rows) for name, t in static.items()}
         counts.update({k: int(v) for k, v in stats.rows.items()})
         result["checks"] = checks(run.population, stats)
@@ -140,42 +151,120 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
         result["counts"] = counts
         return counts, summary
 
-    with CohortStore(db) as store:
-        blocks = chunked(iter_blocks(run, stats, progress, workers=workers), chunk_blocks)
-        cohort_id = store.write_cohort(meta, static, blocks, finish)
+    if workers > 1:
+        step(progress, f"blocks in {workers} processes")
+    made = iter_blocks(run, stats, progress, workers=workers)
+    try:  # closing the block generator stops worker processes and removes the spool at once
+        step(progress, "open store")
+        with CohortStore(db) as store:
+            cohort_id = store.write_cohort(meta, static, _announcing(chunked(made, chunk_blocks), progress, "write"),
+                                           finish, threads=1 if workers > 1 else None)
+    finally:
+        made.close()
     from healthsim.store.query import financials
 
+    step(progress, "financials")
+    try:
+        money = financials(db, cohort_id)
+    except KeyboardInterrupt as exc:  # the cohort is in the file: say so, so nobody re-runs it
+        raise interrupts.mark_committed(exc, f"cohort {cohort_id} in {db}") from None
     return GenerateResult(cohort_id, Path(db), spec, result["counts"], result["checks"],
-                          time.perf_counter() - started, stats.as_dict(), financials(db, cohort_id))
+                          time.perf_counter() - started, stats.as_dict(), money)
 
 
-def list_cohorts(db: str | Path = DEFAULT_DB) -> list[dict]:
+def generate_lake(spec: ProfileSpec, out: str | Path, progress: Progress | None = None, *,
+                  engine: str = "local", workers: int = 1, scheduler: str | None = None,
+                  overwrite: bool = False):
+    """Execute a profile into a Parquet lake directory `out` (docs/scale.md).
+
+    `engine`: "local" (this process, or `workers` forked processes) or "dask"
+    (a Dask cluster at `scheduler`, else a LocalCluster of `workers` processes).
+    The lake appears only when complete; its files are identical whichever
+    engine and worker count made them. Returns a `lake.build.LakeResult`.
+    """
+    from healthsim.lake.build import ENGINES, build_lake
+
+    if engine not in ENGINES:
+        raise SpecError([FieldProblem("engine", "unknown engine", engine, ", ".join(ENGINES))])
+    if scheduler and engine != "dask":
+        raise SpecError([FieldProblem("scheduler", "a scheduler address needs engine 'dask'", scheduler)])
+    if workers < 1:
+        raise SpecError([FieldProblem("workers", "must be at least 1", workers)])
+    run = build_run(spec)
+    meta = {"name": spec.profile_name, "spec": spec_document(spec), "seed": spec.seed,
+            "member_count": spec.count, "as_of": spec.as_of.isoformat(), "block_size": run.block_size,
+            "package_version": __version__}
+    return build_lake(run, meta, out, engine=engine, workers=workers, scheduler=scheduler,
+                      overwrite=overwrite, progress=progress)
+
+
+def import_lake(lake: str | Path, db: str | Path = DEFAULT_DB, *, verify: bool = True) -> dict:
+    """Load a Parquet lake into the DuckDB store `db` as a new cohort (one transaction).
+
+    With `verify`, every file's size and sha256 are checked against the manifest first.
+    Returns {"cohort_id", "db", "row_counts", "seconds"}.
+    """
+    from healthsim.lake.manifest import read_manifest
+    from healthsim.lake.manifest import verify as verify_files
+    from healthsim.store.lake_catalog import import_lake as load
+
+    started = time.perf_counter()
+    manifest = read_manifest(Path(lake))
+    if verify:
+        problems = verify_files(Path(lake), manifest)
+        if problems:
+            from healthsim.lake.layout import LakeError
+
+            raise LakeError(f"lake {lake} is damaged ({len(problems)} problems): " + "; ".join(problems[:5]))
+    cohort_id = load(lake, db, manifest)
+    return {"cohort_id": cohort_id, "db": Path(db), "row_counts": manifest["row_counts"],
+            "seconds": time.perf_counter() - started}
+
+
+def _announcing(items, progress: Progress | None, label: str):
+    """Pass `items` through, telling `progress` that `label` runs while each is consumed
+    (the store inserts a block between our yield and the next block's first step)."""
+    for item in items:
+        step(progress, label)
+        yield item
+
+
+def list_cohorts(db: str | Path = DEFAULT_DB, *, missing_ok: bool = True) -> list[dict]:
+    """The cohorts in `db`, oldest first ([] for a file that does not exist, unless
+    `missing_ok` is False: then NotFoundError)."""
     if not Path(db).exists():
+        if not missing_ok:
+            raise NotFoundError(f"no cohort database at {db}")
         return []
     with CohortStore(db, read_only=True) as store:
         return store.list_cohorts()
 
 
 def show_cohort(db: str | Path, cohort_id: int) -> dict:
+    """One cohort's stored record: name, seed, spec (as given), row counts, summary and checks."""
     with CohortStore(db, read_only=True) as store:
         return store.get_cohort(cohort_id)
 
 
 def delete_cohort(db: str | Path, cohort_id: int) -> dict:
+    """Remove one cohort's rows from every table (others untouched); returns its record."""
+    if not Path(db).exists():
+        raise NotFoundError(f"no cohort database at {db}")
     with CohortStore(db) as store:
         return store.delete_cohort(cohort_id)
 
 
 def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | None = None,
-                  progress: Progress | None = None):
+                  progress: Progress | None = None, options: dict | None = None) -> ExportResult:
     """Export a cohort (default: the latest in `db`) in format `fmt` into directory `out`.
 
     Returns a `formats.ExportResult` (files written, counts). Files appear only
-    when the whole export succeeded. Formats: `list_formats()`.
+    when the whole export succeeded. Formats: `list_formats()`; `options` (e.g.
+    {"segment_newlines": True, "feed": True}): `healthsim.formats.options.ExportOptions`.
     """
     from healthsim.formats.run import export_cohort as run_export
 
-    return run_export(db, fmt, out, cohort_id=cohort_id, progress=progress)
+    return run_export(db, fmt, out, cohort_id=cohort_id, progress=progress, options=options)
 
 
 def list_formats() -> dict[str, str]:
@@ -207,14 +296,15 @@ class RequestRun:
     notes: list[str] = field(default_factory=list)
 
 
-def parse_request(text: str, *, count: int | None = None, seed: int | None = None):
+def parse_request(text: str, *, count: int | None = None, seed: int | None = None) -> RequestSpec:
     """The RequestSpec a sentence implies ('200 Medicare diabetics with claims')."""
     from healthsim.builders import parse_request as parse
 
     return parse(text, count=count, seed=seed)
 
 
-def load_request(source: str | Path | dict, *, count: int | None = None, seed: int | None = None):
+def load_request(source: str | Path | dict, *, count: int | None = None,
+                 seed: int | None = None) -> RequestSpec:
     """A RequestSpec from a saved request or profile file/dict, a template name, or request text."""
     from healthsim.builders.request import RequestSpec, is_request_document, load_request_document
 
@@ -223,12 +313,33 @@ def load_request(source: str | Path | dict, *, count: int | None = None, seed: i
         origin = "spec" if isinstance(source, dict) else str(source)
         if is_request_document(data):
             spec = load_request_document(data, source=origin)
-            profile = load_profile(spec_document(spec.profile), count=count, seed=seed)
+            profile = load_profile(spec_document(spec.profile), count=count, seed=seed, origin=origin)
             return spec.model_copy(update={"profile": profile})
-        return RequestSpec(template=origin, profile=load_profile(data, count=count, seed=seed))
+        original = _original_request(data, origin, count, seed)
+        if original is not None:
+            return original
+        return RequestSpec(template=origin, profile=load_profile(data, count=count, seed=seed, origin=origin))
     if str(source) in {t.name for t in list_templates("profile")}:
         return RequestSpec(template=str(source), profile=load_profile(str(source), count=count, seed=seed))
     return parse_request(str(source), count=count, seed=seed)
+
+
+def _original_request(data: dict, origin: str, count: int | None, seed: int | None):
+    """A profile (+ journey, outputs) in the original HealthSim spelling, as a RequestSpec whose
+    notes say what was translated (spec/aliases.py); None for HealthSim's own shape."""
+    from healthsim.builders.request import OutputRequest, RequestSpec
+    from healthsim.spec import aliases
+
+    kind = aliases.detect(data)
+    if kind not in ("profile", "request") or not aliases.looks_original(data, "profile"):
+        return None
+    n = aliases.normalise(data, kind)
+    profile = load_profile(n.document, count=count, seed=seed, origin=origin)
+    if n.notes:
+        note = aliases.description_note(n.notes)
+        profile = profile.model_copy(update={"description": f"{profile.description or ''} {note}".strip()})
+    outputs = OutputRequest(formats=n.formats, claims=n.claims, pharmacy_claims=n.pharmacy_claims)
+    return RequestSpec(template=origin, profile=profile, outputs=outputs, notes=n.notes)
 
 
 def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | None = None,
@@ -237,7 +348,15 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
     """Run a RequestSpec: generate its cohort, then export the formats it asked for into
     `out`/FORMAT (default: `exports_root`/cohort-ID/FORMAT, exports_root defaulting to
     the store's folder/exports)."""
+    _check_trial(spec)
     result = generate(spec.profile, db, progress=progress, workers=default_workers(spec.profile, workers))
+    try:
+        return _export_request(spec, result, db, out, exports_root)
+    except KeyboardInterrupt as exc:  # exports stopped; the cohort itself is committed
+        raise interrupts.mark_committed(exc, f"cohort {result.cohort_id} in {db}") from None
+
+
+def _export_request(spec, result: GenerateResult, db, out, exports_root) -> RequestRun:
     run = RequestRun(result)
     available = list_formats()
     for fmt in spec.outputs.formats:
@@ -250,6 +369,15 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
         target = Path(out) if out else root / f"cohort-{result.cohort_id}"
         run.exports.append(export_cohort(db, name, target / name, cohort_id=result.cohort_id))
     return run
+
+
+def _check_trial(spec) -> None:
+    """A trial request is refused clearly while TrialSim is not installed (never an ordinary cohort)."""
+    from healthsim.builders.request import RequestError
+    from healthsim.builders.trials import UNAVAILABLE, trial_available
+
+    if getattr(spec, "trial", None) and not trial_available():
+        raise RequestError(UNAVAILABLE)
 
 
 def query_cohort(db: str | Path, sql: str, *, limit: int = 200, timeout: float = 30.0) -> dict:
@@ -276,3 +404,63 @@ def lookup_code(query: str, system: str = "auto", limit: int = 10) -> list[dict]
     from healthsim.reference.lookup import lookup_code as lookup
 
     return lookup(query, system=system, limit=limit)
+
+
+# --- reading a store from Python: query, frames, tables (pandas/polars optional) ---
+
+def query(db: str | Path, sql: str, *, kind: FrameKind = "arrow", limit: int | None = None,
+          timeout: float | None = None) -> Any:
+    """Run one read-only SELECT over a cohort store and return the rows as `kind`:
+    an Arrow table (default), or a pandas or polars DataFrame.
+
+    The store is opened read-only with external access disabled, and only a single
+    SELECT is accepted (QueryRefused otherwise). `limit` keeps the first rows;
+    `timeout` (seconds) interrupts a long query.
+    """
+    from healthsim.store.frames import convert
+    from healthsim.store.query import select_table
+
+    table, _ = select_table(db, sql, limit=limit, timeout=timeout)
+    return convert(table, kind)
+
+
+def frames(db: str | Path = DEFAULT_DB, cohort: int | None = None, tables: list[str] | str | None = None,
+           kind: FrameKind = "pandas") -> dict[str, Any]:
+    """A cohort's tables as {name: DataFrame}: pandas (default), polars, or Arrow.
+
+    `cohort` defaults to the latest cohort in `db`; `tables` to every table that has
+    rows for it. Rows are in key order and the cohort_id column is left out. pandas
+    and polars come with `pip install 'healthsim[frames]'`.
+    """
+    from healthsim.store.frames import KINDS, convert, read_tables
+
+    if kind not in KINDS:
+        raise SpecError([FieldProblem("kind", "unknown frame kind", kind, ", ".join(KINDS))])
+    _, arrow = read_tables(db, cohort, tables)
+    return {name: convert(t, kind) for name, t in arrow.items()}
+
+
+def tables(db: str | Path = DEFAULT_DB, cohort: int | None = None) -> list:
+    """Every table in a store with its row count (of `cohort`, or of all cohorts) and columns
+    (a list of `store.query.TableInfo`)."""
+    from healthsim.store.query import describe_tables
+
+    return describe_tables(db, cohort)
+
+
+def versions() -> dict[str, str]:
+    """Versions of healthsim, Python and the libraries that decide its output and files."""
+    import platform
+    from importlib import metadata
+
+    from healthsim.store.compat import STORAGE_VERSION
+
+    out = {"healthsim": __version__, "python": platform.python_version()}
+    for dist in ("numpy", "pyarrow", "duckdb", "pydantic", "typer", "rich", "pandas", "polars"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            if dist not in ("pandas", "polars"):  # optional: only listed when installed
+                out[dist] = "not installed"
+    out["duckdb storage"] = f"{STORAGE_VERSION} (files open in DuckDB >= {STORAGE_VERSION.lstrip('v')})"
+    return out

@@ -9,6 +9,7 @@ needs to fix their file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -28,9 +29,16 @@ class FieldProblem:
     allowed: str | None = None
     suggestion: str | None = None
 
+    @property
+    def display_path(self) -> str:
+        """The path as people write it: `conditions[0].code`, not `conditions.0.code`.
+
+        `path` keeps the dotted form, which code matches against."""
+        return re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", self.path).removeprefix(".") if self.path else ""
+
     def render(self) -> str:
-        text = f"{self.path or '<root>'}: {self.message}"
-        if self.value is not None:
+        text = f"{self.display_path or '<root>'}: {self.message}"
+        if self.value is not None and "(got " not in self.message:
             text += f" (got {self.value!r})"
         if self.allowed:
             text += f"; allowed: {self.allowed}"
@@ -51,7 +59,8 @@ class SpecError(HealthSimError):
 
     def render(self) -> str:
         head = f"invalid spec{f' in {self.source}' if self.source else ''}"
-        lines = [f"{head}: {len(self.problems)} problem(s)"]
+        n = len(self.problems)
+        lines = [f"{head}: {n} problem{'' if n == 1 else 's'}"]
         lines += [f"  - {p.render()}" for p in self.problems]
         return "\n".join(lines)
 

@@ -12,7 +12,7 @@ from healthsim.formats.hl7v2.adt import pid_segment
 from healthsim.formats.hl7v2.er7 import esc, message, msh, segment
 from healthsim.formats.ncpdp.d0 import overpunch, unoverpunch
 from healthsim.formats.x12.envelope import clean, money
-from healthsim.formats.x12.x834 import maintenance_events
+from healthsim.formats.x12.x834 import audit_events, maintenance_events
 
 PERSON = {"person_id": 7, "first_name": "Ann|Marie", "last_name": "O^Brien & Co\\", "birth_date": date(1950, 2, 3),
           "sex": "F", "race": "white", "ethnicity": "hispanic", "address_line": "1 Main St~Apt 2", "city": "Hartford",
@@ -43,12 +43,16 @@ def span(n, start, end, plan="P1"):
             "plan_id": plan}
 
 
-def test_834_add_change_term_and_reenrollment_codes():
+def test_834_add_change_term_reinstatement_and_reenrollment_codes():
     spans = [span(1, "2024-01-01", "2024-06-30"), span(2, "2024-07-01", "2024-09-30", "P2"),
-             span(3, "2024-11-01", "2025-12-31", "P2")]
+             span(3, "2024-11-01", "2024-12-31", "P2"), span(4, "2025-06-01", "2025-12-31", "P3")]
     events = [(kind, reason, s["span_no"]) for kind, reason, s in maintenance_events(spans, date(2025, 12, 31))]
-    # a plan change without a gap is a change (no term of the old span); a gap is term + re-enrollment
-    assert events == [("021", "28", 1), ("001", "AI", 2), ("024", "07", 2), ("021", "41", 3)]
+    # a plan change without a gap is a change (no term of the old span); a short lapse on the same
+    # plan is term + reinstatement; a gap onto another plan is term + re-enrollment
+    assert events == [("021", "28", 1), ("001", "AI", 2), ("024", "07", 2), ("025", "41", 3),
+                      ("024", "07", 3), ("021", "41", 4)]
+    assert [e[0] for e in audit_events(spans, date(2025, 12, 31))] == ["030"]
+    assert audit_events(spans, date(2025, 3, 1)) == []
 
 
 def test_fast_uuid5_matches_the_standard_library():

@@ -156,7 +156,8 @@ def _adjustment_cases():
     for name in template_names("journey"):
         phases = outline(template_document(name, "journey"))["phases"]
         for adjustments in ({"duration_months": 3}, {"duration_months": 6}, {"duration_months": 24},
-                            {"labs": False}, {"medications": False}, {"visit_interval_months": 2},
+                            {"labs": False}, {"labs": "detailed"}, {"medications": False},
+                            {"visit_interval_months": 2},
                             *({"phases": [p]} for p in phases)):
             yield name, adjustments
 

@@ -136,10 +136,10 @@ def test_a1c_trajectory_is_continuous_and_drops_after_metformin(tmp_path):
         {"type": "encounter", "id": "a", "timing": {"relative_to": "b", "at": 1}},
         {"type": "encounter", "id": "b", "timing": {"relative_to": "a", "at": 1}}]}]}, "timing.relative_to"),
     ({"journey_name": "x", "phases": [{"name": "p", "window": "0-30 days", "events": [
-        {"type": "encounter", "timing": {"window": {"target": 20, "tolerance": 15}}}]}]}, "phases.0.events.0.timing"),
-    ({"journey_name": "x", "phases": [{"name": "p", "events": [{"type": "encountr"}]}]}, "phases.0.events.0.type"),
+        {"type": "encounter", "timing": {"window": {"target": 20, "tolerance": 15}}}]}]}, "phases[0].events[0].timing"),
+    ({"journey_name": "x", "phases": [{"name": "p", "events": [{"type": "encountr"}]}]}, "phases[0].events[0].type"),
     ({"journey_name": "x", "kind": "branching", "phases": [{"name": "p", "events": [{"type": "decision", "branches": [
-        {"name": "a", "probability": 0.5}, {"name": "b", "probability": 0.4}]}]}]}, "phases.0.events.0.branches"),
+        {"name": "a", "probability": 0.5}, {"name": "b", "probability": 0.4}]}]}]}, "phases[0].events[0].branches"),
     ({"journey_name": "x", "kind": "lifecycle", "lifecycle": {"initial": {"distribution": "categorical",
       "weights": {"remission": 1.0}}, "states": {"remission": {"transitions": {"relapse": 0.1}},
                                                   "relapse": {"transitions": {"remission": 0.3}}}}},

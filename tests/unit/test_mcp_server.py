@@ -11,7 +11,7 @@ from mcp import Client, StdioServerParameters
 
 TOOLS = {"list_templates", "get_template", "parse_request", "builder_start", "builder_reply",
          "validate_spec", "generate_cohort", "list_cohorts", "summarize_cohort", "query_cohort",
-         "export_cohort", "lookup_code"}
+         "export_cohort", "lookup_code", "describe_tables", "preview_entities"}
 
 
 def _with_server(workspace: Path, body, max_count: int = 2_000) -> None:
@@ -33,10 +33,11 @@ def test_list_parse_generate_query_summarize_export(tmp_path):
 
     async def body(c: Client) -> None:
         assert TOOLS <= {t.name for t in (await c.list_tools()).tools}
-        parsed = await c.call_tool("parse_request", {"text": "120 Medicare diabetics in Ohio as csv"})
+        parsed = await c.call_tool("parse_request", {"text": "120 Medicare diabetics in Ohio as csv",
+                                                      "include_spec": True})
         assert not parsed.is_error
         assert parsed.structured_content["spec"]["profile"]["geography"]["states"] == ["OH"]
-        assert any(a["field"] == "demographics.age" for a in parsed.structured_content["assumptions"])
+        assert any(a.startswith("demographics.age") for a in parsed.structured_content["assumptions"])
 
         made = await c.call_tool("generate_cohort", {"request": "120 Medicare diabetics in Ohio as csv",
                                                      "seed": 5})
@@ -60,6 +61,7 @@ def test_list_parse_generate_query_summarize_export(tmp_path):
                                                        "path": "exports/ohio"})
         assert not exported.is_error, exported.content
         assert Path(exported.structured_content["out"]) == (ws / "exports" / "ohio").resolve()
+        assert exported.structured_content["by_extension"][".csv"]["files"] >= 3
         assert (ws / "exports" / "ohio" / "persons.csv").exists()
 
         listed = await c.call_tool("list_cohorts", {})
@@ -82,7 +84,8 @@ def test_builder_session_resources_and_prompt(tmp_path):
             turn = (await c.call_tool("builder_reply", {"session_id": sid, "message": message})).structured_content
         assert turn["phase"] == 4 and not turn["done"]
         turn = (await c.call_tool("builder_reply", {"session_id": sid, "message": "yes",
-                                                    "save_as": "specs/diabetics.yaml"})).structured_content
+                                                    "save_as": "specs/diabetics.yaml",
+                                                    "include_spec": True})).structured_content
         assert turn["done"] and turn["spec"]["profile"]["count"] == 80
         assert (ws / "specs" / "diabetics.yaml").exists()
         made = await c.call_tool("generate_cohort", {"session_id": sid})

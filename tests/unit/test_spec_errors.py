@@ -39,9 +39,9 @@ CASES = [
     ("conditions.0.code", "E11.99X", "unknown ICD-10-CM code 'E11.99X'"),
     ("count", -5, "count"),
     ("demographics.gender", {"distribution": "categorical", "weights": {"F": 0.6, "M": 0.6}}, "sum"),
-    ("conditions.1.prevalence", 1.4, "conditions.1.prevalence"),
+    ("conditions.1.prevalence", 1.4, "conditions[1].prevalence"),
     ("demographics.age", {"distribution": "normall", "mean": 72, "std_dev": 8}, "did you mean 'normal'"),
-    ("coverage.type", "medicare_advantagee", "coverage"),
+    ("coverage.type", "medicare_advantagee", "did you mean 'medicare_advantage'"),
     ("geography", {"states": ["Calfornia"]}, "CA"),
 ]
 
@@ -98,5 +98,7 @@ def test_seed_readme_example_loads():
         "coverage": {"type": "Medicare", "plan": "Medicare Advantage"},
     }
     spec = api.load_profile(seed_example)
-    assert spec.coverage.options[0].type == "medicare"
+    # "type: Medicare" with the plan "Medicare Advantage" is MA (spec/aliases.py), and the spec says so
+    assert spec.coverage.options[0].type == "medicare_advantage"
+    assert "medicare_advantage" in spec.description
     assert spec.demographics.age.mean() == pytest.approx(72)

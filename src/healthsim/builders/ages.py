@@ -11,17 +11,13 @@ from __future__ import annotations
 
 from healthsim.builders.facts import AgeFact
 from healthsim.distributions import parse_distribution
+from healthsim.spec.census import CENSUS_SOURCE, census_bands
+from healthsim.spec.census import normalised as _normalised
 
 TOP_AGE = 100  # open-ended ranges ("over 70") end here
 
-# U.S. resident population by 5-year age group, 2020 Census (DHC table P12),
-# shares rounded to 0.1 percentage point; 85+ spread over 85-100.
-US_AGE_BANDS_2020 = [
-    (0, 5, 5.7), (5, 10, 6.0), (10, 15, 6.5), (15, 20, 6.6), (20, 25, 6.4), (25, 30, 6.8),
-    (30, 35, 6.9), (35, 40, 6.6), (40, 45, 6.3), (45, 50, 6.0), (50, 55, 6.3), (55, 60, 6.6),
-    (60, 65, 6.4), (65, 70, 5.5), (70, 75, 4.5), (75, 80, 3.0), (80, 85, 1.9), (85, 100, 2.0),
-]
-CENSUS_SOURCE = "U.S. Census Bureau, 2020 Census DHC table P12 (age by 5-year group)"
+__all__ = ["CENSUS_SOURCE", "age_distribution", "bounds", "census_bands", "describe_age"]
+
 MIN_KEPT_MASS = 0.05  # a template's normal is kept only if the range holds this much of it
 
 
@@ -31,7 +27,7 @@ def bounds(age: AgeFact) -> tuple[float, float]:
         return float(age.exact), float(age.exact + 1)
     low = float(age.low) if age.low is not None else 0.0
     high = float(age.high) if age.high is not None else float(TOP_AGE)
-    return low, max(high, low + 1)
+    return low, (high if high > low else low + 1)  # months: [0, 0.5) for "under 6 months"
 
 
 def age_distribution(age: AgeFact, template_age: dict) -> tuple[dict, str]:
@@ -61,25 +57,6 @@ def describe_age(dist: dict) -> str:
         bands = dist["bands"]
         return f"age bands {_span(min(b['min'] for b in bands), max(b['max'] for b in bands))}"
     return str(kind)
-
-
-def census_bands(low: float, high: float) -> dict:
-    """The 2020 U.S. age pyramid restricted to [low, high)."""
-    bands = []
-    for lo, hi, pct in US_AGE_BANDS_2020:
-        a, b = max(lo, low), min(hi, high)
-        if b > a:
-            bands.append((a, b, pct * (b - a) / (hi - lo)))
-    if not bands:  # beyond 100: one uniform band
-        return {"distribution": "uniform", "min": low, "max": high}
-    return {"distribution": "age_bands", "bands": _normalised(bands)}
-
-
-def _normalised(bands: list[tuple[float, float, float]]) -> list[dict]:
-    total = sum(w for *_, w in bands)
-    out = [{"min": a, "max": b, "weight": round(w / total, 6)} for a, b, w in bands]
-    out[-1]["weight"] = round(1 - sum(x["weight"] for x in out[:-1]), 6)
-    return out
 
 
 def _clip_template(dist: dict, low: float, high: float) -> dict | None:

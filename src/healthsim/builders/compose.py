@@ -12,6 +12,8 @@ and the rest stay as background prevalence.
 
 from __future__ import annotations
 
+import re
+
 from healthsim.builders import journeys_compose
 from healthsim.builders.ages import CENSUS_SOURCE, age_distribution, describe_age
 from healthsim.builders.facts import Facts
@@ -33,6 +35,9 @@ def choose_template(facts: Facts) -> tuple[str, str]:
 
     if facts.template:
         return facts.template, "named in the request"
+    fit = journey_population(facts)
+    if fit is not None:
+        return fit["template"], f"the journey {fit['journey']} with no population named: {fit['why']}"
     kinds = {kind for kind, _ in facts.coverage or []}
     low, high = bounds(facts.age) if facts.age else (None, None)
     if kinds & MEDICARE_TYPES or (not kinds and low is not None and low >= 60):
@@ -40,6 +45,46 @@ def choose_template(facts: Facts) -> tuple[str, str]:
     if high is not None and high <= 19 or (kinds == {"medicaid"} and facts.age is None):
         return "medicaid-pediatric", "the Medicaid/children population template"
     return "commercial-healthy", "the working-age population template"
+
+
+def journey_population(facts: Facts) -> dict | None:
+    """The population a journey fits when the request names a journey and no population
+    (no coverage, ages, sex, template or condition of its own): `journey_populations`."""
+    from healthsim.builders.vocab import vocab
+
+    if not facts.journeys or facts.coverage or facts.age or facts.template or facts.sex:
+        return None
+    if any(not c.negated and c.how != "journey" for c in facts.conditions):
+        return None
+    table = vocab().get("journey_populations", {})
+    for j in facts.journeys:
+        if j.template in table:
+            return {**table[j.template], "journey": j.template}
+    return None
+
+
+def _fit_journey_population(facts: Facts, said: list[Assumption]) -> Facts:
+    """Fill in the population a journey with none named fits (ages, sex, its condition)."""
+    from healthsim.builders.conditions import fact_for
+    from healthsim.builders.facts import AgeFact
+
+    fit = journey_population(facts)
+    if fit is None:
+        return facts
+    update: dict = {}
+    if fit.get("age"):
+        low, high = fit["age"]
+        update["age"] = AgeFact(low=low, high=high, text=f"ages {low}-{high - 1} (fits {fit['journey']})")
+    if fit.get("sex"):
+        update["sex"] = {fit["sex"]: 1.0}
+        said.append(Assumption(field="demographics.sex", value=f"100% {fit['sex']}",
+                               reason=f"the journey {fit['journey']} fits {fit['why']}"))
+    if fit.get("condition") and not any(c.code == fit["condition"] for c in facts.conditions):
+        c = fact_for(fit["condition"], fit["journey"], "journey")
+        update["conditions"] = [*facts.conditions, c]
+        said.append(Assumption(field="conditions", value=f"{c.code} for everyone",
+                               reason=f"the journey {fit['journey']} fits {fit['why']}"))
+    return facts.model_copy(update=update)
 
 
 def compose(facts: Facts, request: str | None = None) -> RequestSpec:
@@ -50,11 +95,13 @@ def compose(facts: Facts, request: str | None = None) -> RequestSpec:
     template, why = choose_template(facts)
     doc = template_document(template, kind="profile")
     said: list[Assumption] = [Assumption(field="template", value=template, reason=why)]
+    facts = _fit_journey_population(facts, said)
     facts = _journey_conditions(facts, said)
     notes = list(facts.notes)
-    doc["profile_name"] = facts.name or _name(request, doc)
+    doc["profile_name"] = facts.name or subject_name(request, facts) or _name(request, doc)
     doc.pop("name", None)
-    doc["description"] = _description(request, template)
+    doc["description"] = _description(request, template, facts.purposes)
+    notes += [f"purpose: {p} (noted in the description; it changes no value)" for p in facts.purposes]
     _count(doc, facts, said, template)
     _seed_and_date(doc, facts, said)
     _demographics(doc, facts, said, template, notes)
@@ -62,25 +109,95 @@ def compose(facts: Facts, request: str | None = None) -> RequestSpec:
     _coverage(doc, facts, said, template)
     _conditions(doc, facts, said, notes, template)
     _code_rule_notes(doc, notes)
+    _households(doc, facts, said, notes)
+    facts = _claims_for_formats(facts, said)
     journeys, more = journeys_compose.journeys(facts, doc)
     said += more.assumptions
     notes += more.notes
     profile = validate_model(ProfileSpec, doc, source="the request")
-    if facts.states or facts.zips or facts.urban_share is not None:
-        compile_profile(profile)  # a place with no matching ZIPs is refused now, not at generate
+    if facts.states or facts.zips or facts.counties or facts.urban_share is not None:
+        profile = _checked_place(profile, doc, facts, notes)
+    trial = trial_request(facts, profile, notes)
     return RequestSpec(
         request=request, template=template, profile=profile, journeys=journeys,
         outputs=OutputRequest(formats=facts.formats, claims=bool(facts.claims),
                               pharmacy_claims=bool(facts.pharmacy_claims)),
-        assumptions=said, unrecognized=facts.unrecognized, notes=notes,
+        assumptions=said, unrecognized=facts.unrecognized, notes=notes, trial=trial,
     )
 
 
+def _households(doc: dict, facts: Facts, said: list[Assumption], notes: list[str]) -> None:
+    """'a family of 4': one household (a subscriber and dependents) when the spec has households."""
+    if not facts.household_size:
+        return
+    if "households" in ProfileSpec.model_fields:
+        doc["households"] = {"enabled": True, "size": facts.household_size}
+    else:
+        notes.append(f"a family of {facts.household_size}: generated as {facts.household_size} members; "
+                     "households (a subscriber with dependents) are not in this version's profile spec")
+    if facts.count_text == "a family":
+        said.append(Assumption(field="count", value=4, reason="a family: 4 members (say 'a family of N')"))
+
+
+def _claims_for_formats(facts: Facts, said: list[Assumption]) -> Facts:
+    """Claim formats need claims: '837s' and '835 remits' turn medical claims on, NCPDP pharmacy."""
+    update = {}
+    medical = [f for f in facts.formats if f in ("x12-837p", "x12-837i", "x12-835")]
+    if medical and facts.claims is None:
+        update["claims"] = True
+        said.append(Assumption(field="outputs.claims", value=True, reason=f"{', '.join(medical)} needs claims"))
+    if "ncpdp" in facts.formats and facts.pharmacy_claims is None:
+        update["pharmacy_claims"] = True
+        said.append(Assumption(field="outputs.pharmacy_claims", value=True, reason="NCPDP needs pharmacy claims"))
+    return facts.model_copy(update=update) if update else facts
+
+
+def _checked_place(profile: ProfileSpec, doc: dict, facts: Facts, notes: list[str]) -> ProfileSpec:
+    """Compile the geography now, so a place with no matching ZIPs is refused before generate; a
+    template's urban share the place cannot meet (DC has no rural ZIPs) gives way to the place."""
+    from healthsim.errors import SpecError
+    from healthsim.spec.load import validate_model
+
+    try:
+        compile_profile(profile)
+        return profile
+    except SpecError as exc:
+        if profile.geography.urban_share is None or "urban" not in str(exc):
+            raise
+    share = doc["geography"].pop("urban_share")
+    whose = "the requested" if facts.urban_share is not None else "the template's"
+    notes.append(f"{whose} urban share ({share:.0%}) does not fit this place (it has no rural or no urban "
+                 "ZIPs); the place's own urban/rural mix is used")
+    profile = validate_model(ProfileSpec, doc, source="the request")
+    compile_profile(profile)
+    return profile
+
+
+def trial_request(facts: Facts, profile: ProfileSpec, notes: list[str]) -> dict | None:
+    """What a trial request asked for; noted as unavailable until TrialSim is installed."""
+    from healthsim.builders.trials import trial_available
+
+    if facts.trial is None:
+        return None
+    out = {"subjects": profile.count, "phase": facts.trial.phase, "indication": facts.trial.indication,
+           "arms": facts.trial.arms, "formats": [f for f in facts.formats if f == "sdtm"] or ["sdtm"]}
+    if not trial_available():
+        notes.append("this is a clinical-trial request, but TrialSim (trials, SDTM) is not available in this "
+                     "version: the population below is what would be enrolled; generating it makes no trial data")
+    return out
+
+
 def _journey_conditions(facts: Facts, said: list[Assumption]) -> Facts:
-    """A journey about a condition, with no condition named, implies that condition."""
+    """A journey about a condition, with no condition named, implies that condition; a journey
+    picked for what the request is about says so."""
     from healthsim.builders.conditions import fact_for
     from healthsim.builders.vocab import vocab
 
+    for j in facts.journeys:
+        if j.how.startswith("intent:"):
+            said.append(Assumption(field="journeys", value=j.template,
+                                   reason=f"{j.text!r}: the installed journey for that"
+                                   + (" and the condition named" if facts.conditions else "")))
     if any(not c.negated for c in facts.conditions):
         return facts
     table = vocab().get("journey_conditions", {})
@@ -94,14 +211,54 @@ def _journey_conditions(facts: Facts, said: list[Assumption]) -> Facts:
 
 def _name(request: str | None, doc: dict) -> str:
     if request and request.strip():
-        text = " ".join(request.split())
-        return text if len(text) <= 80 else text[:77] + "..."
+        return _cut(" ".join(request.split()), 80)
     return f"{doc.get('profile_name', 'Cohort')} (custom)"
 
 
-def _description(request: str | None, template: str) -> str:
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary (never a trailing '...')."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit + 1].rsplit(" ", 1)[0].rstrip(",;:-")
+    return re.sub(r"(?:[\s,;:]+(?:in|with|and|or|of|for|the|as|to|from|at|on|a|an))+$", "", cut, flags=re.IGNORECASE)
+
+
+def subject_name(request: str | None, facts: Facts) -> str | None:
+    """A cohort name from the request's subject: 'Generate 200 Medicare diabetics in Texas as
+    FHIR, seed 7' -> 'Medicare diabetics in Texas' (no command words, count, formats, seed)."""
+    if not facts.subject:
+        return None
+    place = place_text(facts)
+    text = facts.subject
+    if "{place}" in text:
+        text = text.replace("{place}", place) if place else re.sub(r"\s*\b(?:in|from|across)?\s*\{place\}", "", text)
+    elif place:
+        text = f"{text} in {place}"
+    text = " ".join(text.split()).strip(" ,;:")
+    return _cut(text[:1].upper() + text[1:], 80) if text else None
+
+
+def place_text(facts: Facts) -> str:
+    """Where the members live, in words: 'Texas and Oklahoma', 'Harris County, TX', 'New England'."""
+    from healthsim.reference.geography import states
+
+    if facts.place_labels:
+        return " and ".join(facts.place_labels[:2])
+    if facts.region:
+        return facts.region.title() if facts.region.islower() else facts.region
+    if facts.states:
+        names = dict(zip(states().abbr.tolist(), states().name.tolist(), strict=True))
+        shown = [str(names.get(s, s)) for s in facts.states]
+        if len(shown) > 3:
+            return f"{len(shown)} states"
+        return ", ".join(shown[:-1]) + (" and " if len(shown) > 1 else "") + shown[-1]
+    return ""
+
+
+def _description(request: str | None, template: str, purposes: list[str] | None = None) -> str:
     head = f"Built from the request {request.strip()!r}. " if request and request.strip() else ""
-    return head + f"Values the request did not state come from template {template!r}."
+    why = f"Purpose: {', '.join(purposes)}. " if purposes else ""
+    return head + why + f"Values the request did not state come from template {template!r}."
 
 
 def _count(doc: dict, facts: Facts, said: list[Assumption], template: str) -> None:
@@ -192,6 +349,11 @@ def _weights_text(dist: dict | None) -> str:
 
 def _geography(doc: dict, facts: Facts, said: list[Assumption]) -> None:
     geo = doc.setdefault("geography", {})
+    if facts.counties:
+        geo["counties"] = facts.counties
+        said.append(Assumption(field="geography.counties", value=", ".join(
+            label for label in facts.place_labels if "County" in label or "Parish" in label) or facts.counties,
+            reason="the county's residential ZIPs, weighted by population"))
     if facts.zips:
         geo["zips"] = facts.zips
         said.append(Assumption(field="geography.zips", value=f"{len(facts.zips)} ZIPs of {facts.city}",
@@ -199,10 +361,10 @@ def _geography(doc: dict, facts: Facts, said: list[Assumption]) -> None:
                                       "name unless a state follows it)"))
     if facts.states:
         geo["states"] = facts.states
-    elif facts.region is None and not facts.zips:
+    elif facts.region is None and not facts.zips and not facts.counties:
         said.append(Assumption(field="geography.states", value="nationwide",
                                reason="not stated; all 50 states and DC, weighted by population"))
-    if facts.urban_share is None and facts.zips and geo.get("urban_share") is not None:
+    if facts.urban_share is None and (facts.zips or facts.counties) and geo.get("urban_share") is not None:
         geo.pop("urban_share")  # a named city is as urban as it is
     if facts.urban_share is not None:
         geo["urban_share"] = facts.urban_share
@@ -224,6 +386,10 @@ def _coverage(doc: dict, facts: Facts, said: list[Assumption], template: str) ->
         said.append(Assumption(field="coverage", value=label, reason=f"not stated; template {template}"))
         return
     shares = coverage_shares(facts.coverage)
+    if shares.get("medicare") and facts.medicare_unqualified:
+        said.append(Assumption(field="coverage", value="Original Medicare (fee-for-service)",
+                               reason="'Medicare' without 'Advantage' or 'Original': Original Medicare "
+                                      "assumed; say 'Medicare Advantage' (or 'MA') for MA plans"))
     if {o["type"] for o in options} == set(shares) and len(shares) == 1:
         return  # the template already has exactly this coverage (keep its plans and churn)
     doc["coverage"] = {"options": [{"type": kind, "share": share} for kind, share in shares.items()]}
@@ -272,6 +438,10 @@ def _conditions(doc: dict, facts: Facts, said: list[Assumption], notes: list[str
             c = by_cat[cat]
             used.add(c.code)
             out.append(_restated(entry, c.code, c.prevalence))
+        elif entry.get("prevalence") == 1.0 and facts.template and not named:
+            out.append(entry)  # a template named as such keeps its index condition
+            said.append(Assumption(field="conditions", value=f"{code} for everyone",
+                                   reason=f"the index condition of template {template}, named in the request"))
         elif entry.get("prevalence") == 1.0:
             dropped.append(code)
             notes.append(f"template {template}'s index condition {code} dropped: not asked for")
@@ -289,9 +459,8 @@ def _conditions(doc: dict, facts: Facts, said: list[Assumption], notes: list[str
         notes.append("excluded: " + ", ".join(sorted(set(dropped) & _family(negated, dropped))))
     background = [e for e in out if e["code"] not in {c.code for c in named}]
     if background:
-        sample = ", ".join(f"{e['code']} {_prevalence_text(e['prevalence'])}" for e in background[:4])
-        said.append(Assumption(field="conditions", value=f"{len(background)} background condition(s): {sample}"
-                               + (" ..." if len(background) > 4 else ""),
+        listed = ", ".join(f"{e['code']} {_prevalence_text(e['prevalence'])}" for e in background)
+        said.append(Assumption(field="conditions", value=f"{len(background)} background condition(s): {listed}",
                                reason=f"typical comorbidity rates from template {template}"))
     if not named and not background:
         said.append(Assumption(field="conditions", value="none", reason="no condition stated"))
@@ -324,12 +493,34 @@ def _attributes(doc: dict, codes: set[str], facts: Facts, said: list[Assumption]
     if not diabetic:
         attrs.pop("diabetes_control", None)
     elif facts.severity:
-        attrs["diabetes_control"] = {"distribution": "categorical", "weights": facts.severity}
+        template_mix = (attrs.get("diabetes_control") or {}).get("weights") or DEFAULT_CONTROL
+        weights = complete_shares(facts.severity, template_mix)
+        attrs["diabetes_control"] = {"distribution": "categorical", "weights": weights}
         doc["attributes"] = attrs
+        if set(weights) - set(facts.severity):
+            said.append(Assumption(field="attributes.diabetes_control", value=_weights_text(
+                attrs["diabetes_control"]), reason="the shares not stated split as in the template's mix"))
     elif "diabetes_control" in attrs:
         said.append(Assumption(field="attributes.diabetes_control",
                                value=_weights_text(attrs["diabetes_control"]),
                                reason="not stated; template severity mix"))
+
+
+DEFAULT_CONTROL = {"controlled": 0.5, "suboptimal": 0.3, "poor": 0.2}
+
+
+def complete_shares(stated: dict[str, float], mix: dict[str, float]) -> dict[str, float]:
+    """Stated shares, the rest of 100% split over the other labels in proportion to `mix`."""
+    total = sum(stated.values())
+    if total > 1 + 1e-9:
+        raise RequestError(f"severity shares add up to {total:.0%}; they must not exceed 100%")
+    rest = {k: w for k, w in mix.items() if k not in stated}
+    if abs(total - 1) <= 1e-9:
+        return dict(stated)
+    if not rest:
+        return {k: round(v / total, 6) for k, v in stated.items()} if total else dict(mix)
+    scale = (1 - total) / sum(rest.values())
+    return {**{k: round(w * scale, 6) for k, w in rest.items()}, **stated}
 
 
 def _code_rule_notes(doc: dict, notes: list[str]) -> None:

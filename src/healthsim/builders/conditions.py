@@ -92,11 +92,11 @@ def correct(word: str) -> str:
     if word in words or not word.isalpha() or len(word) < 5 or word in filler():
         return word
     from rapidfuzz import process
-    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.distance import OSA
 
-    limit = 1 if len(word) <= 6 else 2
-    hits = process.extract(word, _word_list(), scorer=Levenshtein.distance,
-                           score_cutoff=limit, limit=8)
+    limit = 1 if len(word) <= 5 else 2
+    # OSA: a swap of two letters ("athsma") is one edit, as people make it
+    hits = process.extract(word, _word_list(), scorer=OSA.distance, score_cutoff=limit, limit=8)
     hits = [h for h in hits if h[0][0] == word[0] and len(h[0]) >= 4]
     if not hits:
         return word

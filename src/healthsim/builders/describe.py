@@ -32,8 +32,7 @@ def describe(spec: RequestSpec) -> list[str]:
     # Conditions everyone has (what was asked for) first, so "..." never hides them.
     ordered = sorted(p.conditions, key=lambda c: not (isinstance(c.prevalence, float | int) and c.prevalence >= 1))
     conds = [f"{c.code} {_prev(c.prevalence)}" for c in ordered]
-    lines.append("  conditions: " + (", ".join(conds[:8]) + (" ..." if len(conds) > 8 else "")
-                                     if conds else "none"))
+    lines.append("  conditions: " + (", ".join(conds) if conds else "none"))
     if spec.journeys:
         lines.append("  journeys: " + ", ".join(
             j.template + ("" if j.available else " (not installed)")

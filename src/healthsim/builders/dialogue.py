@@ -25,6 +25,61 @@ ACCEPT_WORDS = frozenset({
     "that's fine", "thats fine", "perfect", "great",
 })
 DECLINE_WORDS = frozenset({"no", "n", "nope", "not yet", "wait", "change", "edit"})
+COMMAND = re.compile(r"^\s*(back|go back|previous|undo|help|\?|commands|show|summary|status|review|"
+                     r"rename|rename to|rename it|rename it to|call it|name it|name)\b[\s:]*(.*)$",
+                     re.IGNORECASE | re.DOTALL)
+TITLES = {"profile": "Profile Builder", "journey": "Journey Builder"}
+HELP = [
+    "Answer the questions in your own words; an empty answer accepts the defaults in [brackets].",
+    "You can change anything at any phase, e.g. 'in Texas and Oklahoma', '60% female', 'change COPD to 20%',",
+    "  'add asthma', 'without dementia', 'Medicare Advantage', 'over 18 months', 'quarterly visits', 'no labs'.",
+    "Commands: back (the previous phase) · show (the spec so far, with every assumption) ·",
+    "  rename NAME (the cohort's name) · help (this) · yes (at review: finish).",
+]
+
+
+def command_of(message: object) -> tuple[str, str] | None:
+    """('back' | 'help' | 'show' | 'rename', argument) when the reply is a dialogue command."""
+    if not isinstance(message, str):
+        return None
+    m = COMMAND.match(message)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    arg = m.group(2).strip().strip("\"'").strip()
+    if word in ("back", "go back", "previous", "undo"):
+        return ("back", arg) if not arg else None
+    if word in ("help", "?", "commands"):
+        return ("help", "") if not arg else None
+    if word in ("show", "summary", "status", "review"):
+        return ("show", "") if not arg else None
+    if word == "name" and not arg:
+        return None
+    return ("rename", arg) if arg else None
+
+
+def previous_phase(state: BuilderState) -> int:
+    """The phase before the current one in this dialogue (1 at the start)."""
+    earlier = [p for p in state.history if p < state.phase]
+    return earlier[-1] if earlier else max(1, state.phase - 1)
+
+
+PROFILE_FIELDS = ("count", "template", "name", "seed", "as_of", "coverage", "medicare_unqualified", "age", "sex",
+                  "race", "ethnicity", "states", "region", "city", "zips", "counties", "urban_share",
+                  "healthy", "background", "severity", "household_size")
+
+
+def profile_edits(facts: Facts, said: Facts) -> Facts:
+    """`facts` with the profile fields a later message stated (used by the Journey Builder, so
+    'change COPD to 20%' works in any phase of either builder)."""
+    update = {k: getattr(said, k) for k in PROFILE_FIELDS if getattr(said, k) not in (None, False)}
+    if said.conditions:
+        merged = facts.merged(Facts(conditions=said.conditions))
+        update["conditions"] = merged.conditions
+    if any(k in update for k in ("states", "region", "city", "zips", "counties")):
+        for k in ("states", "region", "city", "zips", "counties"):
+            update.setdefault(k, None)
+    return facts.model_copy(update=update) if update else facts
 
 
 class Question(BaseModel):
@@ -47,6 +102,7 @@ class BuilderState(BaseModel):
     request: str | None = None
     asked: list[str] = Field(default_factory=list, description="Question keys already settled.")
     journey: dict[str, Any] = Field(default_factory=dict, description="Journey builder: template + adjustments.")
+    history: list[int] = Field(default_factory=list, description="Phases shown so far, in order (for 'back').")
     done: bool = False
 
 
@@ -63,7 +119,15 @@ class Turn(BaseModel):
     summary: list[str] = Field(default_factory=list)
     spec: RequestSpec | None = None
     journey_document: dict | None = None
+    info: list[str] = Field(default_factory=list, description="Help or the spec so far, when asked for.")
     done: bool = False
+
+    @property
+    def title(self) -> str:
+        """'Profile Builder', or 'Journey Builder (diabetic-first-year)'."""
+        head = TITLES.get(self.state.kind, "Builder")
+        template = self.state.journey.get("template") if self.state.kind == "journey" else None
+        return f"{head} ({template})" if template else head
 
     def message(self) -> str:
         """The turn as text for a person (chat) or a client (MCP)."""
@@ -71,15 +135,17 @@ class Turn(BaseModel):
         if self.understood:
             lines.append("Got it: " + "; ".join(self.understood) + ".")
         lines += [f"! {p}" for p in self.problems]
+        lines += self.info
         if self.done:
-            lines.append("Done. The spec is complete and valid:")
+            lines.append(f"{self.title}: done. The spec is complete and valid:")
             lines += self.summary
             return "\n".join(lines)
-        lines.append(f"Phase {self.phase} of 4 - {self.phase_name}")
-        if self.phase == 4 or self.summary:
+        lines.append(f"{self.title} · Phase {self.phase} of 4 - {self.phase_name}")
+        if (self.phase == 4 or self.summary) and not self.info:
             lines += self.summary
         lines += [f"  {i}. {q.render()}" for i, q in enumerate(self.questions, 1)]
-        lines.append("(answer in your own words, or press Enter to accept the defaults in brackets)")
+        lines.append("(answer in your own words, or press Enter to accept the defaults in brackets; "
+                     "'help', 'back', 'show', 'rename NAME')")
         return "\n".join(lines)
 
 
@@ -120,7 +186,8 @@ def changed(before: Facts, after: Facts) -> list[str]:
     for c in after.conditions:
         if (c.code, c.negated, c.prevalence) not in old_codes:
             verb = "without" if c.negated else "with"
-            out.append(f"{verb} {c.code} ({c.description})")
+            share = f" in {c.prevalence:.0%}" if c.prevalence is not None and not c.negated else ""
+            out.append(f"{verb} {c.code} ({c.description}){share}")
     for j in after.journeys:
         if j not in before.journeys:
             out.append(f"journey {j.template}")

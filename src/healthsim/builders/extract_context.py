@@ -1,19 +1,20 @@
-"""Extractors for everything around the people: templates, seed, dates, outputs,
-journeys, geography and coverage.
+"""Extractors for everything around the people: templates, seed, dates, names, purposes,
+trials, outputs, coverage.
 
 Like the people extractors, each takes spans from the `RequestText` and returns
-plain values. Journey and template names come from the shipped templates at run
-time (`templates.list_templates`), so a template added later is understood
-without touching this module.
+plain values. Template names come from the shipped templates at run time
+(`templates.list_templates`), so a template added later is understood without
+touching this module. Places live in `extract_places`; journeys in
+`extract_journeys`.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from functools import lru_cache
 
-from healthsim.builders.facts import JourneyFact
+from healthsim.builders.extract_journeys import installed_journeys, template_catalog
+from healthsim.builders.facts import TrialFact
 from healthsim.builders.text import RequestText
 from healthsim.builders.vocab import (
     grouped,
@@ -27,13 +28,16 @@ from healthsim.builders.vocab import (
 SEED = re.compile(r"\b(?:random\s+)?seed\s*(?:=|:|of|is|number)?\s*(\d{1,18})\b")
 AS_OF = re.compile(r"\bas\s+of\s+(\d{4})(?:-(\d{2})-(\d{2}))?\b")
 YEAR = re.compile(r"\b(?:in|during|for|since|year|from)\s+((?:19|20)\d{2})\b")
-NAME = re.compile(r"\b(?:called|named|titled)\s+(?:\"([^\"]{1,80})\"|'([^']{1,80})'|([\w-]{1,40}))")
-DURATION = re.compile(r"\b(?:over|for|lasting|spanning|across)?\s*(\d{1,3}|one|two|three|four|five|six)"
-                      r"[ -](months?|years?|weeks?)\b(?![ -]old)")
-FREQUENCY_WORDS = r"(weekly|biweekly|monthly|bimonthly|quarterly|semi-?annual(?:ly)?|annual(?:ly)?|yearly)"
-FREQUENCY = re.compile(rf"\b{FREQUENCY_WORDS}\s+(?:follow[- ]?ups?|visits?|check[- ]?ups?|appointments?)\b"
-                       rf"|\b(?:visits?|follow[- ]?ups?)\s+(?:every\s+(\d{{1,2}})\s+months?|{FREQUENCY_WORDS})\b")
-SMALL_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_QUOTED = r"(?:\"([^\"]{1,80})\"|'([^']{1,80})'|([\w][\w.-]{0,59}))"
+NAME = re.compile(r"\b(?:(?:save|saved|store|stored|keep)\s+(?:it\s+|this\s+|them\s+)?as"
+                  r"(?:\s+(?:a\s+)?cohort)?(?:\s+(?:called|named))?"
+                  r"|call\s+it|name\s+it|called|named|titled|cohort\s+name(?:d)?(?:\s*[:=])?"
+                  r"|name\s*[:=])\s*" + _QUOTED)
+TEMPLATE_WORD = re.compile(r"^\s*(?:template|profile)\b")
+TRIAL_SIZE = re.compile(r"\b(\d{1,3}(?:,\d{3})*)\s*-?\s*arm(?:s|ed)?\b")
+
+__all__ = ["installed_journeys", "take_as_of", "take_coverage", "take_flag", "take_formats", "take_name",
+           "take_purpose", "take_seed", "take_template", "take_trial", "template_catalog"]
 
 
 def take_seed(rt: RequestText) -> int | None:
@@ -59,68 +63,70 @@ def take_as_of(rt: RequestText) -> date | None:
 
 
 def take_name(rt: RequestText) -> str | None:
+    """'called "Demo"', 'save as cohort "x"', 'name it pilot-2', 'named demo-cohort'."""
     for m in rt.matches(NAME, allow_protected=True):
+        group = next(g for g in (1, 2, 3) if m.group(g))
+        raw = rt.original_span(*m.span(group)).strip().rstrip(".,;:")
+        if not raw or raw.lower() in ("cohort", "a", "the"):
+            continue
         rt.take(m.start(), m.end(), "name")
-        raw = rt.original_span(*next(m.span(g) for g in (1, 2, 3) if m.group(g)))
-        return raw.strip() or None
+        return raw
     return None
 
 
-@lru_cache(maxsize=1)
-def _template_catalog() -> tuple[dict[str, str], dict[str, str]]:
-    """(phrase -> profile template, phrase -> journey template) from the shipped templates."""
-    from healthsim.templates import list_templates
-
-    profiles, journeys = {}, {}
-    for info in list_templates():
-        target = profiles if info.kind == "profile" else journeys
-        for phrase in {info.name, info.name.replace("-", " "), info.title.lower()}:
-            target[phrase.lower()] = info.name
-    return profiles, journeys
-
-
-def installed_journeys() -> list[str]:
-    from healthsim.builders.templates_cache import template_names
-
-    return list(template_names("journey"))
+def take_purpose(rt: RequestText) -> list[str]:
+    """Purposes stated ('for a demo', 'for load testing'): noted, change no value."""
+    regex, _ = grouped("purposes")
+    out = []
+    for m in list(rt.matches(regex)):
+        rt.take(m.start(), m.end(), "purpose")
+        out.append(label_of("purposes", m.group(0)))
+    return list(dict.fromkeys(out))
 
 
 def take_template(rt: RequestText) -> str | None:
-    profiles, _ = _template_catalog()
+    """A profile template named as such: its hyphenated name ('medicare-diabetic'), or its
+    name or title in words followed by 'template'/'profile'. 'Medicare diabetic members'
+    alone is a coverage and a condition, not the template."""
+    profiles, _ = template_catalog()
     if not profiles:
         return None
     for m in rt.matches(phrase_pattern(profiles), allow_protected=True):
-        rt.take(m.start(), m.end(), "template")
+        written = rt.text[m.start():m.end()]
+        follows = TEMPLATE_WORD.match(rt.low, m.end())
+        if "-" not in written and not follows:
+            continue
+        end = follows.end() if follows else m.end()
+        rt.take(m.start(), end, "template")
         return lookup_phrase(profiles, m.group(0))
+    for m in list(rt.matches(re.compile(r"\b(?:the\s+)?(?:template|profile)\b"))):
+        if rt.taken_before(m.start()) == "template":
+            rt.take(m.start(), m.end(), "template")
     return None
 
 
-def take_journeys(rt: RequestText) -> tuple[list[JourneyFact], dict]:
-    """Journey templates the request asks for, and any duration/frequency it states."""
-    _, shipped = _template_catalog()
-    by_phrase = {**{p: n for n, ps in vocab()["journeys"].items() for p in ps}, **shipped}
-    found: dict[str, JourneyFact] = {}
-    for m in list(rt.matches(phrase_pattern(by_phrase), allow_protected=True)):
-        phrase = m.group(0)
-        name = lookup_phrase(by_phrase, phrase)
-        rt.take(m.start(), m.end(), "journey")
-        found.setdefault(name, JourneyFact(template=name, text=phrase))
-    return list(found.values()), _take_journey_adjustments(rt)
-
-
-def _take_journey_adjustments(rt: RequestText) -> dict:
-    out: dict = {}
-    v = vocab()
-    for m in list(rt.matches(FREQUENCY)):
-        word = (m.group(1) or m.group(3) or "").replace("-", "")
-        months = v["frequencies"].get(word) if word else None
-        out["visit_interval_months"] = months or int(m.group(2))
-        rt.take(m.start(), m.end(), "journey")
-    for m in list(rt.matches(DURATION)):
-        n = SMALL_WORDS.get(m.group(1)) or int(m.group(1))
-        out["duration_months"] = round(n * v["durations"][m.group(2)], 2)
-        rt.take(m.start(), m.end(), "journey")
-    return out
+def take_trial(rt: RequestText, formats: list[str]) -> TrialFact | None:
+    """A clinical-trial request (TrialSim): trial words, a phase, or SDTM output."""
+    found = False
+    for m in list(rt.matches(phrase_pattern(vocab()["trial_words"]), allow_protected=True)):
+        rt.take(m.start(), m.end(), "trial")
+        found = True
+    phase = None
+    phases = {str(p).lower(): label for label, ps in vocab()["trial_phase"].items() for p in ps}
+    for m in list(rt.matches(phrase_pattern(phases), allow_protected=True)):
+        rt.take(m.start(), m.end(), "trial")
+        phase = phase or lookup_phrase(phases, m.group(0))
+    if phase and not found and not re.search(r"\b(?:study|studies|subjects?|participants?|drug)\b", rt.low):
+        return None
+    if not (found or phase or "sdtm" in formats):
+        return None
+    arms = None
+    for m in list(rt.matches(TRIAL_SIZE)):
+        arms = int(m.group(1).replace(",", ""))
+        rt.take(m.start(), m.end(), "trial")
+    for m in list(rt.matches(re.compile(r"\b(?:study|studies)\b"))):
+        rt.take(m.start(), m.end(), "trial")
+    return TrialFact(phase=phase, arms=arms)
 
 
 def take_flag(rt: RequestText, key: str) -> bool | None:
@@ -143,90 +149,27 @@ def take_formats(rt: RequestText) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-# --- geography --------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def state_names() -> dict[str, str]:
-    from healthsim.reference.geography import states
-
-    s = states()
-    names = {str(n).lower(): str(a) for n, a in zip(s.name, s.abbr)}
-    names |= {"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"}
-    return names
-
-
-def take_territories(rt: RequestText) -> list[str]:
-    """Notes for U.S. territories, which the shipped geography does not cover."""
-    from healthsim.reference.geography import TERRITORIES
-
-    names = {name.lower(): name for name in TERRITORIES.values()}
-    notes = []
-    for m in list(rt.matches(phrase_pattern(names))):
-        rt.take(m.start(), m.end(), "geography")
-        notes.append(f"{lookup_phrase(names, m.group(0))} is not covered: the shipped geography is the "
-                     "50 states and DC")
-    return notes
-
-
-def take_geography(rt: RequestText) -> tuple[list[str] | None, str | None, list[tuple[int, int, float]]]:
-    """(states, region label, urban mentions as (start, end, urban share))."""
-    states: list[str] = []
-    region = None
-    regions = {name.lower(): name for name in vocab()["regions"]}
-    for m in list(rt.matches(phrase_pattern(regions))):
-        label = lookup_phrase(regions, m.group(0))
-        rt.take(m.start(), m.end(), "geography")
-        region = region or label
-        states += vocab()["regions"][label]
-    names = state_names()
-    for m in list(rt.matches(phrase_pattern(names))):
-        rt.take(m.start(), m.end(), "geography")
-        states.append(lookup_phrase(names, m.group(0)))
-    states += _take_state_codes(rt)
-    urban = []
-    regex, _ = grouped("urban")
-    for m in list(rt.matches(regex)):
-        rt.take(m.start(), m.end(), "urban")
-        urban.append((m.start(), m.end(), float(label_of("urban", m.group(0)))))
-    return (list(dict.fromkeys(states)) or None), region, urban
-
-
-STATE_CODE = re.compile(r"(?<![\w.])([A-Z]{2})(?![\w])")
-_PLACE_CONTEXT = re.compile(r"(?:\b(?:in|from|across|of|and|or|to)|[,/&])\s*$")
-
-
-def _take_state_codes(rt: RequestText) -> list[str]:
-    """Two capital letters that are a state code; ambiguous ones ('IN', 'OR', 'MA') only
-    right after 'in'/'from'/'across' or in a list of places."""
-    names = set(state_names().values())
-    ambiguous = set(vocab()["ambiguous_state_codes"])
-    out = []
-    for m in STATE_CODE.finditer(rt.text):
-        code = m.group(1)
-        if code not in names or not rt.free(m.start(), m.end()):
-            continue
-        before = rt.text[max(0, m.start() - 12):m.start()].lower()
-        after_place = bool(_PLACE_CONTEXT.search(before)) or rt.taken_before(m.start()) == "geography"
-        if code in ambiguous and not after_place:
-            continue
-        rt.take(m.start(), m.end(), "geography")
-        out.append(code)
-    return out
-
-
 # --- coverage ---------------------------------------------------------------
 
-def take_coverage(rt: RequestText) -> list[tuple[int, int, str]]:
-    """Coverage mentions as (start, end, coverage type); 'MA' in capitals is Medicare Advantage."""
+def take_coverage(rt: RequestText) -> tuple[list[tuple[int, int, str]], list[str]]:
+    """Coverage mentions as (start, end, coverage type), and states a Medicaid programme names
+    ('Medi-Cal' is California's). 'MA' in capitals is Medicare Advantage."""
+    programs = vocab()["state_programs"]
+    states = [code for name, code in programs.items()
+              if re.search(r"(?<![\w])" + re.escape(name) + r"(?![\w])", rt.low)]
     regex, _ = grouped("coverage")
     out = [(m.start(), m.end(), label_of("coverage", m.group(0))) for m in list(rt.matches(regex))]
     for start, end, _ in out:
         rt.take(start, end, "coverage")
     for m in re.finditer(r"(?<![\w.])MA(?![\w])", rt.text):
-        if rt.free(m.start(), m.end()):
+        if rt.free(m.start(), m.end()) and not _place_before(rt, m.start()):
             rt.take(m.start(), m.end(), "coverage")
             out.append((m.start(), m.end(), "medicare_advantage"))
     kinds = {k for *_, k in out}
     if "dual" in kinds:  # "dual eligible for Medicare and Medicaid" is one coverage
         out = [o for o in out if o[2] not in ("medicare", "medicaid")]
-    return sorted(out)
+    return sorted(out), states
+
+
+def _place_before(rt: RequestText, start: int) -> bool:
+    return bool(re.search(r"\b(?:in|from|across)\s*$", rt.low[max(0, start - 8):start]))

@@ -20,32 +20,59 @@ PERCENT = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|pct\b)")
 
 # (pattern, kind): kind says which groups are low/high/exact; all ages in years.
 # Ranges come first, so "between 40 and 60 years old" is not read as "60 years old".
+DECADES = {"teens": 10, "twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60,
+           "seventies": 70, "eighties": 80, "nineties": 90}
+_MONTHS = r"\s*(?:months?|mos?|mths?)"
+
+# (pattern, kind): kind says which groups are low/high/exact; all ages in years.
+# Ranges come first, so "between 40 and 60 years old" is not read as "60 years old".
 AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(rf"\b(?:aged?|ages|between|from)\s*{_N}\s*(?:-|to|and|through|thru)\s*{_N}{_YEARS}?"), "range"),
+    (re.compile(rf"\b(?:under|below|younger than|less than|<)\s*{_N}{_MONTHS}(?:[ -]old)?\b"), "max_months"),
+    (re.compile(rf"\b(?:over|above|older than|at least)\s*{_N}{_MONTHS}(?:[ -]old)?\b"), "min_months"),
+    (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}[ -]?(?:months?|mos?)[ -]olds?\b"), "exact_months"),
+    (re.compile(rf"\b(?:aged?|ages|between|from)\s*(?:the\s+ages?\s+of\s+)?{_N}\s*(?:-|to|and|through|thru)\s*{_N}"
+                rf"{_YEARS}?"), "range"),
+    (re.compile(rf"\bbetween\s+the\s+ages?\s+of\s+{_N}\s*(?:-|to|and)\s*{_N}"), "range"),
     (re.compile(rf"\b{_N}\s*(?:-|to|through)\s*{_N}{_YEARS}"), "range"),
     (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}[ -]?(?:years?|yrs?|yr)[ -]old(s?)\b"), "exact"),
     (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}\s?(?:yo|y/o|y\.o\.)(?!\w)"), "exact"),
-    (re.compile(r"\bin\s+their\s+(\d0)s\b"), "decade"),
+    (re.compile(r"\bin\s+their\s+(\d0)'?s\b"), "decade"),
+    (re.compile(r"\bin\s+their\s+(twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"),
+     "decade_word"),
     (re.compile(rf"\b(?:aged?\s+)?(?:over|above|older than|at least|greater than|more than|>=?)\s*{_N}"
                 rf"(?:{_YEARS}|\s*(?:and|or)\s*(?:over|older|up|above))?(?!\s*(?:%|k\b|m\b|thousand|million|hundred|,\d))"), "min"),
-    (re.compile(rf"\b(?:aged?\s+)?{_N}\s*(?:\+|and (?:over|older|up|above)|or (?:older|over|above)|plus)(?!\w)"), "min"),
+    (re.compile(rf"\b(?:aged?\s+)?{_N}(?:{_YEARS})?\s*(?:\+|-?plus\b|and (?:over|older|up|above)|or (?:older|over|"
+                rf"above))(?!\w)"), "min"),
+    (re.compile(r"\bover-?(\d{1,3})s\b"), "min"),
+    (re.compile(r"\bunder-?(\d{1,3})s\b"), "max"),
     (re.compile(rf"\b(?:aged?\s+)?(?:under|below|younger than|less than|<)\s*{_N}"
                 rf"(?:{_YEARS})?(?!\s*(?:%|k\b|m\b|thousand|million|hundred|,\d))"), "max"),
     (re.compile(rf"\b(?:aged?\s+)?{_N}\s*(?:and (?:under|younger|below)|or (?:younger|under))\b"), "max_incl"),
     (re.compile(rf"\b(?:aged?|ages?)\s*:?\s*{_N}\b(?!\s*(?:-|to)\s*\d)"), "exact_aged"),
     (re.compile(r"(?<![\w.])(\d{1,2})\s*-\s*(\d{1,3})(?![\w.%-])"), "bare_range"),
+    (re.compile(r"(?<![\w.,])(\d{1,2})\s+to\s+(\d{1,3})(?![\w.%,-]|\s*(?:%|percent|members|patients))"),
+     "bare_range"),
 ]
 
 
 def take_percents(rt: RequestText) -> list[tuple[int, int, float]]:
-    """Every 'N%' / 'N percent' as (start, end, share); attached to an entity later."""
+    """Every 'N%' / 'N percent' / 'half' / 'a quarter' as (start, end, share); attached to an
+    entity later."""
+    from healthsim.builders.vocab import phrase_pattern
+
     out = []
     for m in list(rt.matches(PERCENT)):
         value = float(m.group(1))
         if 0 <= value <= 100:
             rt.take(m.start(), m.end(), "percent")
             out.append((m.start(), m.end(), value / 100))
-    return out
+    fractions = vocab()["fractions"]
+    regex = re.compile(phrase_pattern(fractions).pattern + r"(?=\s+(?:of\s+(?:them|those|members|patients)\s+)?"
+                       r"(?:with|have|has|having|are|on|in)\b)")
+    for m in list(rt.matches(regex)):
+        rt.take(m.start(), m.end(), "percent")
+        out.append((m.start(), m.end(), float(fractions[m.group(0).lower()])))
+    return sorted(out)
 
 
 def take_age(rt: RequestText) -> tuple[AgeFact | None, bool]:
@@ -59,7 +86,7 @@ def take_age(rt: RequestText) -> tuple[AgeFact | None, bool]:
             if fact is None:
                 fact = parsed
             rt.take(m.start(), m.end(), "age")
-            if kind == "exact" and m.group(1) and not (m.re.groups >= 3 and m.group(3)):
+            if kind in ("exact", "exact_months") and m.group(1) and not (m.re.groups >= 3 and m.group(3)):
                 single = True
     group = _take_age_group(rt)
     if fact is None:
@@ -76,6 +103,18 @@ def _people_follow(rt: RequestText, end: int) -> bool:
 
 def _age_from(m: re.Match[str], kind: str) -> AgeFact | None:
     text = m.group(0)
+    if kind == "max_months":
+        n = int(m.group(1))
+        return AgeFact(low=0, high=round(n / 12, 6), text=text) if 0 < n <= 36 else None
+    if kind == "min_months":
+        n = int(m.group(1))
+        return AgeFact(low=round(n / 12, 6), text=text) if 0 < n <= 36 else None
+    if kind == "exact_months":
+        n = int(m.group(2))
+        return AgeFact(low=round(n / 12, 6), high=round((n + 1) / 12, 6), text=text) if n < 36 else None
+    if kind == "decade_word":
+        lo = DECADES[m.group(1)]
+        return AgeFact(low=lo, high=lo + 10, text=text)
     if kind in ("exact", "exact_aged"):
         n = int(m.group(2) if kind == "exact" else m.group(1))
         return AgeFact(exact=n, text=text) if n <= 110 else None
@@ -109,8 +148,9 @@ def _take_age_group(rt: RequestText) -> AgeFact | None:
     return found
 
 
-def take_count(rt: RequestText) -> tuple[int | None, str | None]:
-    """The number of members: a number near a people noun wins, else the first plain number."""
+def take_count(rt: RequestText, prefer_after: int | None = None) -> tuple[int | None, str | None]:
+    """The number of members: a number after a correction ('actually make it 200') wins, then a
+    number near a people noun, else the first plain number."""
     plural, singular = people_nouns()
     candidates = []
     for m in rt.matches(NUMBER):
@@ -119,12 +159,31 @@ def take_count(rt: RequestText) -> tuple[int | None, str | None]:
             continue
         after = rt.low[m.end():m.end() + 60].split()
         near_people = any(w.strip(",.;:") in plural | singular for w in after[:4])
-        candidates.append((not near_people, m.start(), m, int(value)))
+        corrected = prefer_after is not None and m.start() >= prefer_after
+        candidates.append((not corrected, not near_people, m.start(), m, int(value)))
     if not candidates:
         return None, None
-    _, _, m, value = min(candidates, key=lambda c: (c[0], c[1]))
+    *_, m, value = min(candidates, key=lambda c: (c[0], c[1], c[2]))
     rt.take(m.start(), m.end(), "count")
     return value, m.group(0)
+
+
+FAMILY = re.compile(r"\b(?:(?:a|an|one)\s+)?(?:\w+\s+)?famil(?:y|ies)(?:\s+of\s+(\d{1,2}|two|three|four|five|six|"
+                    r"seven|eight))?\b")
+FAMILY_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+DEFAULT_FAMILY = 4  # the seed's example family ("a commercial family of 4")
+
+
+def take_family(rt: RequestText) -> tuple[int | None, bool]:
+    """('a family of 4' -> 4, stated) members of one household; 'a family' -> the default size."""
+    for m in list(rt.matches(re.compile(r"\bfamil(?:y|ies)(?:\s+of\s+(\d{1,2}|two|three|four|five|six|seven|"
+                                        r"eight))?\b"))):
+        rt.take(m.start(), m.end(), "household")
+        size = m.group(1)
+        if size is None:
+            return DEFAULT_FAMILY, False
+        return (int(size) if size.isdigit() else FAMILY_WORDS[size]), True
+    return None, False
 
 
 ONE_AGED = re.compile(r"\b(?:a|an|one|single)\s+(?:[a-z-]+\s+){0,3}\d{1,3}[- ]?(?:years?|yrs?)[- ]old\b(?!s)")
@@ -138,6 +197,26 @@ def one_person(rt: RequestText) -> bool:
     if words & plural:
         return False
     return bool(words & singular) or bool(ONE_AGED.search(rt.low))
+
+
+SEX_SPLIT = re.compile(
+    r"\b(\d{1,2}(?:\.\d)?)\s*/\s*(\d{1,2}(?:\.\d)?)\s*%?\s+(female|male|women|men|f|m)\s*/\s*(female|male|women|men|f|m)\b"
+    r"|\b(female|male|women|men|f|m)\s*/\s*(female|male|women|men|f|m)\s*:?\s+(\d{1,2}(?:\.\d)?)\s*/\s*(\d{1,2}(?:\.\d)?)\b")
+SEX_LETTER = {"female": "F", "women": "F", "f": "F", "male": "M", "men": "M", "m": "M"}
+
+
+def take_sex_split(rt: RequestText) -> dict[str, float] | None:
+    """'55/45 female/male', 'M/F 48/52': the two shares."""
+    for m in list(rt.matches(SEX_SPLIT, allow_protected=True)):
+        a, b, first, second = (m.group(1), m.group(2), m.group(3), m.group(4)) if m.group(1) else (
+            m.group(7), m.group(8), m.group(5), m.group(6))
+        x, y = SEX_LETTER[first.lower()], SEX_LETTER[second.lower()]
+        total = float(a) + float(b)
+        if x == y or not 99 <= total <= 101:
+            continue
+        rt.take(m.start(), m.end(), "sex")
+        return {x: round(float(a) / total, 6), y: round(float(b) / total, 6)}
+    return None
 
 
 def take_sex(rt: RequestText) -> list[tuple[int, int, str]]:
@@ -167,11 +246,27 @@ def even_weights(labels: list[str]) -> dict[str, float] | None:
     return {label: 1 / len(labels) for label in labels}
 
 
-def take_severity(rt: RequestText) -> dict[str, float] | None:
-    """A diabetes severity mix ('mostly controlled', 'poorly controlled'), as attribute weights."""
+def take_severity(rt: RequestText) -> tuple[dict[str, float] | None, list[tuple[int, int, str]]]:
+    """A diabetes severity mix ('mostly controlled', 'poorly controlled') as attribute weights,
+    and severity labels a percentage may attach to ('30% controlled', '20% with complications')
+    as (start, end, diabetes_control label)."""
+    labels = []
+    lab_regex, _ = grouped("severity_labels")
+    for m in list(rt.matches(lab_regex, allow_protected=True)):
+        if _percent_beside(rt, m.start(), m.end()):
+            rt.take(m.start(), m.end(), "severity")
+            labels.append((m.start(), m.end(), label_of("severity_labels", m.group(0))))
     regex, _ = grouped("severity")
     found = None
     for m in list(rt.matches(regex, allow_protected=True)):
         rt.take(m.start(), m.end(), "severity")
         found = found or dict(vocab()["severity"][label_of("severity", m.group(0))]["weights"])
-    return found
+    for m in list(rt.matches(re.compile(r"\b(?:mix(?:ed)?\s+of\s+)?severit(?:y|ies)(?:\s+mix)?\b"))):
+        rt.take(m.start(), m.end(), "severity")
+    return found, labels
+
+
+def _percent_beside(rt: RequestText, start: int, end: int) -> bool:
+    before = rt.low[max(0, start - 12):start]
+    after = rt.low[end:end + 10]
+    return bool(re.search(r"(?:%|percent)\s*(?:\w+\s+)?$", before) or re.match(r"\s*(?:\(|in|at|:)?\s*\d", after))

@@ -39,6 +39,18 @@ class JourneyFact(BaseModel):
     template: str
     text: str = ""
     adjustments: dict = Field(default_factory=dict)
+    how: str = Field("named", description="named | intent:<name> (chosen for what the request is about)")
+
+
+class TrialFact(BaseModel):
+    """A clinical-trial request (TrialSim): what it said about the study."""
+
+    phase: str | None = None
+    arms: int | None = None
+    indication: str | None = Field(None, description="ICD-10-CM code of the condition studied.")
+
+
+PLACE_FIELDS = ("states", "region", "city", "zips", "counties")
 
 
 class Facts(BaseModel):
@@ -46,11 +58,14 @@ class Facts(BaseModel):
 
     count: int | None = None
     count_text: str | None = None
+    household_size: int | None = Field(None, description="'a family of 4': members of one household.")
     template: str | None = None
     name: str | None = None
+    subject: str | None = Field(None, description="The request's subject, a default cohort name.")
     seed: int | None = None
     as_of: date | None = None
     coverage: list[tuple[str, float | None]] | None = None
+    medicare_unqualified: bool | None = Field(None, description="'Medicare' said without Advantage/Original.")
     age: AgeFact | None = None
     sex: dict[str, float] | None = None
     race: dict[str, float] | None = None
@@ -59,6 +74,8 @@ class Facts(BaseModel):
     region: str | None = None
     city: str | None = None
     zips: list[str] | None = None
+    counties: list[str] | None = None
+    place_labels: list[str] = Field(default_factory=list)
     urban_share: float | None = None
     urban_text: str | None = None
     conditions: list[ConditionFact] = Field(default_factory=list)
@@ -68,6 +85,8 @@ class Facts(BaseModel):
     journeys: list[JourneyFact] = Field(default_factory=list)
     journey_adjustments: dict = Field(default_factory=dict, description="Timing said for any journey.")
     formats: list[str] = Field(default_factory=list)
+    purposes: list[str] = Field(default_factory=list)
+    trial: TrialFact | None = None
     claims: bool | None = None
     pharmacy_claims: bool | None = None
     unrecognized: list[str] = Field(default_factory=list)
@@ -78,7 +97,8 @@ class Facts(BaseModel):
         return any(
             getattr(self, name) not in (None, [], {}, False)
             for name in type(self).model_fields
-            if name not in ("unrecognized", "notes", "count_text", "urban_text")
+            if name not in ("unrecognized", "notes", "count_text", "urban_text", "place_labels",
+                            "medicare_unqualified", "subject")
         )
 
     def merged(self, newer: Facts) -> Facts:
@@ -92,14 +112,21 @@ class Facts(BaseModel):
                 data[name] = {**self.journey_adjustments, **newer.journey_adjustments}
             elif name == "journeys":
                 data[name] = [j.model_dump() for j in _merge_journeys(self.journeys, newer.journeys)]
-            elif name == "formats":
-                data[name] = list(dict.fromkeys(self.formats + newer.formats))
+            elif name in ("formats", "purposes"):
+                data[name] = list(dict.fromkeys(getattr(self, name) + value))
+            elif name == "subject":
+                data[name] = self.subject or value  # the opening request names the cohort
+            elif name == "place_labels":
+                data[name] = list(value) or list(self.place_labels)
             elif name in ("unrecognized", "notes"):
                 data[name] = list(value)  # only the latest message's leftovers matter
             elif name == "healthy":
                 data[name] = self.healthy or newer.healthy
             elif value is not None:
                 data[name] = value.model_dump() if isinstance(value, BaseModel) else value
+        if any(getattr(newer, k) is not None for k in PLACE_FIELDS):  # a new place replaces the old one
+            for k in PLACE_FIELDS:
+                data[k] = getattr(newer, k)
         return Facts.model_validate(data)
 
 

@@ -4,8 +4,9 @@ and the same template with a dialogue's adjustments applied.
 Adjustments are plain data so they can live in a RequestSpec and be re-applied:
     duration_months        the journey's `duration`
     phases                 names of the phases to keep (others are dropped)
-    visit_interval_months  `every` of recurring encounters
+    visit_interval_months  `every` of recurring office/telehealth follow-up visits
     labs: false            no lab orders (encounter labs, lab-only events)
+    labs: "detailed"       every visit with labs also orders CMP (for BMP), lipids and urine albumin
     medications: false     no medication orders
 Dropping events also drops what referred to them (events timed from them,
 measure effects they caused), so the result still validates as a JourneySpec.
@@ -40,8 +41,7 @@ def outline(doc: dict) -> dict:
     from healthsim.spec.journey_timing import parse_days
 
     events = [e for lst in event_lists(doc) for e in lst if isinstance(e, dict)]
-    every = [parse_days(e["timing"]["every"]) for e in events
-             if e.get("type") == "encounter" and (e.get("timing") or {}).get("every") is not None]
+    every = sorted(parse_days(e["timing"]["every"]) for e in events if _follow_up(e))
     labs = sorted({str(lab.get("panel", lab) if isinstance(lab, dict) else lab)
                    for e in events for lab in (e.get("labs") or []) + (e.get("daily_labs") or [])})
     meds = sorted({str((m if isinstance(m, dict) else {"drug": m}).get("drug"))
@@ -50,11 +50,21 @@ def outline(doc: dict) -> dict:
     return {
         "duration_days": parse_days(doc.get("duration", 365)),
         "phases": [p.get("name") for p in doc.get("phases") or []],
-        "visit_every_days": min(every) if every else None,
+        "visit_every_days": every[len(every) // 2] if every else None,  # the typical follow-up rhythm
         "labs": labs,
         "medications": meds,
         "kind": doc.get("kind", "linear"),
     }
+
+
+FOLLOW_UP_SETTINGS = ("office", "telehealth")
+"""Recurring visits a 'quarterly follow-up' answer changes: office and telehealth visits, not
+physical therapy, dialysis, home health or inpatient days."""
+
+
+def _follow_up(e: dict) -> bool:
+    return (e.get("type") == "encounter" and e.get("setting", "office") in FOLLOW_UP_SETTINGS
+            and (e.get("timing") or {}).get("every") is not None)
 
 
 def adjusted(doc: dict, adjustments: dict) -> dict:
@@ -76,10 +86,12 @@ def adjusted(doc: dict, adjustments: dict) -> dict:
         days = round(float(adjustments["visit_interval_months"]) * DAYS_PER_MONTH)
         for events in event_lists(out):
             for e in events:
-                if e.get("type") == "encounter" and (e.get("timing") or {}).get("every") is not None:
+                if _follow_up(e):
                     e["timing"]["every"] = days
     if adjustments.get("labs") is False:
         removed |= _strip(out, "lab", ("labs", "daily_labs"))
+    elif adjustments.get("labs") == "detailed":
+        _detailed_labs(out)
     if adjustments.get("medications") is False:
         removed |= _strip(out, "medication", ("medications", "discharge_medications"))
     if removed:
@@ -88,6 +100,20 @@ def adjusted(doc: dict, adjustments: dict) -> dict:
     if shortened:
         _drop_events_that_no_longer_fit(out)
     return out
+
+
+DETAILED_PANELS = ("cmp", "lipid", "uacr")
+"""The seed's 'more lab detail': HbA1c, comprehensive metabolic panel, lipid panel and urine
+albumin at each monitoring visit (journey-builder.md, phase 3)."""
+
+
+def _detailed_labs(doc: dict) -> None:
+    for events in event_lists(doc):
+        for e in events:
+            if e.get("type") in ("encounter", "lab") and e.get("labs"):
+                panels = [lab.get("panel") if isinstance(lab, dict) else lab for lab in e["labs"]]
+                panels = ["cmp" if p == "bmp" else p for p in panels]
+                e["labs"] = list(dict.fromkeys(panels + list(DETAILED_PANELS)))
 
 
 def _days(value: object) -> int:

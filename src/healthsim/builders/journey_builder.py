@@ -19,14 +19,19 @@ import re
 from healthsim.builders import journey_adjust as adjust
 from healthsim.builders.compose import compose
 from healthsim.builders.dialogue import (
+    HELP,
     BuilderState,
     Question,
     Turn,
+    changed,
+    command_of,
     is_accept,
     is_decline,
     mentions,
     normalise_reply,
     not_understood,
+    previous_phase,
+    profile_edits,
 )
 from healthsim.builders.facts import Facts, JourneyFact
 from healthsim.builders.parser import parse_facts
@@ -36,6 +41,8 @@ from healthsim.errors import HealthSimError
 PHASES = {1: "journey", 2: "duration and phases", 3: "visits, labs and medications",
           4: "triggers and review"}
 DROP_WORDS = ("drop", "without", "no", "remove", "skip", "exclude", "not")
+MORE_LABS = re.compile(r"\b(?:more|detailed|comprehensive|extra|additional|full)\s+lab(?:s|oratory)?(?:\s+(?:detail|"
+                       r"work|panels?|monitoring))?\b|\blab(?:s)?\s+detail\b")
 
 
 def start(request: str = "", catalog: dict[str, dict] | None = None, facts: Facts | None = None) -> Turn:
@@ -58,6 +65,9 @@ def start(request: str = "", catalog: dict[str, dict] | None = None, facts: Fact
 def reply(state: BuilderState, message: str, catalog: dict[str, dict] | None = None) -> Turn:
     if state.done:
         return _finish(state).model_copy(update={"problems": ["the dialogue is finished; start a new one"]})
+    command = command_of(message)
+    if command is not None:
+        return _command(state, *command)
     text = normalise_reply(message)
     questions = questions_for(state)
     if state.phase == 4 and is_accept(text):
@@ -66,6 +76,10 @@ def reply(state: BuilderState, message: str, catalog: dict[str, dict] | None = N
     if is_accept(text) or (state.phase < 4 and is_decline(text)):
         return _advance(state.model_copy(update={"asked": state.asked + keys}), state.phase + 1)
     journey, facts, notes = _apply(state, questions, text, message, catalog)
+    said = parse_facts(message)
+    edited = profile_edits(facts, said)
+    notes += [n for n in changed(facts, edited) if not n.startswith("journey")]
+    facts = edited
     if not notes:
         return _turn(state, [not_understood(message)])
     new = state.model_copy(update={"journey": journey, "facts": facts, "asked": state.asked + keys})
@@ -73,6 +87,32 @@ def reply(state: BuilderState, message: str, catalog: dict[str, dict] | None = N
     if problem:
         return _turn(state, [problem])
     return _advance(new, 4 if state.phase == 4 else state.phase + 1, understood=notes)
+
+
+def _command(state: BuilderState, name: str, arg: str) -> Turn:
+    """help / show / back / rename, as in the Profile Builder."""
+    if name == "help":
+        return _turn(state, [], info=HELP)
+    if name == "show":
+        info = ["The journey so far:"] + _summary(state)
+        try:
+            info += compose(_spec_facts(state), request=state.request).summary_lines()
+        except HealthSimError as exc:
+            info.append(f"! {exc}")
+        return _turn(state, [], info=info)
+    if name == "rename":
+        renamed = state.model_copy(update={"facts": state.facts.model_copy(update={"name": arg[:80]})})
+        return _turn(renamed, [], [f"name {arg[:80]!r}"])
+    target = previous_phase(state)
+    keys = {"1": ["journey"], "2": ["duration", "phases"], "3": ["visits", "labs", "medications"],
+            "4": ["triggers"]}
+    drop = {k for p, ks in keys.items() if int(p) >= target for k in ks}
+    journey = dict(state.journey)
+    if target == 1:
+        journey["chosen"] = False
+    back = state.model_copy(update={"phase": target, "asked": [k for k in state.asked if k not in drop],
+                                    "history": [p for p in state.history if p < target], "journey": journey})
+    return _turn(back, [], [f"back to phase {target}"])
 
 
 def questions_for(state: BuilderState) -> list[Question]:
@@ -91,7 +131,7 @@ def questions_for(state: BuilderState) -> list[Question]:
             out.append(Question(key="phases", default="all", text="Phases: " + ", ".join(info["phases"])
                                 + ". Keep all, or say which to keep or drop?"))
     elif state.phase == 3 and base:
-        if info["visit_every_days"] and "visit_interval_months" not in j["adjustments"]:
+        if info["visit_every_days"] and "visit_interval_months" not in j["adjustments"] and info["kind"] != "protocol":
             out.append(Question(key="visits", text="Follow-up visit frequency?",
                                 default=f"every {_months(info['visit_every_days'])}"))
         if info["labs"] and "labs" not in j["adjustments"]:
@@ -99,7 +139,7 @@ def questions_for(state: BuilderState) -> list[Question]:
                                 default="keep"))
         if info["medications"] and "medications" not in j["adjustments"]:
             out.append(Question(key="medications", default="keep",
-                                text=f"Medication orders (RxNorm {', '.join(info['medications'][:4])}): keep or drop?"))
+                                text=f"Medication orders ({_drug_names(info['medications'], 4)}): keep or drop?"))
     elif state.phase == 4:
         if state.facts.claims is None and state.facts.pharmacy_claims is None:
             out.append(Question(key="triggers", text="Triggers: make claims from these events?",
@@ -130,6 +170,9 @@ def _apply(state: BuilderState, questions: list[Question], text: str, message: s
         notes.append(f"duration {m.group(1)} months")
     if "phases" in keys:
         notes += _phases(j, text)
+    if MORE_LABS.search(text):
+        j["adjustments"]["labs"] = "detailed"
+        notes.append("labs detailed (A1c, CMP, lipids, urine albumin at each monitoring visit)")
     for key in ("labs", "medications"):
         if key in keys and _dropped(text, key[:3] if key == "medications" else "lab"):
             j["adjustments"][key] = False
@@ -211,11 +254,14 @@ def _advance(state: BuilderState, phase: int, understood: list[str] | None = Non
     return _turn(state.model_copy(update={"phase": phase}), [], understood or [])
 
 
-def _turn(state: BuilderState, problems: list[str], understood: list[str] | None = None) -> Turn:
+def _turn(state: BuilderState, problems: list[str], understood: list[str] | None = None,
+          info: list[str] | None = None) -> Turn:
+    if not state.history or state.history[-1] != state.phase:
+        state = state.model_copy(update={"history": [*state.history, state.phase]})
     summary = _summary(state) if state.phase == 4 else []
     return Turn(state=state, phase=state.phase, phase_name=PHASES[state.phase],
                 questions=questions_for(state) if state.journey.get("catalog") else [],
-                understood=understood or [], problems=problems, summary=summary)
+                understood=understood or [], problems=problems, summary=summary, info=info or [])
 
 
 def _summary(state: BuilderState) -> list[str]:
@@ -226,7 +272,8 @@ def _summary(state: BuilderState) -> list[str]:
     every = f", visits every {_months(info['visit_every_days'])}" if info["visit_every_days"] else ""
     return [f"journey {j['template']} ({info['kind']}): {_months(info['duration_days'])}{every}",
             f"  phases: {', '.join(info['phases']) or '(lifecycle)'}",
-            f"  labs: {', '.join(info['labs']) or 'none'}; medications: {', '.join(info['medications']) or 'none'}"]
+            (f"  labs: {', '.join(info['labs']) or 'none'}; medications: "
+             f"{_drug_names(info['medications']) or 'none'}")]
 
 
 def _default(facts: Facts, catalog: dict[str, dict]) -> str | None:
@@ -243,6 +290,23 @@ def _installed() -> dict[str, dict]:
     return {name: template_document(name, "journey") for name in template_names("journey")}
 
 
+def _drug_names(rxcuis: list[str], limit: int | None = None) -> str:
+    """'metformin, atorvastatin, ...' for RxNorm codes (the ingredients, once each)."""
+    from healthsim.reference.clinical import drugs
+
+    known = drugs()
+    names = list(dict.fromkeys(known[r].ingredient if r in known else f"RxNorm {r}" for r in rxcuis))
+    shown = names[:limit] if limit else names
+    return ", ".join(shown) + (f" and {len(names) - len(shown)} more" if len(shown) < len(names) else "")
+
+
 def _months(days: float) -> str:
+    """A span as people say it: '12 months', '3 months', '2 weeks', '10 days'."""
     months = days / adjust.DAYS_PER_MONTH
-    return f"{months:.0f} months" if abs(months - round(months)) < 0.05 else f"{days:.0f} days"
+    if days >= 28 and abs(months - round(months)) < 0.1:
+        n = round(months)
+        return f"{n} month{'s' if n != 1 else ''}"
+    if days >= 7 and days % 7 == 0:
+        n = days // 7
+        return f"{n:.0f} week{'s' if n != 1 else ''}"
+    return f"{days:.0f} day{'s' if days != 1 else ''}"

@@ -31,15 +31,19 @@ def journeys(facts: Facts, doc: dict) -> tuple[list[JourneyRequest], Extra]:
     adjust = facts.journey_adjustments
     out = [JourneyRequest(template=j.template, adjustments={**adjust, **j.adjustments},
                           available=j.template in installed) for j in facts.journeys]
-    wanted = facts.claims or facts.pharmacy_claims or adjust
+    wanted = facts.claims or facts.pharmacy_claims or adjust or _claim_formats(facts)
     if not out and wanted:
-        default = _default_journey(facts)
+        default = _default_journey(facts) or ("annual-care" if "annual-care" in installed and not adjust
+                                              else None)
         why = "claims come from journey encounters" if not adjust else "journey timing was given"
         if default and (default in installed or adjust):
             out.append(JourneyRequest(template=default, adjustments=dict(adjust),
-                                      available=default in installed))
+                                      available=default in installed,
+                                      origin="request" if adjust else "assumed"))
             extra.assumptions.append(Assumption(
-                field="journeys", value=default, reason=f"{why}; chosen for the named condition"))
+                field="journeys", value=default, reason=f"{why}; " + (
+                    "chosen for the named condition" if default != "annual-care"
+                    else "a year of ordinary care (no episode journey fits the request)")))
         else:
             extra.notes.append(f"{why}, but no journey was named; name one (e.g. "
                                + (", ".join(sorted(installed)) or "once journey templates are installed")
@@ -50,6 +54,13 @@ def journeys(facts: Facts, doc: dict) -> tuple[list[JourneyRequest], Extra]:
                                "it is recorded in the spec but will not run")
     _attach(doc, [j for j in out if j.available], extra)
     return out, extra
+
+
+CLAIM_FORMATS = {"x12-837p", "x12-837i", "x12-835", "ncpdp"}
+
+
+def _claim_formats(facts: Facts) -> bool:
+    return bool(CLAIM_FORMATS & set(facts.formats))
 
 
 def _default_journey(facts: Facts) -> str | None:

@@ -18,14 +18,16 @@ from __future__ import annotations
 import re
 
 from healthsim.builders import conditions as cond
+from healthsim.builders import extract_codes as codes
 from healthsim.builders import extract_context as ctx
+from healthsim.builders import extract_journeys as journeys
 from healthsim.builders import extract_people as people
+from healthsim.builders import extract_places, places
 from healthsim.builders.compose import compose
 from healthsim.builders.facts import ConditionFact, Facts
-from healthsim.builders.places import take_city
 from healthsim.builders.request import RequestError, RequestSpec
 from healthsim.builders.text import RequestText
-from healthsim.builders.vocab import filler, vocab
+from healthsim.builders.vocab import filler, grouped, label_of, vocab
 
 TOKEN = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 NEGATIONS = frozenset({"without", "no", "not", "non", "excluding", "exclude", "except", "never", "nor",
@@ -34,7 +36,8 @@ RESETS = frozenset({"with", "have", "has", "having", "plus", "including", "who",
 HEALTHY = re.compile(r"\bhealthy\b|\bno chronic (?:conditions|disease|illness)\b")
 GAP_WORDS = frozenset({"of", "them", "those", "the", "members", "patients", "people", "with", "have",
                        "having", "are", "is", "at", "in", "about", "around", "being", "who", "and",
-                       "prevalence", "share", "rate"})
+                       "prevalence", "share", "rate", "also", "additionally", "for", "to", "set", "make",
+                       "diagnosed", "coded", "a", "an", "had", "has"})
 
 
 def parse_request(text: str, *, count: int | None = None, seed: int | None = None) -> RequestSpec:
@@ -64,37 +67,158 @@ def parse_facts(text: object) -> Facts:
         raise RequestError(f"a request is text (got {type(text).__name__})")
     rt = RequestText(text)
     facts = Facts()
+    cut = _correction(rt)
     facts.template = ctx.take_template(rt)
     facts.seed = ctx.take_seed(rt)
     facts.as_of = ctx.take_as_of(rt)
     facts.name = ctx.take_name(rt)
+    facts.purposes = ctx.take_purpose(rt)
     facts.formats = ctx.take_formats(rt)
-    facts.pharmacy_claims = ctx.take_flag(rt, "pharmacy_claims")
-    facts.claims = ctx.take_flag(rt, "claims")
-    facts.journeys, facts.journey_adjustments = ctx.take_journeys(rt)
+    facts.trial = ctx.take_trial(rt, facts.formats)
+    found, code_notes = codes.take_codes(rt)
+    facts.notes += code_notes
+    split = people.take_sex_split(rt)
+    named, facts.journey_adjustments = journeys.take_journeys(rt)
     percents = people.take_percents(rt)
     resolver = cond.Resolver()
-    facts.severity = people.take_severity(rt)
-    found = _take_condition_phrases(rt)
+    facts.severity, severity_labels = people.take_severity(rt)
+    found += codes.take_medications(rt)
+    found += _take_condition_phrases(rt)
+    intents = journeys.take_intents(rt)
+    facts.pharmacy_claims = ctx.take_flag(rt, "pharmacy_claims")
+    facts.claims = ctx.take_flag(rt, "claims") or (True if any("claims" in i.text for i in intents) else None)
     facts.age, single = people.take_age(rt)
-    facts.notes += ctx.take_territories(rt)
-    city = take_city(rt, ctx.state_names())
-    if city:
-        facts.city, facts.zips = f"{city.name}, {city.state}", list(city.zips)
-    facts.states, facts.region, urban = ctx.take_geography(rt)
-    coverage = ctx.take_coverage(rt)
+    _places(rt, facts)
+    urban = _take_urban(rt)
+    coverage, program_states = ctx.take_coverage(rt)
+    if any(kind == "medicare" for *_, kind in coverage):
+        facts.medicare_unqualified = all(
+            rt.low[s:e] in ("medicare", "medicare members", "medicare beneficiaries", "medicare patients")
+            for s, e, kind in coverage if kind == "medicare")
+    if program_states and not (facts.states or facts.zips or facts.counties):
+        facts.states = program_states
     sex = people.take_sex(rt)
     facts.race = people.even_weights(people.take_labels(rt, "race"))
     facts.ethnicity = people.even_weights(people.take_labels(rt, "ethnicity"))
     facts.healthy = _take_healthy(rt)
-    facts.count, facts.count_text = people.take_count(rt)
+    facts.household_size, stated = people.take_family(rt)
+    facts.count, facts.count_text = people.take_count(rt, prefer_after=cut)
+    if facts.household_size and (facts.count is None or facts.count == facts.household_size):
+        facts.count = facts.household_size
+        facts.count_text = f"a family of {facts.household_size}" if stated else "a family"
     if facts.count is None and (single or people.one_person(rt)):
         facts.count, facts.count_text = 1, "a single member"
     more, facts.unrecognized = _resolve_leftovers(rt, resolver)
     found += more
-    _attach_percents(rt, percents, facts, sex, coverage, urban, found)
-    facts.conditions = _dedupe([_negated(rt, s, f) for s, _, f in found])
+    found.sort(key=lambda x: x[0])
+    if cut is not None and any(start >= cut and not f.negated for start, _, f in found):
+        found = [x for x in found if x[0] >= cut]  # "asthma, no wait, COPD": the correction replaces
+    _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_labels)
+    if split:
+        facts.sex = split
+    facts.conditions = _without_implied(_dedupe([_negated(rt, s, f) for s, _, f in _as_complications(found)]))
+    resolved, notes = journeys.resolve_intents(intents, facts.conditions, named, journeys.installed_journeys())
+    facts.journeys = named + resolved
+    facts.notes += notes
+    facts.subject = subject(rt)
+    if facts.trial is not None:
+        first = next((c for c in facts.conditions if not c.negated), None)
+        facts.trial = facts.trial.model_copy(update={"indication": first.code if first else None})
     return facts
+
+
+COMMAND = re.compile(
+    r"^(?:(?:please|pls|can you|could you|would you|i need|i want|we need|we want|i'd like|let's|lets|"
+    r"quick(?:ly)?|just|now|ok|okay|hey|hi)\b[\s,]*)*"
+    r"(?:(?:generate|create|make|build|give|produce|simulate|synthesi[sz]e|run|execute|get|need|want|"
+    r"prepare|set up|spin up|mock up)\b(?:\s+(?:me|us)\b)?[\s,:]*)?"
+    r"(?:(?:a|an|the|some)\s+)?(?:(?:profile|cohort|population|dataset|data set)\s+(?:for|of|with)\s+)?"
+    r"(?:(?:a|an|the|some)\s+)?", re.IGNORECASE)
+PLACE = "{place}"
+NOT_IN_NAME = frozenset({"count", "format", "seed", "as_of", "name", "purpose", "percent", "code"})
+
+
+def subject(rt: RequestText) -> str | None:
+    """The words of the request that say who the members are, as a cohort name."""
+    chars = ["\x00" if rt.taken[i] == "geography" else c if rt.taken[i] not in NOT_IN_NAME else " "
+             for i, c in enumerate(rt.text)]
+    text = " ".join("".join(chars).split())
+    text = re.sub(r"\x00+(?:[\s,/&]*(?:and|or|&)?[\s,/&]*\x00+)*", PLACE, text)  # the place, filled in later
+    text = re.sub(r"\s+([,;:.!?])", r"\1", text)
+    text = re.sub(r"\b(?:as|in|to|with|into|for|and|,)\s*(?=[,;:.]|$|and\b|or\b)", "", text)  # 'as FHIR' minus FHIR
+    text = COMMAND.sub("", text, count=1)
+    text = re.sub(r"^(?:of|x|n\s*=)\s+", "", text, flags=re.IGNORECASE)
+    text = text.strip(" ,;:.!?-\"'()")
+    text = re.sub(r"\s*[,;:]\s*(?:[,;:]\s*)+", ", ", text)
+    if not text or not re.search(r"[A-Za-z]{3}", text):
+        return None
+    return text[0].upper() + text[1:]
+
+
+CORRECTION = re.compile(r"\bno\s*(?:wait|sorry)?\s*[-\u2013\u2014,:]|\bno wait\b|\bactually\b|\bi mean\b|"
+                        r"\bscratch that\b|\bcorrection\b|\bor rather\b|\bmake (?:it|that)\b(?=\s+\d)")
+
+
+def _correction(rt: RequestText) -> int | None:
+    """Where the last correction starts ('…, no wait, …', 'actually make it 200'): what the
+    request says after it replaces what it said before (counts, conditions). The cue is taken."""
+    last = None
+    for m in list(rt.matches(CORRECTION)):
+        rt.take(m.start(), m.end(), "correction")
+        last = m.end()
+    return last
+
+
+def _places(rt: RequestText, facts: Facts) -> None:
+    """States, counties, a city's ZIPs and a region: PopulationSim's resolver
+    (`places.take_places`) when installed, else the parser's own (`extract_places`)."""
+    theirs = getattr(places, "take_places", None)
+    if theirs is None:
+        found = extract_places.take_places(rt)
+    else:
+        found = extract_places.PlaceFacts()
+        extract_places.take_regions(rt, found)  # regions first; the resolver leaves "South Dakota" alone
+        _from_resolver(theirs(rt), found)
+    facts.states = list(dict.fromkeys(found.states)) or None
+    facts.counties = list(found.counties) or None
+    facts.zips = list(found.zips) or None
+    facts.region = found.region
+    facts.place_labels = list(found.labels)
+    facts.city = next((label for label in found.labels if "County" not in label), None) if found.zips else None
+    facts.notes += list(found.notes)
+
+
+def _from_resolver(resolved: object, out: extract_places.PlaceFacts) -> None:
+    """PopulationSim's `list[Place]` (or a PlaceFacts) into the parser's PlaceFacts."""
+    if isinstance(resolved, extract_places.PlaceFacts):
+        out.states += resolved.states
+        out.counties += resolved.counties
+        out.zips += resolved.zips
+        out.labels += resolved.labels
+        out.notes += resolved.notes
+        out.region = out.region or resolved.region
+        return
+    for place in resolved or []:
+        kind = getattr(place, "kind", "")
+        if kind == "state":
+            out.states += list(place.states)
+        elif kind in ("county", "metro"):
+            out.counties += list(place.counties)
+            out.labels.append(place.name)
+        elif kind in ("city", "zip"):
+            out.zips += list(place.zips)
+            out.labels.append(place.name)
+        if getattr(place, "note", None):
+            out.notes.append(place.note)
+
+
+def _take_urban(rt: RequestText) -> list[tuple[int, int, float]]:
+    regex, _ = grouped("urban")
+    urban = []
+    for m in list(rt.matches(regex)):
+        rt.take(m.start(), m.end(), "urban")
+        urban.append((m.start(), m.end(), float(label_of("urban", m.group(0)))))
+    return urban
 
 
 def _take_condition_phrases(rt: RequestText) -> list[tuple[int, int, ConditionFact]]:
@@ -197,20 +321,61 @@ def _dedupe(facts: list[ConditionFact]) -> list[ConditionFact]:
     for f in facts:
         if f.code not in by_code or (f.prevalence is not None and by_code[f.code].prevalence is None):
             by_code[f.code] = f
-    kept = list(by_code.values())
-    specific = {f.code[:3] for f in kept if not f.negated and not VAGUE.search(f.description)}
+    kept = _one_ckd_stage(list(by_code.values()))
+    specific = {f.code[:3] for f in kept if not f.negated and not VAGUE.search(f.description)
+                and (f.prevalence is None or f.prevalence >= 1)}
     return [f for f in kept if f.negated or not VAGUE.search(f.description) or f.code[:3] not in specific]
 
 
-def _attach_percents(rt, percents, facts, sex, coverage, urban, found) -> None:
-    """Give each 'N%' to the sex, coverage, urban or condition phrase right beside it."""
+def _one_ckd_stage(facts: list[ConditionFact]) -> list[ConditionFact]:
+    """CKD is coded at one stage: 'CKD stage 5 on dialysis' is end-stage (N18.6) alone."""
+    ckd = [f for f in facts if f.code.startswith("N18") and not f.negated and (f.prevalence or 1.0) >= 1]
+    if len(ckd) < 2:
+        return facts
+    top = max(ckd, key=lambda f: (f.code != "N18.9", f.code))
+    return [f for f in facts if f not in ckd or f is top]
+
+
+def _without_implied(facts: list[ConditionFact]) -> list[ConditionFact]:
+    """A condition implied by a medication gives way to a named condition the drug also treats."""
+    also = vocab().get("medication_also_for", {})
+    named = [f.code for f in facts if f.how != "medication" and not f.negated]
+    return [f for f in facts if f.how != "medication"
+            or not any(code.startswith(tuple(also.get(f.code, [f.code[:3]]))) for code in named)]
+
+
+def _as_complications(found: list[tuple[int, int, ConditionFact]]) -> list[tuple[int, int, ConditionFact]]:
+    """'diabetics, 20% with retinopathy': beside diabetes, a complication word is the diabetic
+    complication (E11.319), from the condition library's complications of that family."""
+    from healthsim.builders.conditions import fact_for
+    from healthsim.conditions.library import library
+
+    lib = library()
+    named = {lib.family_of(f.code) for _, _, f in found if not f.negated}
+    out = []
+    for s, e, f in found:
+        hit = None
+        for fid in named - {None, lib.family_of(f.code)}:
+            for comp in lib.families[fid].codes.complications:
+                words = f.text.lower().replace("diabetic ", "").strip()
+                if not comp.requires and len(words) >= 5 and words in comp.name.lower():
+                    hit = comp.code
+        out.append((s, e, fact_for(hit, f.text, f.how).model_copy(update={"prevalence": f.prevalence,
+                                                                       "negated": f.negated})
+                    if hit else f))
+    return out
+
+
+def _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_labels) -> None:
+    """Give each 'N%' to the sex, coverage, urban, severity or condition phrase it belongs to."""
     entities = ([("sex", s, e, label) for s, e, label in sex]
                 + [("coverage", s, e, kind) for s, e, kind in coverage]
                 + [("urban", s, e, share) for s, e, share in urban]
+                + [("severity", s, e, label) for s, e, label in severity_labels]
                 + [("condition", s, e, i) for i, (s, e, _) in enumerate(found)])
     shares: dict[tuple[str, int], float] = {}
     for ps, pe, value in percents:
-        target = _beside(rt, ps, pe, entities)
+        target = _beside(rt, ps, pe, entities, taken={k for k in shares})
         if target is None:
             facts.notes.append(f"could not tell what {rt.text[ps:pe]!r} refers to; ignored")
         else:
@@ -227,14 +392,32 @@ def _attach_percents(rt, percents, facts, sex, coverage, urban, found) -> None:
         s, _, share = urban[0]
         stated = shares.get(("urban", s))
         facts.urban_share = share if stated is None else (stated if share >= 0.5 else 1 - stated)
+    stated_severity = {label: shares[("severity", s)] for s, _, label in severity_labels
+                       if ("severity", s) in shares}
+    if stated_severity:
+        facts.severity = stated_severity
 
 
-def _beside(rt: RequestText, ps: int, pe: int, entities: list) -> tuple | None:
-    after = [x for x in entities if x[1] >= pe and _is_gap(rt.low[pe:x[1]])]
-    if after:
-        return min(after, key=lambda x: x[1])
-    before = [x for x in entities if x[2] <= ps and _is_gap(rt.low[x[2]:ps])]
-    return max(before, key=lambda x: x[2]) if before else None
+BEFORE_CUES = re.compile(r"(?:\bin|\bat|\bfor|\(|:|=|\bis|\bare)\s*$")
+
+
+def _beside(rt: RequestText, ps: int, pe: int, entities: list, taken: set) -> tuple | None:
+    """The entity a percentage belongs to: 'COPD in 25%', 'asthma 10%', 'hypertension (60%)'
+    and 'CHF 30%, COPD 20%' look back; '60% female', '30% with CKD' look forward."""
+    free = [x for x in entities if (x[0], x[1]) not in taken]
+    after = [x for x in free if x[1] >= pe and _is_gap(rt.low[pe:x[1]])]
+    before = [x for x in free if x[2] <= ps and _is_gap(rt.low[x[2]:ps])]
+    nearest_after = min(after, key=lambda x: x[1]) if after else None
+    nearest_before = max(before, key=lambda x: x[2]) if before else None
+    if nearest_before is None or nearest_after is None:
+        return nearest_after or nearest_before
+    gap_before = rt.low[nearest_before[2]:ps]
+    following = rt.low[pe:pe + 3].lstrip()
+    if BEFORE_CUES.search(gap_before) or following.startswith(")"):
+        return nearest_before
+    if not gap_before.strip() and re.match(r"\s*(?:[,;]|$|and\s)", rt.low[pe:]):
+        return nearest_before  # "asthma 10%, obesity 35%"
+    return nearest_after
 
 
 def _is_gap(text: str) -> bool:
@@ -250,5 +433,7 @@ def _sex_weights(sex, shares) -> dict[str, float] | None:
         if ("sex", s) in shares:
             share = shares[("sex", s)]
             other = "M" if label == "F" else "F"
+            if share >= 1 or share <= 0:
+                return {label if share >= 1 else other: 1.0}
             return {label: share, other: round(1 - share, 6)}
     return None if len(labels) > 1 else {labels.pop(): 1.0}

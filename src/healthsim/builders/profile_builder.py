@@ -19,15 +19,18 @@ import re
 
 from healthsim.builders.compose import compose
 from healthsim.builders.dialogue import (
+    HELP,
     BuilderState,
     Question,
     Turn,
     changed,
+    command_of,
     is_accept,
     is_decline,
     mentions,
     normalise_reply,
     not_understood,
+    previous_phase,
 )
 from healthsim.builders.facts import AgeFact, Facts
 from healthsim.builders.parser import parse_facts
@@ -52,6 +55,9 @@ def reply(state: BuilderState, message: str) -> Turn:
     if state.done:
         finished = "the dialogue is finished; start a new one to build another spec"
         return _finish(state).model_copy(update={"problems": [finished]})
+    command = command_of(message)
+    if command is not None:
+        return _command(state, *command)
     text = normalise_reply(message)
     questions = questions_for(state, _spec_or_none(state))
     if state.phase == 4 and is_accept(text):
@@ -73,6 +79,36 @@ def reply(state: BuilderState, message: str) -> Turn:
     settled = state.model_copy(update={"facts": new_facts, "asked": state.asked + keys})
     next_phase = 4 if state.phase == 4 else state.phase + 1
     return _advance(settled, from_phase=next_phase, understood=notes, problems=_leftovers(new_facts))
+
+
+def _command(state: BuilderState, name: str, arg: str) -> Turn:
+    """help / show / back / rename: answered without leaving the dialogue."""
+    if name == "help":
+        return _turn(state, [], [], info=HELP)
+    if name == "show":
+        spec = _spec_or_none(state)
+        info = ["The spec so far:"] + (spec.summary_lines() if spec else [])
+        info += [f"  assumed {a.render()}" for a in (spec.assumptions if spec else []) if a.field != "seed"]
+        info += [f"  note: {n}" for n in (spec.notes if spec else [])]
+        return _turn(state, [], [], info=info)
+    if name == "rename":
+        renamed = state.model_copy(update={"facts": state.facts.model_copy(update={"name": arg[:80]})})
+        return _turn(renamed, [f"name {arg[:80]!r}"], [])
+    target = previous_phase(state)
+    spec = _spec_or_none(state)
+    keys = {q.key for q in _all_questions(state.model_copy(update={"phase": target}), spec)} if spec else set()
+    back = state.model_copy(update={"phase": target, "asked": [k for k in state.asked if k not in keys],
+                                    "history": [p for p in state.history if p < target]})
+    turn = _turn(back, [f"back to phase {target}"], [])
+    if not turn.questions and spec is not None:
+        head = "This phase's answers so far (say what to change, or press Enter):"
+        turn = turn.model_copy(update={"info": [head, *spec.summary_lines()]})
+    return turn
+
+
+def _all_questions(state: BuilderState, spec: RequestSpec) -> list[Question]:
+    make = {1: _phase1, 2: _phase2, 3: _phase3, 4: _phase4}[state.phase]
+    return make(state.facts, spec)
 
 
 def questions_for(state: BuilderState, spec: RequestSpec | None) -> list[Question]:
@@ -202,8 +238,10 @@ def _finish(state: BuilderState) -> Turn:
 
 
 def _turn(state: BuilderState, understood: list[str], problems: list[str],
-          spec: RequestSpec | None = None) -> Turn:
+          spec: RequestSpec | None = None, info: list[str] | None = None) -> Turn:
     spec = spec or _spec_or_none(state)
+    if not state.history or state.history[-1] != state.phase:
+        state = state.model_copy(update={"history": [*state.history, state.phase]})
     questions = questions_for(state, spec) if spec else []
     summary = spec.summary_lines() if spec and state.phase == 4 else []
     if spec and state.phase == 4:
@@ -211,7 +249,7 @@ def _turn(state: BuilderState, understood: list[str], problems: list[str],
         summary += [f"  note: {n}" for n in spec.notes]
     return Turn(state=state, phase=state.phase, phase_name=PHASES[state.phase], questions=questions,
                 assumptions=spec.assumptions if spec else [], understood=understood,
-                problems=problems, summary=summary, spec=spec)
+                problems=problems, summary=summary, spec=spec, info=info or [])
 
 
 def _spec_or_none(state: BuilderState) -> RequestSpec | None:

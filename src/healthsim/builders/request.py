@@ -43,6 +43,8 @@ class JourneyRequest(BaseModel):
     applies_to: list[str] = Field(default_factory=list, description="Condition codes; empty = everyone.")
     adjustments: dict[str, Any] = Field(default_factory=dict)
     available: bool = Field(True, description="False when this installation has no such template.")
+    origin: str = Field("request", description="request (named or asked for) | assumed (a default, "
+                        "e.g. the journey claims come from).")
 
 
 class OutputRequest(BaseModel):
@@ -64,6 +66,8 @@ class RequestSpec(BaseModel):
     assumptions: list[Assumption] = Field(default_factory=list)
     unrecognized: list[str] = Field(default_factory=list, description="Words that were not understood.")
     notes: list[str] = Field(default_factory=list)
+    trial: dict[str, Any] | None = Field(
+        None, description="A clinical-trial request (TrialSim): subjects, phase, indication, arms, formats.")
 
     def document(self) -> dict[str, Any]:
         """The spec as plain JSON-able data (the YAML file's content)."""

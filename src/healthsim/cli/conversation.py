@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import re
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from healthsim import api
-from healthsim.cli.render import LazyProgress, console, summary
-from healthsim.errors import UsageError
+from healthsim.cli.progress import task
+from healthsim.cli.render import console, plural, summary
+from healthsim.errors import HealthSimError, UsageError
 
 MAX_TURNS = 40
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB cohort file.")]
@@ -46,6 +48,98 @@ def parse(
             console.print(f"saved to {save}")
 
 
+def preview(
+    source: Annotated[str, typer.Argument(help="A spec file, a template name, or a request in quotes.")],
+    n: Annotated[int, typer.Option("--n", "-n", help="How many members to show (at most 20).")] = 3,
+    seed: Annotated[int | None, typer.Option("--seed", "-s")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
+    everything: Annotated[bool, typer.Option("--all", help="Show every encounter and claim (default: 12 each).")]
+    = False,
+) -> None:
+    """Show a few members of a spec as readable records, generated in memory (no cohort is written)."""
+    from healthsim.preview import preview as make
+
+    spec = api.load_request(source, seed=seed)
+    result = make(spec, n)
+    if as_json:
+        print(json.dumps(result.as_dict(None if everything else 12), indent=2, default=str))
+        return
+    for note in spec.notes:
+        console.print(f"note: {note}", style="yellow", highlight=False, markup=False)
+    shown = len(result.members)
+    print(f"Preview of {result.name!r}: {shown} of {result.requested:,} member(s), seed {result.seed} "
+          "(generated in memory; nothing was saved)")
+    for note in result.notes:
+        print(f"  ({note})")
+    limit = None if everything else 12
+    for i, member in enumerate(result.members, 1):
+        print()
+        for line in member_lines(member, i, shown, limit):
+            print(line)
+
+
+def member_lines(m: dict, i: int, total: int, limit: int | None = 12) -> list[str]:
+    """One member's record as text lines (used by `healthsim preview` and chat's `show`)."""
+    eth = {"hispanic": "Hispanic", "not_hispanic": "not Hispanic"}.get(m.get("ethnicity"), m.get("ethnicity"))
+    lines = [f"Member {i} of {total}: {m['name']} - {m['sex']}, {m['age']} (born {m['birth_date']}), "
+             f"{m.get('race') or ''}, {eth or ''}".rstrip(", ")]
+    lines.append(f"  lives at {m.get('address')}" + (f" · {m['phone']}" if m.get("phone") else "")
+                 + (f" · member {m['member_id']}" if m.get("member_id") else ""))
+    for c in m.get("coverage") or []:
+        lines.append(f"  coverage: {c.get('plan')} [{c.get('type')}] {c.get('start')} to {c.get('end') or 'ongoing'}")
+    if m.get("attributes"):
+        lines.append("  attributes: " + ", ".join(f"{k} {v}" for k, v in m["attributes"].items()))
+    lines.append("  conditions:" + ("" if m.get("conditions") else " none"))
+    lines += [f"    {c['code']:<8} {c.get('description') or ''}  (onset {c.get('onset')})"
+              for c in m.get("conditions") or []]
+    visits = m.get("encounters") or []
+    lines.append(f"  timeline ({len(visits)} encounter{'s' if len(visits) != 1 else ''}):" if visits else
+                 "  timeline: no encounters (the spec has no journeys)")
+    for e in visits[:limit]:
+        where = ", ".join(str(x) for x in (e.get("type"), (e.get("specialty") or "").replace("_", " "),
+                                          e.get("provider")) if x)
+        at = f" at {e['facility']}" if e.get("facility") else ""
+        stay = f" ({e['length_of_stay']} nights, discharged {e.get('discharge')})" if e.get("length_of_stay") else ""
+        lines.append(f"    {e['date']}  {where}{at}{stay}" + (f"  {e['em_code']}" if e.get("em_code") else ""))
+        extras = []
+        if e.get("diagnoses"):
+            extras.append("dx " + ", ".join(e["diagnoses"]))
+        if e.get("procedures"):
+            extras.append("procedures " + ", ".join(e["procedures"]))
+        if extras:
+            lines.append("                " + " · ".join(extras))
+        if e.get("labs"):
+            lines.append("                labs: " + ", ".join(e["labs"]))
+        for rx in e.get("prescriptions") or []:
+            lines.append(f"                rx: {rx.get('drug')}" + (f", {rx['sig']}" if rx.get("sig") else "")
+                         + (f" ({rx.get('days_supply')} days, {rx.get('refills')} refills)"
+                            if rx.get("days_supply") else ""))
+    if limit is not None and len(visits) > limit:
+        lines.append(f"    ... {len(visits) - limit} more encounters (--all shows them)")
+    orders = m.get("prescriptions") or []
+    if orders:
+        lines.append("  prescriptions (ordered outside a visit):")
+        lines += [f"    {rx.get('date')}  {rx.get('drug')}" + (f", {rx['sig']}" if rx.get("sig") else "")
+                  + (f" ({rx.get('days_supply')} days, {rx.get('refills')} refills)" if rx.get("days_supply") else "")
+                  for rx in orders[:limit]]
+    t = m.get("totals") or {}
+    if t.get("medical_claims") or t.get("pharmacy_fills"):
+        lines.append(f"  claims: {t['medical_claims']} medical - billed ${t['billed']:,.2f}, allowed "
+                     f"${t['allowed']:,.2f}, plan paid ${t['paid']:,.2f}; {t['pharmacy_fills']} pharmacy fills - "
+                     f"plan paid ${t['pharmacy_paid']:,.2f}")
+        for c in (m.get("claims") or [])[:limit]:
+            lines.append(f"    {c.get('date')}  {c.get('type'):<13} {c.get('status'):<8} billed ${c.get('billed', 0):,.2f}"
+                         f"  allowed ${c.get('allowed', 0):,.2f}  paid ${c.get('paid', 0):,.2f}  member "
+                         f"${c.get('member_paid', 0):,.2f}" + (f"  DRG {c['drg']}" if c.get("drg") else "")
+                         + (f"  denied: {c['denial']}" if c.get("denial") else ""))
+        for f in (m.get("pharmacy_claims") or [])[:limit]:
+            lines.append(f"    {f.get('date')}  fill  {f.get('drug')} ({f.get('days_supply')} days)  plan "
+                         f"${f.get('plan_paid', 0):,.2f}  copay ${f.get('copay', 0):,.2f}  {f.get('status')}")
+    if m.get("death"):
+        lines.append(f"  died {m['death']['date']} (cause {m['death'].get('cause')})")
+    return lines
+
+
 def show_spec(spec) -> None:
     for line in spec.summary_lines():
         console.print(line, highlight=False, markup=False)
@@ -60,16 +154,19 @@ def show_spec(spec) -> None:
 
 def run_request(spec, db: Path, out: Path | None = None, workers: int | None = None) -> None:
     """Generate a RequestSpec's cohort (and its exports) with a progress bar, then the summary."""
-    progress = LazyProgress(f"generating {spec.profile.count:,} members")
-    try:
+    n = spec.profile.count
+    with task(f"generating {plural(n, 'member')}", total=n, unit="members") as progress:
         run = api.generate_request(spec, db, progress=progress, out=out, workers=workers)
-    finally:
-        progress.close()
-    summary(run.result)
-    for export in run.exports:
-        console.print(f"exported {export.format}: {len(export.files):,} files in {export.out}")
-    for note in run.notes:
-        console.print(f"note: {note}", style="yellow", highlight=False, markup=False)
+    try:
+        summary(run.result)
+        for export in run.exports:
+            console.print(f"exported {export.format}: {plural(len(export.files), 'file')} in {export.out}")
+        for note in run.notes:
+            console.print(f"note: {note}", style="yellow", highlight=False, markup=False)
+    except KeyboardInterrupt as exc:  # the cohort is committed: say so (healthsim.interrupts)
+        from healthsim import interrupts
+
+        raise interrupts.mark_committed(exc, f"cohort {run.result.cohort_id} in {run.result.db}") from None
 
 
 def chat(
@@ -103,20 +200,74 @@ def chat(
         run_request(spec, db, out)
 
 
+QUIT = re.compile(r"^\s*(?:quit|exit|cancel|abort|stop)\s*$", re.IGNORECASE)
+PREVIEW = re.compile(r"^\s*preview(?:\s+(\d{1,2}))?\s*$", re.IGNORECASE)
+
+
 def _converse(turn, reply):
     console.print(turn.message(), highlight=False, markup=False)
     for _ in range(MAX_TURNS):
         if turn.done:
             return turn
         line = _read_line(prompt="> ")
+        if QUIT.match(line):
+            raise UsageError("chat ended: nothing was generated")
+        preview_match = PREVIEW.match(line)
+        if preview_match:
+            _chat_preview(turn, int(preview_match.group(1) or 1))
+            continue
         turn = reply(turn.state, line)
         console.print(turn.message(), highlight=False, markup=False)
     raise UsageError("the dialogue did not finish; answer the questions or press Enter for defaults")
 
 
+def _chat_preview(turn, n: int) -> None:
+    """'preview' in chat: a member (or n) of the spec so far, made in memory."""
+    from healthsim.builders.compose import compose
+    from healthsim.preview import preview as make
+
+    try:
+        spec = turn.spec or compose(turn.state.facts, request=turn.state.request)
+        result = make(spec, n)
+    except HealthSimError as exc:
+        console.print(f"! cannot preview yet: {exc}", style="yellow", highlight=False, markup=False)
+        return
+    for i, member in enumerate(result.members, 1):
+        for line in member_lines(member, i, len(result.members), limit=6):
+            print(line)
+    console.print("(a preview; nothing was saved. Answer the questions above to continue.)", style="dim",
+                  highlight=False, markup=False)
+
+
+@cache
+def _line_editing() -> None:
+    """Arrow keys, editing and history at a terminal (history kept in ~/.healthsim_history);
+    set up once per process."""
+    try:
+        import atexit
+        import readline
+    except ImportError:  # not on every platform; input() still works
+        return
+    history = Path.home() / ".healthsim_history"
+    try:
+        readline.read_history_file(history)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        try:
+            readline.write_history_file(history)
+        except OSError:
+            pass
+
+    atexit.register(save)
+
+
 def _read_line(prompt: str = "") -> str:
     """One line of input; '' at the end of input (so defaults apply). Echoed when piped."""
     if sys.stdin.isatty():
+        _line_editing()
         try:
             return input(prompt)
         except EOFError:

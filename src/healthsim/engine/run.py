@@ -15,7 +15,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
+import signal
+import sys
 import tempfile
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -31,7 +36,9 @@ from healthsim.engine.members import MemberBlock
 from healthsim.engine.population import generate_block
 from healthsim.engine.seeds import BLOCK_SIZE, block_bounds
 from healthsim.engine.stats import RunStats
+from healthsim.faults import fault_point
 from healthsim.plan.population import PopulationPlan
+from healthsim.progress import step as step_progress
 
 
 class BlockStep(Protocol):
@@ -54,7 +61,17 @@ class RunPlan:
 
 
 Progress = Callable[[int, int], None]
-"""Called after each block with (members done, members total)."""
+"""Called after each block with (members done, members total); see healthsim.progress
+for the steps it is also told about."""
+
+
+def step_label(step: object) -> str:
+    """A step's name for progress lines: its `label`, else its class name in words."""
+    label = getattr(step, "label", None)
+    if label:
+        return str(label)
+    name = type(step).__name__.removesuffix("Step")
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
 
 Tables = dict[str, pa.Table]
 
@@ -66,11 +83,16 @@ def static_tables(run: RunPlan) -> Tables:
     return {name: TABLES[name].conform(t) for name, t in out.items()}
 
 
-def run_block(run: RunPlan, b: int, start: int, n: int) -> tuple[Tables, RunStats]:
-    """Every table of one block, conformed, with the block's statistics."""
+def run_block(run: RunPlan, b: int, start: int, n: int,
+              progress: Progress | None = None) -> tuple[Tables, RunStats]:
+    """Every table of one block, conformed, with the block's statistics.
+
+    `progress` (in-process runs only) is told each step as it starts."""
+    step_progress(progress, "population")
     result = generate_block(run.population, b, start, n)
     tables = result.tables
     for step in run.steps:
+        step_progress(progress, step_label(step))
         tables.update(step.run_block(result.members, tables))
     stats = RunStats()
     stats.add_block(run.population, result.members, result.race_counts, result.ethnicity_counts)
@@ -82,14 +104,16 @@ def run_block(run: RunPlan, b: int, start: int, n: int) -> tuple[Tables, RunStat
 def iter_blocks(run: RunPlan, stats: RunStats, progress: Progress | None = None,
                 blocks: list[int] | None = None, workers: int = 1) -> Iterator[Tables]:
     """Canonical tables block by block, in block order; `stats` accumulates."""
+    sweep_stale_spools(spool_root())  # spools of runs that were killed outright
     bounds = [x for x in block_bounds(run.count, run.block_size) if blocks is None or x[0] in blocks]
     jobs = [(run, b, start, n) for b, start, n in bounds]
-    made = _spooled(jobs, workers) if workers > 1 and len(jobs) > 1 else (run_block(*j) for j in jobs)
+    made = _spooled(jobs, workers) if workers > 1 and len(jobs) > 1 else (run_block(*j, progress) for j in jobs)
     done = 0
     for job, (tables, block_stats) in zip(jobs, made, strict=True):
         stats.merge(block_stats)
         done += job[3]
         yield tables
+        fault_point("run.block")
         if progress:
             progress(done, run.count)
 
@@ -102,24 +126,135 @@ def _spooled(jobs: list[tuple], workers: int) -> Iterator[tuple[Tables, RunStats
     IPC files in a private spool directory and returns only the paths; the
     caller maps them without copying. At most `workers + 1` blocks are in
     flight, so the spool (and memory) stays bounded whatever the cohort size.
+
+    Every way out (done, an exception, Ctrl-C, SIGTERM, the consumer closing
+    the generator) stops the workers at once and removes the spool; a SIGKILL
+    cannot be caught, so workers also die with their parent (see
+    `_worker_init`) and the next run sweeps spools whose owner is gone.
     """
-    with tempfile.TemporaryDirectory(prefix="healthsim-spool-", dir=_spool_root()) as spool, \
-            ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
-        queue = iter(jobs)
-        pending: deque = deque(pool.submit(_spool_block, j, spool) for j in islice(queue, workers + 1))
-        while pending:
-            paths, block_stats = pending.popleft().result()
-            nxt = next(queue, None)
-            if nxt is not None:
-                pending.append(pool.submit(_spool_block, nxt, spool))
+    spool = tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=spool_root())
+    try:
+        for paths, block_stats in map_in_workers(_spool_block, jobs, workers, spool):
             try:
                 yield {name: _map(path) for name, path in paths.items()}, block_stats
             finally:
                 for path in paths.values():
                     os.unlink(path)
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
 
 
-def _spool_root() -> str | None:
+def map_in_workers(fn: Callable, jobs: list, workers: int, *args) -> Iterator:
+    """`fn(job, *args)` for each job in `workers` forked processes; results in job order.
+
+    At most `workers + 1` jobs are in flight, so memory stays bounded. Every way
+    out (done, an exception, Ctrl-C, SIGTERM, the consumer closing the
+    generator) stops the workers at once; a SIGKILL of this process cannot be
+    caught, so the workers also die with their parent (`_worker_init`).
+    """
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(),
+                               initializer=_worker_init, initargs=(os.getpid(),))
+    try:
+        queue = iter(jobs)
+        pending: deque = deque(pool.submit(fn, j, *args) for j in islice(queue, workers + 1))
+        while pending:
+            result = pending.popleft().result()
+            nxt = next(queue, None)
+            if nxt is not None:
+                pending.append(pool.submit(fn, nxt, *args))
+            yield result
+        pool.shutdown(wait=True)
+    finally:
+        _stop(pool)
+
+
+SPOOL_PREFIX = "healthsim-spool-"
+
+
+def sweep_stale_spools(root: str | None) -> list[str]:
+    """Remove spool directories left by runs that were killed (their process is gone)."""
+    removed = []
+    base = root or tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(base) if n.startswith(SPOOL_PREFIX)]
+    except OSError:
+        return removed
+    for name in names:
+        path = os.path.join(base, name)
+        owner = name[len(SPOOL_PREFIX):].split("-", 1)[0]
+        if owner.isdigit():
+            stale = not _alive(int(owner))
+        else:  # a spool named before owners were recorded: stale once untouched for an hour
+            try:
+                stale = time.time() - os.stat(path).st_mtime > 3600
+            except OSError:
+                continue
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: drop queued blocks, kill running ones, reap the processes."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.kill()
+    for p in processes:
+        p.join(timeout=5)
+
+
+def _worker_init(parent: int) -> None:
+    """Make a worker process die with its parent, and leave signals to the parent.
+
+    Ctrl-C reaches the whole foreground process group: the parent decides what
+    happens (rollback, clean-up) and stops the workers, so they ignore SIGINT
+    instead of each printing a traceback. If the parent is killed outright, the
+    kernel sends the worker SIGKILL (Linux PR_SET_PDEATHSIG); elsewhere, or if
+    the parent died before that took effect, a watcher thread notices the
+    parent is gone and exits.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="healthsim-parent-watch", daemon=True).start()
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the watcher thread covers it
+        pass
+
+
+def spool_root() -> str | None:
     """RAM-backed /dev/shm when present (the spool holds a few blocks: page-cache
     speed without dirtying the disk), else the system temp directory."""
     shm = "/dev/shm"

@@ -21,6 +21,9 @@ from typing import Protocol, runtime_checkable
 import pyarrow as pa
 
 from healthsim.errors import NotFoundError
+from healthsim.formats.options import DEFAULT as DEFAULT_OPTIONS
+from healthsim.formats.options import ExportOptions
+from healthsim.progress import step as announce
 
 Progress = Callable[[int, int], None]
 """Called with (members done, members total) after each block."""
@@ -68,21 +71,37 @@ class CohortSource:
     """Read access to one cohort for exporters, over a CohortStore."""
 
     def __init__(self, store, info: CohortInfo, block_persons: int = BLOCK_PERSONS,
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, options: ExportOptions | None = None):
         self.store, self.info, self.block_persons = store, info, block_persons
         self.progress = progress
+        self.options = options or DEFAULT_OPTIONS
+        self._has: dict[str, bool] = {}
 
     def has(self, *tables: str) -> bool:
-        return all(self.store.has_table(t) for t in tables)
+        for t in tables:
+            if t not in self._has:
+                self._has[t] = self.store.has_table(t)
+        return all(self._has[t] for t in tables)
 
-    def count(self, table: str) -> int:
-        return self.store.count_rows(self.info.cohort_id, table) if self.has(table) else 0
+    def count(self, table: str, **equals) -> int:
+        """Rows of the cohort in `table` (0 if absent), optionally where column = value."""
+        if not self.has(table):
+            return 0
+        if not equals:
+            return self.store.count_rows(self.info.cohort_id, table)
+        columns = set(self.store.table_columns(table))
+        if not set(equals) <= columns:
+            return 0
+        where = " AND ".join(f'"{c}" = ?' for c in equals)
+        sql = f'SELECT count(*) FROM "{table}" WHERE cohort_id = ? AND {where}'
+        return int(self.store.con.execute(sql, [self.info.cohort_id, *equals.values()]).fetchall()[0][0])
 
     def static(self, table: str) -> pa.Table:
         """A whole (small, per-cohort) table such as plans or providers."""
         return self.store.read_all(self.info.cohort_id, table)
 
     def stream(self, table: str, batch_rows: int = 65_536) -> pa.RecordBatchReader:
+        announce(self.progress, table)
         return self.store.stream_table(self.info.cohort_id, table, batch_rows)
 
     def person_blocks(self, tables: Mapping[str, tuple[str, str] | None],
@@ -97,6 +116,7 @@ class CohortSource:
         for lo in range(1, total + 1, step):
             hi = min(total, lo + step - 1)
             read = self.store.read_person_range
+            announce(self.progress, "read")
             yield Block(lo, hi, {n: read(self.info.cohort_id, n, lo, hi, via) for n, via in present.items()})
             if self.progress is not None:
                 self.progress(hi, total)
@@ -121,6 +141,21 @@ class Exporter(Protocol):
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
         """Write the format's files under `out`; return counts (e.g. resources per type)."""
         ...
+
+
+def nothing_to_export(exporter, source: CohortSource) -> str | None:
+    """Why the format would write no records for this cohort (None when it has some).
+
+    An exporter says what it needs with `needs_rows`: a list of (table, {column: value})
+    of which at least one must have rows, e.g. 837P needs professional claims. The run
+    stops with exit code 2 and this message instead of writing an empty export."""
+    needs = getattr(exporter, "needs_rows", ())
+    if not needs or any(source.count(table, **equals) for table, equals in needs):
+        return None
+    what = " or ".join(f"{table}" + (" with " + ", ".join(f"{k} = {v!r}" for k, v in eq.items()) if eq else "")
+                       for table, eq in needs)
+    return (f"format {exporter.name}: cohort {source.info.cohort_id} has no {what}, so there is nothing to "
+            f"export; generate the cohort with journeys and claims (e.g. --journey annual-care) first")
 
 
 EXPORTERS: dict[str, Exporter] = {}

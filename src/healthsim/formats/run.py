@@ -7,7 +7,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from healthsim.errors import NotFoundError
+from healthsim.errors import NotFoundError, UsageError
 from healthsim.formats.base import (
     BLOCK_PERSONS,
     CohortInfo,
@@ -15,7 +15,9 @@ from healthsim.formats.base import (
     ExportResult,
     Progress,
     get_exporter,
+    nothing_to_export,
 )
+from healthsim.formats.options import ExportOptions, parse_options
 from healthsim.formats.staging import list_files, staged
 from healthsim.store.cohort_store import CohortStore
 
@@ -35,10 +37,15 @@ def cohort_info(store: CohortStore, cohort_id: int | None) -> CohortInfo:
 
 
 def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | None = None,
-                  progress: Progress | None = None, block_persons: int = BLOCK_PERSONS) -> ExportResult:
-    """Export one cohort of the DuckDB file `db` in format `fmt` into directory `out`."""
+                  progress: Progress | None = None, block_persons: int = BLOCK_PERSONS,
+                  options: ExportOptions | dict | None = None) -> ExportResult:
+    """Export one cohort of the DuckDB file `db` in format `fmt` into directory `out`.
+
+    `options` (formats/options.py) tune envelopes, feeds and variety; they are checked
+    before anything is read or written."""
     started = time.perf_counter()
     exporter = get_exporter(fmt)
+    options = parse_options(options)
     if not Path(db).exists():
         raise NotFoundError(f"no cohort database at {db}")
     with CohortStore(db, read_only=True, memory_limit=READ_MEMORY) as store:
@@ -47,7 +54,10 @@ def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | No
         if missing:
             raise NotFoundError(f"format {fmt} needs table(s) {', '.join(missing)}, "
                                 f"which {db} does not have")
-        source = CohortSource(store, info, block_persons, progress)
+        source = CohortSource(store, info, block_persons, progress, options)
+        empty = nothing_to_export(exporter, source)
+        if empty:
+            raise UsageError(empty)
         with staged(Path(out), fmt) as stage:
             counts = exporter.export(source, stage)
             files = list_files(stage)

@@ -71,8 +71,46 @@ def available_systems() -> list[str]:
     return out
 
 
+# Common names of labs and vitals people type ("hba1c", "LDL-C", "eGFR") -> HealthSim's observation
+# or panel key (reference/data/loinc_subset.csv, lab_panels.csv), so the LOINC code comes first.
+LOINC_COMMON_NAMES = {
+    "hba1c": "a1c", "hgba1c": "a1c", "a1c": "a1c", "hemoglobin a1c": "a1c", "glycated hemoglobin": "a1c",
+    "glycohemoglobin": "a1c", "ldl": "ldl", "ldl c": "ldl", "ldl cholesterol": "ldl", "hdl": "hdl",
+    "hdl c": "hdl", "hdl cholesterol": "hdl", "total cholesterol": "cholesterol", "tg": "triglycerides",
+    "trigs": "triglycerides", "egfr": "egfr", "gfr": "egfr", "bnp": "bnp", "nt probnp": "ntprobnp",
+    "ntprobnp": "ntprobnp", "nt pro bnp": "ntprobnp", "bun": "bun", "scr": "creatinine", "cr": "creatinine",
+    "k": "potassium", "na": "sodium", "wbc": "wbc", "hgb": "hgb", "hb": "hgb", "hemoglobin": "hgb", "hct": "hct",
+    "plt": "plt", "platelets": "plt", "tsh": "tsh", "inr": "inr", "pt inr": "inr", "uacr": "uacr",
+    "urine albumin": "uacr", "microalbumin": "uacr", "bp": "systolic", "blood pressure": "systolic",
+    "sbp": "systolic", "dbp": "diastolic", "bmi": "bmi", "spo2": "spo2", "o2 sat": "spo2", "pulse": "heart_rate",
+    "hr": "heart_rate", "phq9": "phq9", "phq 9": "phq9", "lipid panel": "lipid", "lipids": "lipid",
+    "cmp": "cmp", "bmp": "bmp", "cbc": "cbc", "troponin": "troponin", "trop": "troponin", "glucose": "glucose",
+    "blood sugar": "glucose", "fasting glucose": "glucose", "alt": "alt", "ast": "ast", "lactate": "lactate",
+}
+
+
+def _common_loinc(query: str) -> list[dict]:
+    """The LOINC row for a common lab or vital name, if the query is one."""
+    import re
+
+    key = LOINC_COMMON_NAMES.get(" ".join(re.sub(r"[^a-z0-9]+", " ", query.lower()).split()))
+    if key is None:
+        return []
+    clinical = importlib.import_module("healthsim.reference.clinical")
+    obs, panels = clinical.observables(), clinical.lab_panels()
+    out = []
+    if key in obs:
+        o = obs[key]
+        out.append(_row("LOINC", o.loinc, o.display, 100.0, key=o.key, unit=o.unit, category=o.category))
+    if key in panels and panels[key].loinc not in {r["code"] for r in out}:
+        p = panels[key]
+        out.append(_row("LOINC", p.loinc, p.display, 100.0, panel=p.panel))
+    return out
+
+
 def lookup_code(query: str, system: str = "auto", limit: int = 10) -> list[dict]:
-    """Codes matching `query` (a code or a name), best first; system 'auto' searches all."""
+    """Codes matching `query` (a code or a name), best first; system 'auto' searches all.
+    A common lab name ("hba1c", "LDL", "eGFR", "BNP") finds its LOINC code first."""
     if not isinstance(query, str) or not query.strip():
         raise UsageError("give a code or a name to look up")
     query = query.strip()[:200]
@@ -88,7 +126,10 @@ def lookup_code(query: str, system: str = "auto", limit: int = 10) -> list[dict]
     exact = [r for r in found if r["code"].replace(".", "").upper() == query.replace(".", "").upper()]
     if exact:
         return exact[:limit]
-    return sorted(found, key=lambda r: -r["score"])[:limit]
+    common = _common_loinc(query) if "loinc" in wanted else []
+    seen = {(r["system"], r["code"]) for r in common}
+    rest = [r for r in sorted(found, key=lambda r: -r["score"]) if (r["system"], r["code"]) not in seen]
+    return (common + rest)[:limit]
 
 
 def _subset(rows: Callable, query: str, limit: int) -> list[dict]:

@@ -36,17 +36,74 @@ def read_document(path: str | Path) -> dict[str, Any]:
 
 
 def validate_model(model: type[M], data: dict[str, Any], source: str | None = None) -> M:
-    """Validate `data` into `model`, or raise SpecError listing every problem."""
+    """Validate `data` into `model`, or raise SpecError listing every problem.
+
+    Profiles and journeys written in the original HealthSim spelling are translated
+    first (spec/aliases.py), and what was translated is appended to their description.
+    """
+    data = _from_original(model, data, source)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise SpecError([_problem(model, e) for e in exc.errors()], source=source) from None
+        problems = [_problem(model, e, data) for e in exc.errors()]
+        raise SpecError(_without_implied(problems), source=source) from None
     except HealthSimError as exc:  # a validator raised one of ours (e.g. unknown state)
         raise SpecError([FieldProblem("", str(exc))], source=source) from None
 
 
-def _problem(model: type[BaseModel], err: dict) -> FieldProblem:
-    loc = [str(x) for x in err.get("loc", ())]
+def _from_original(model: type[BaseModel], data: Any, source: str | None) -> Any:
+    from healthsim.spec import aliases
+
+    kind = {"ProfileSpec": "profile", "JourneySpec": "journey"}.get(model.__name__)
+    if kind is None or not aliases.looks_original(data, kind):
+        return data
+    try:
+        n = aliases.normalise(data, kind if aliases.detect(data) != "request" else "request")
+    except (ValueError, TypeError, KeyError) as exc:
+        raise SpecError([FieldProblem("", f"original-format {kind}: {exc}")], source=source) from None
+    doc = n.document
+    if n.notes and isinstance(doc, dict):
+        head = (doc.get("description") or "").strip()
+        doc["description"] = (head + " " if head else "") + aliases.description_note(n.notes)
+    return doc
+
+
+def _without_implied(problems: list[FieldProblem]) -> list[FieldProblem]:
+    """Drop 'Field required: age' when the same problem list says 'agee: did you mean age?'."""
+    suggested = {p.path.rsplit(".", 1)[0] + "." + p.suggestion for p in problems
+                 if p.message == "unknown field" and p.suggestion and "." in p.path}
+    suggested |= {p.suggestion for p in problems if p.message == "unknown field" and p.suggestion
+                  and "." not in p.path}
+    return [p for p in problems if not (p.message == "Field required" and p.path in suggested)] or problems
+
+
+def _user_loc(loc: tuple, data: Any) -> list[str]:
+    """pydantic's error location, minus the wrappers a model adds around what the user
+    wrote (a `coverage:` list becomes `coverage.options`): the path in the user's file."""
+    out: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(node, list) and not isinstance(part, int):
+            continue  # e.g. 'options': the user gave the list itself
+        out.append(str(part))
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return out
+
+
+def _enum_values(expected: str) -> list[str]:
+    """"'a', 'b' or 'c'" (pydantic's literal/enum ctx) -> ['a', 'b', 'c']."""
+    import re
+
+    return re.findall(r"'([^']*)'", expected or "")
+
+
+def _problem(model: type[BaseModel], err: dict, data: Any = None) -> FieldProblem:
+    loc = _user_loc(tuple(err.get("loc", ())), data) if data is not None else [str(x) for x in err.get("loc", ())]
     # Drop pydantic's union-branch tags (e.g. 'normal', 'float') from the path.
     path = ".".join(x for i, x in enumerate(loc) if not _is_union_tag(x)
                     and not (i and loc[i - 1].isdigit() and x in _event_types()))
@@ -54,7 +111,8 @@ def _problem(model: type[BaseModel], err: dict) -> FieldProblem:
     msg = err.get("msg", "invalid").removeprefix("Value error, ")
     value = err.get("input")
     if kind == "extra_forbidden":
-        known = _field_names_at(model, loc[:-1])
+        raw = [str(x) for x in err.get("loc", ())]
+        known = _field_names_at(model, raw[:-1])
         near = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
         return FieldProblem(
             path, "unknown field", None, allowed=", ".join(sorted(known)) or None,
@@ -72,6 +130,12 @@ def _problem(model: type[BaseModel], err: dict) -> FieldProblem:
         near = difflib.get_close_matches(str(tag), list(REGISTRY), n=1)
         return FieldProblem(path, "unknown distribution", tag, ", ".join(sorted(REGISTRY)),
                             near[0] if near else None)
+    if kind in ("literal_error", "enum"):
+        allowed = _enum_values(str((err.get("ctx") or {}).get("expected", "")))
+        if allowed:
+            near = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6)
+            return FieldProblem(path, "not an allowed value", value, ", ".join(allowed),
+                                near[0] if near else None)
     if isinstance(value, dict | list) and len(repr(value)) > 120:
         value = None
     if isinstance(value, str) and repr(value) in msg:

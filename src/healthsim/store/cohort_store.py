@@ -20,8 +20,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from healthsim import interrupts
 from healthsim.canonical import TABLES
 from healthsim.errors import NotFoundError, StoreError
+from healthsim.faults import fault_point
+from healthsim.store import compat
 
 COHORTS_DDL = """
 CREATE TABLE IF NOT EXISTS cohorts (
@@ -61,7 +64,7 @@ class CohortStore:
         try:
             if not read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = compat.connect(self.path, read_only=read_only)  # a format DuckDB tools read
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"cannot open cohort database {self.path}: {exc}") from None
         # Bound DuckDB's buffer pool so peak memory stays flat in cohort size.
@@ -84,13 +87,28 @@ class CohortStore:
             self.con.execute(t.ddl())
 
     def write_cohort(self, meta: CohortMeta, static: Mapping[str, pa.Table],
-                     blocks: Iterable[Mapping[str, pa.Table]], finish) -> int:
+                     blocks: Iterable[Mapping[str, pa.Table]], finish, *, threads: int | None = None) -> int:
         """Insert a whole cohort in one transaction; return its cohort_id.
 
         `finish()` is called after the last block and returns (row_counts, summary)
         for the cohorts row, so the summary describes exactly what was written.
+        `threads` caps DuckDB's threads for the write: when worker processes are
+        making blocks on the other cores, one DuckDB thread compresses the same
+        rows with ~23% less CPU (and fuller row groups) than two that fight them
+        for the cores (measured: 0.55 vs 0.72 CPU-s per 10,000-member block).
         """
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        try:
+            return self._write_cohort(meta, static, blocks, finish)
+        finally:
+            if threads:
+                self.con.execute("RESET threads")
+
+    def _write_cohort(self, meta: CohortMeta, static: Mapping[str, pa.Table],
+                      blocks: Iterable[Mapping[str, pa.Table]], finish) -> int:
         con = self.con
+        committed = False
         con.execute("BEGIN TRANSACTION")
         try:
             cohort_id = con.execute("SELECT coalesce(max(cohort_id), 0) + 1 FROM cohorts").fetchone()[0]
@@ -105,15 +123,36 @@ class CohortStore:
             pending = _RowGroupBuffer(lambda name, t: self._insert_tables(cohort_id, {name: t}))
             for tables in blocks:
                 pending.add(tables)
+                fault_point("store.insert")
             pending.flush()
             row_counts, summary = finish()
             con.execute("UPDATE cohorts SET row_counts = ?, summary = ? WHERE cohort_id = ?",
                         [json.dumps(row_counts), json.dumps(summary, default=str), cohort_id])
-            con.execute("COMMIT")
+            # COMMIT is a critical section: a SIGINT/SIGTERM arriving now is held
+            # until it is done, then raised marked "committed" (so the user is not
+            # told a complete cohort failed, and does not re-run it into a duplicate).
+            with interrupts.deferred():
+                fault_point("store.commit")
+                con.execute("COMMIT")
+                committed = True
+                fault_point("store.committed")
             return int(cohort_id)
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as exc:
+            if committed:
+                raise interrupts.mark_committed(exc, f"cohort {cohort_id} in {self.path}") from None
+            self._rollback()
+            interrupt = interrupts.as_interrupt(exc)
+            if interrupt is not exc:
+                raise interrupt from None
             raise
+
+    def _rollback(self) -> None:
+        """Undo the open transaction; quiet if DuckDB already ended it (an interrupted
+        statement can abort the transaction itself), so the first error is the one shown."""
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
 
     def _insert_tables(self, cohort_id: int, tables: Mapping[str, pa.Table]) -> None:
         # Arrow tables are handed over with from_arrow().insert_into(): unlike
@@ -152,9 +191,10 @@ class CohortStore:
             for name in TABLES:
                 self.con.execute(f"DELETE FROM {name} WHERE cohort_id = ?", [cohort_id])
             self.con.execute("DELETE FROM cohorts WHERE cohort_id = ?", [cohort_id])
-            self.con.execute("COMMIT")
+            with interrupts.deferred():
+                self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self._rollback()
             raise
         return info
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from healthsim.errors import HealthSimError, NotFoundError
 
@@ -51,7 +52,16 @@ def read_only_connection(db: str | Path) -> duckdb.DuckDBPyConnection:
         raise NotFoundError(f"no cohort database at {path}")
     config = {"enable_external_access": False, "autoinstall_known_extensions": False,
               "autoload_known_extensions": False, "lock_configuration": True}
+    lake = path.resolve().parent
     try:
+        if path.name == "catalog.duckdb" and (lake / "manifest.json").is_file():
+            # a Parquet lake's catalog: its views read the lake's files, and only those
+            con = duckdb.connect(str(path), read_only=True, config={
+                k: v for k, v in config.items() if k not in ("enable_external_access", "lock_configuration")})
+            con.execute("SET allowed_directories = ?", [[str(lake) + "/"]])
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
+            return con
         return duckdb.connect(str(path), read_only=True, config=config)
     except duckdb.Error as exc:
         raise QueryRefused(f"cannot open {path} read-only: {exc}") from None
@@ -97,6 +107,92 @@ def run_select(db: str | Path, sql: str, limit: int = 200, timeout: float = 30.0
         timer.cancel()
         con.close()
     return QueryResult(columns, rows[:limit], len(rows) > limit, time.perf_counter() - started)
+
+
+def select_table(db: str | Path, sql: str, limit: int | None = None,
+                 timeout: float | None = None) -> tuple[pa.Table, bool]:
+    """Run one read-only SELECT and return (Arrow table, truncated): every row, or at
+    most `limit`. The same guard as `run_select`; no cap on size (for the CLI and API,
+    where the user asks for their own data)."""
+    query = check_select(sql).strip().rstrip(";")
+    if limit is not None:
+        query = f"SELECT * FROM (\n{query}\n) AS q LIMIT {max(0, int(limit)) + 1}"
+    con = read_only_connection(db)
+    timer = threading.Timer(timeout, con.interrupt) if timeout else None
+    if timer:
+        timer.start()
+    try:
+        table = con.sql(query).to_arrow_table()
+    except duckdb.InterruptException:
+        raise QueryRefused(f"the query ran longer than {timeout:g} s and was stopped") from None
+    except duckdb.Error as exc:
+        raise QueryRefused(_first_line(exc)) from None
+    finally:
+        if timer:
+            timer.cancel()
+        con.close()
+    if limit is not None and table.num_rows > limit:
+        return table.slice(0, limit), True
+    return table, False
+
+
+@dataclass
+class TableInfo:
+    """One table of a store: rows (of one cohort, or all) and its columns with types."""
+
+    name: str
+    rows: int
+    columns: list[tuple[str, str]]
+
+
+def describe_tables(db: str | Path, cohort_id: int | None = None) -> list[TableInfo]:
+    """Every table in the store with its row count (for `cohort_id`, or all cohorts) and columns."""
+    con = read_only_connection(db)
+    try:
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "ORDER BY table_name").fetchall()]
+        if "cohorts" in names and cohort_id is not None and not con.execute(
+                "SELECT count(*) FROM cohorts WHERE cohort_id = ?", [cohort_id]).fetchone()[0]:
+            known = [r[0] for r in con.execute("SELECT cohort_id FROM cohorts ORDER BY 1").fetchall()]
+            raise NotFoundError(f"no cohort {cohort_id} in {db}; cohorts there: {known or 'none'}")
+        out = []
+        for name in _declared_order(names):
+            cols = con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                               "WHERE table_name = ? ORDER BY ordinal_position", [name]).fetchall()
+            where = " WHERE cohort_id = ?" if cohort_id is not None and any(c == "cohort_id" for c, _ in cols) else ""
+            rows = con.execute(f'SELECT count(*) FROM "{name}"{where}', [cohort_id] if where else []).fetchone()[0]
+            out.append(TableInfo(name, int(rows), [(c, t) for c, t in cols]))
+        return out
+    finally:
+        con.close()
+
+
+def summarize_table(db: str | Path, table: str, cohort_id: int | None = None) -> pa.Table:
+    """DuckDB's SUMMARIZE of one table (per column: type, min, max, distinct, nulls...)."""
+    con = read_only_connection(db)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        if table not in names:
+            import difflib
+
+            near = difflib.get_close_matches(table, names, n=1)
+            raise NotFoundError(f"no table {table!r} in {db}" + (f"; did you mean {near[0]!r}?" if near else "")
+                                + f" (tables: {', '.join(sorted(names))})")
+        cols = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                          "WHERE table_name = ?", [table]).fetchall()]
+        where = f" WHERE cohort_id = {int(cohort_id)}" if cohort_id is not None and "cohort_id" in cols else ""
+        return con.sql(f'SUMMARIZE SELECT * FROM "{table}"{where}').to_arrow_table()
+    finally:
+        con.close()
+
+
+def _declared_order(names: list[str]) -> list[str]:
+    """The cohorts table, then canonical tables in declaration order, then any others."""
+    from healthsim.canonical import TABLES
+
+    rank = {n: i for i, n in enumerate(["cohorts", *TABLES])}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
 
 def cohort_summary(db: str | Path, cohort_id: int) -> dict:

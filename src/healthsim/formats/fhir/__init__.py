@@ -9,5 +9,6 @@ from __future__ import annotations
 
 import importlib
 
-for _name in ("network", "coverage", "patient", "conditions", "clinical", "claims", "exporters"):
+for _name in ("network", "patient", "coverage", "conditions", "clinical", "history", "reports", "claims",
+              "exporters"):
     importlib.import_module(f"{__name__}.{_name}")

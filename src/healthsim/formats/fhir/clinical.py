@@ -110,6 +110,8 @@ def _range(o: dict) -> list[dict]:
 @person_resource("Observation", {"observations": None})
 def observations(block, ctx):
     for o in rows(block["observations"], iso=True):
+        if ctx.after_as_of(o["issued_time"] or o["time"]):
+            continue  # not released by as_of
         pid = o["person_id"]
         category = o["category"] or "laboratory"
         profile = "us-core-observation-lab" if category == "laboratory" else "us-core-vital-signs"

@@ -39,12 +39,15 @@ class FhirContext:
 
     info: CohortInfo
     namespace: uuid.UUID = field(init=False)
+    npi_refs: dict = field(default_factory=dict)  # NPI -> reference of its shared Practitioner/Organization
 
     def __post_init__(self) -> None:
         i = self.info
         self.namespace = uuid.uuid5(uuid.NAMESPACE_URL,
                                     f"healthsim:{i.name}:{i.seed}:{i.as_of}:{i.member_count}")
         self._ns = self.namespace.bytes
+        self.key = self._ns  # key of the derived facts (formats/derived): same cohort, same facts
+        self.as_of_text = i.as_of.isoformat()
         # Patients and encounters are referred to by many resources: cache recent ids.
         self._cached = lru_cache(maxsize=1 << 17)(self._rid)
         self._cached_ref = lru_cache(maxsize=1 << 16)(self._ref)
@@ -66,6 +69,16 @@ class FhirContext:
         return {"reference": f"{resource_type}/{self._cached(table, key)}"}
 
     shared_ref = ref
+
+    def provider_ref(self, npi: str | None) -> dict:
+        """The shared resource of a billing NPI (practice, facility or clinician), else a
+        logical reference by NPI identifier."""
+        found = self.npi_refs.get(npi) if npi else None
+        return found if found is not None else {"identifier": {"system": NPI_SYSTEM, "value": npi or "unknown"}}
+
+    def after_as_of(self, when: str | None) -> bool:
+        """ISO date or dateTime strings compare in order: anything after the as_of day."""
+        return when is not None and when[:10] > self.as_of_text
 
 
 def uuid5_str(namespace: bytes, name: str) -> str:

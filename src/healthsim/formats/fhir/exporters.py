@@ -1,17 +1,25 @@
-"""FHIR R4 exporters: bulk-data NDJSON and one transaction Bundle per patient.
+"""FHIR R4 exporters: bulk-data NDJSON and Bundles for a FHIR server.
 
 Both run the same registered builders (registry.py) over the same blocks, so
 a resource is identical in the two outputs. NDJSON writes one file per
-resource type (`Patient.ndjson`, ...), as the Bulk Data export does. Bundles
-(`bundles/<first>-<last>/patient-<person_id>.json`) hold a patient's
-resources plus every shared resource they refer to (transitively), each
-entry a PUT of its deterministic id, so loading is idempotent and every
-reference resolves inside the Bundle.
+resource type (`Patient.ndjson`, ...), as the Bulk Data export does.
+
+Bundles are made to be POSTed to a server's base URL in order:
+`bundles/shared.json` first (every Organization, Practitioner,
+PractitionerRole and Location: the network and the payers), then one Bundle
+per patient (`bundles/<first>-<last>/patient-<person_id>.json`) holding the
+patient's own resources and referring to the shared ones by id. Each entry is
+a PUT of its deterministic id, so loading is idempotent and the shared
+resources are written once instead of re-PUT with every patient (no version
+churn, no conflicts when patients load in parallel). The Bundle type is
+`transaction` (all or nothing per patient) or `batch`. With `gzip`, every file
+is gzip-compressed (`.ndjson.gz`, `.json.gz`; no name or time in the header, so
+the bytes repeat).
 """
 
 from __future__ import annotations
 
-import re
+import gzip
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,9 +34,11 @@ from healthsim.formats.fhir.registry import (
     PersonBuilder,
     SharedBuilder,
 )
+from healthsim.progress import step
 
 FLUSH_EVERY = 20_000  # NDJSON lines buffered before a write
 BUNDLE_BLOCK_PERSONS = 1_000  # a Bundle needs all of a patient's resources: smaller blocks, flat memory
+SHARED_BUNDLE = "shared"
 
 
 def active_builders(source: CohortSource) -> tuple[list[SharedBuilder], list[PersonBuilder]]:
@@ -40,6 +50,7 @@ def active_builders(source: CohortSource) -> tuple[list[SharedBuilder], list[Per
 def shared_resources(source: CohortSource, ctx: FhirContext, builders: list[SharedBuilder]):
     cache: dict[str, object] = {}
     for b in builders:
+        step(source.progress, b.resource_type)
         static = {}
         for name in (*b.tables, *b.optional):
             if source.has(name):
@@ -57,8 +68,41 @@ def person_blocks(source: CohortSource, ctx: FhirContext, builders: list[PersonB
         tables.update(b.tables)
         tables.update(b.optional)
     for block in source.person_blocks(tables, block_persons):
-        yield block, (item for b in builders if all(t in block.tables for t in b.tables)
-                      for item in b.build(block, ctx))
+        yield block, _built(source, block, ctx, builders)
+
+
+def _built(source: CohortSource, block, ctx: FhirContext, builders: list[PersonBuilder]):
+    """Every active builder's (person_id, resource) for one block, announcing each
+    resource type to the progress display as it starts."""
+    for b in builders:
+        if all(t in block.tables for t in b.tables):
+            step(source.progress, b.resource_type)
+            yield from b.build(block, ctx)
+
+
+def open_output(path: Path, compress: bool):
+    """A binary file, gzip-compressed (reproducibly: no name, mtime 0) when asked."""
+    if compress:
+        raw = open(path.with_name(path.name + ".gz"), "wb")  # noqa: SIM115 (closed with the gzip file)
+        return _GzipFile(raw)
+    return open(path, "wb")
+
+
+class _GzipFile(gzip.GzipFile):
+    def __init__(self, raw):
+        super().__init__(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6)
+        self._raw = raw
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def write_bytes(path: Path, data: bytes, compress: bool) -> None:
+    with open_output(path, compress) as f:
+        f.write(data)
 
 
 @register
@@ -76,7 +120,7 @@ class FhirNdjsonExporter:
         def write(lines_by_type):
             for rtype, lines in lines_by_type.items():
                 if rtype not in files:
-                    files[rtype] = open(out / f"{rtype}.ndjson", "wb")  # noqa: SIM115 (closed below)
+                    files[rtype] = open_output(out / f"{rtype}.ndjson", source.options.gzip)
                 files[rtype].write(b"".join(lines))
                 counts[rtype] += len(lines)
 
@@ -105,50 +149,44 @@ class FhirNdjsonExporter:
 @register
 class FhirBundleExporter:
     name = "fhir-bundles"
-    description = "FHIR R4 transaction Bundles, one JSON file per patient"
+    description = "FHIR R4 Bundles for a server: shared.json first, then one transaction (or batch) per patient"
     requires = ("persons",)
 
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
         ctx = FhirContext(source.info)
+        options = source.options
         shared_b, person_b = active_builders(source)
-        shared = {f"{r['resourceType']}/{r['id']}".encode(): (r["resourceType"], _entry(r))
-                  for r in shared_resources(source, ctx, shared_b)}
         stamp = datetime.combine(source.info.as_of, datetime.min.time(), UTC).isoformat()
         counts: dict[str, int] = defaultdict(int)
+        (out / "bundles").mkdir()
+
+        def bundle(bundle_id: str, entries: list[bytes]) -> bytes:
+            head = orjson.dumps({"resourceType": "Bundle", "id": bundle_id, "type": options.bundle_type,
+                                 "timestamp": stamp})
+            return head[:-1] + b',"entry":[' + b",".join(entries) + b"]}"
+
+        shared = []
+        for res in shared_resources(source, ctx, shared_b):
+            shared.append(_entry(res))
+            counts[res["resourceType"]] += 1
+        write_bytes(out / "bundles" / f"{SHARED_BUNDLE}.json", bundle(ctx.rid("bundles", SHARED_BUNDLE), shared),
+                    options.gzip)
+        counts["Bundle"] += 1
+        del shared
         size = min(source.block_persons, BUNDLE_BLOCK_PERSONS)
         for block, items in person_blocks(source, ctx, person_b, size):
             folder = out / "bundles" / f"{block.lo:08d}-{block.hi:08d}"
             folder.mkdir(parents=True)
             by_person = defaultdict(list)
             for pid, res in items:
-                by_person[pid].append((res["resourceType"], _entry(res)))
+                by_person[pid].append(_entry(res))
+                counts[res["resourceType"]] += 1
             for pid in sorted(by_person):
-                entries = _with_shared(by_person[pid], shared)
-                head = orjson.dumps({"resourceType": "Bundle", "id": ctx.rid("bundles", pid), "type": "transaction",
-                                     "timestamp": stamp})
-                body = head[:-1] + b',"entry":[' + b",".join(e for _, e in entries) + b"]}"
-                (folder / f"patient-{pid:08d}.json").write_bytes(body)
+                write_bytes(folder / f"patient-{pid:08d}.json", bundle(ctx.rid("bundles", pid), by_person[pid]),
+                            options.gzip)
                 counts["Bundle"] += 1
-                for rtype, _ in entries:
-                    counts[rtype] += 1
             del block, items, by_person  # free this block before the next is read: flat memory
         return dict(sorted(counts.items()))
-
-
-_REFERENCE = re.compile(rb'"reference":"([^"]+)"')
-
-
-def _with_shared(entries: list[tuple[str, bytes]], shared: dict[bytes, tuple[str, bytes]]) -> list:
-    """Shared resources referred to (transitively) first, then the patient's own entries."""
-    needed: dict[bytes, tuple[str, bytes]] = {}
-    todo = [ref for _, e in entries for ref in _REFERENCE.findall(e) if ref in shared]
-    while todo:
-        ref = todo.pop()
-        if ref in needed:
-            continue
-        needed[ref] = shared[ref]
-        todo.extend(r for r in _REFERENCE.findall(needed[ref][1]) if r in shared)
-    return [needed[k] for k in sorted(needed)] + entries
 
 
 def _entry(res: dict) -> bytes:

@@ -1,8 +1,10 @@
 """NetworkSim as FHIR: Practitioner (providers), Organization (practices,
 facilities, pharmacies) and Location (facilities, pharmacies).
 
-These are shared resources: written once to NDJSON, and copied into a
-patient's Bundle only when something in it refers to them.
+These are shared resources: written once to NDJSON, and once to the shared
+Bundle that a server loads before the patients' Bundles (which refer to them).
+Each billing NPI maps to its resource (ctx.npi_refs), so claims refer to the
+practice or facility that billed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ GENDER = {"F": "female", "M": "male"}
 @shared_resource("Practitioner", ("providers",))
 def practitioners(static, ctx):
     for p in rows(static["providers"]):
+        ctx.npi_refs.setdefault(p["npi"], ctx.shared_ref("Practitioner", "providers", p["provider_id"]))
         res = {"resourceType": "Practitioner", "id": ctx.shared_rid("providers", p["provider_id"]),
                "meta": {"profile": [f"{US_CORE}/us-core-practitioner"]},
                "identifier": [identifier(NPI_SYSTEM, p["npi"])], "active": True,
@@ -49,6 +52,7 @@ def practice_organizations(static, ctx):
         if not npi or npi in seen:
             continue
         seen.add(npi)
+        ctx.npi_refs[npi] = ctx.shared_ref("Organization", "practices", npi)
         yield {"resourceType": "Organization", "id": ctx.shared_rid("practices", npi),
                "meta": {"profile": [f"{US_CORE}/us-core-organization"]},
                "identifier": [identifier(NPI_SYSTEM, npi)], "active": True,
@@ -78,9 +82,26 @@ def _location(row: dict, ctx, table: str, key: str) -> dict:
     return {k: v for k, v in res.items() if v != []}
 
 
+@shared_resource("PractitionerRole", ("providers",))
+def practitioner_roles(static, ctx):
+    """Each clinician at their practice, with their specialty (NUCC taxonomy)."""
+    for p in rows(static["providers"]):
+        res = {"resourceType": "PractitionerRole", "id": ctx.shared_rid("provider-roles", p["provider_id"]),
+               "meta": {"profile": [f"{US_CORE}/us-core-practitionerrole"]}, "active": True,
+               "practitioner": ctx.shared_ref("Practitioner", "providers", p["provider_id"]),
+               "specialty": [concept(TAXONOMY, p["taxonomy_code"], p["taxonomy_display"])],
+               "telecom": phone(p["phone"], "work")}
+        if p["practice_npi"]:
+            res["organization"] = ctx.shared_ref("Organization", "practices", p["practice_npi"])
+        if not res["telecom"]:
+            del res["telecom"]
+        yield res
+
+
 @shared_resource("Organization", ("facilities",))
 def facility_organizations(static, ctx):
     for f in rows(static["facilities"]):
+        ctx.npi_refs[f["npi"]] = ctx.shared_ref("Organization", "facilities", f["facility_id"])
         yield _org(f, ctx, "facilities", "facility_id", [{"system": CCN_SYSTEM, "value": f["ccn"]}] if f["ccn"] else [])
 
 
@@ -94,6 +115,7 @@ def facility_locations(static, ctx):
 def pharmacy_organizations(static, ctx):
     for p in rows(static["pharmacies"]):
         p = {**p, "taxonomy_display": None}
+        ctx.npi_refs[("pharmacy", p["pharmacy_id"])] = ctx.shared_ref("Organization", "pharmacies", p["pharmacy_id"])
         yield _org(p, ctx, "pharmacies", "pharmacy_id", [{"system": NCPDP_SYSTEM, "value": p["ncpdp_id"]}])
 
 

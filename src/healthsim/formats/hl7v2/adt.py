@@ -1,17 +1,20 @@
-"""ADT messages: A04 (register) and A08 (update) from persons and coverage.
+"""Person-level ADT: A28 (add person information) and A08 (update) from persons and coverage.
 
-A person is registered (A04) on the first day of their first enrollment
-span (or as_of when uninsured); each later span is an A08 with the new
-insurance. PID carries the crosswalk identifiers (MRN, member ID), CDC race
-and ethnicity codes, address with county; DG1 the profile's diagnoses; IN1 the
-coverage. Encounter-driven A01/A03 slot in beside these when encounters exist.
+A person is added to the master patient index (A28, ADT_A05) on the first day
+of their first enrollment span (or as_of when uninsured), with the profile's
+diagnoses (DG1) and the coverage (IN1); each later span is an A08 carrying the
+new insurance (PV1-2 N: no visit). PID carries the crosswalk identifiers (MRN,
+member ID), CDC race and ethnicity codes, address with county. Visits (A04,
+A01, A08, A03) and orders/results are in visits.py.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from healthsim.formats.fhir.common import rows
-from healthsim.formats.hl7v2.er7 import comp, esc, message, msh, reps, segment, ts
-from healthsim.formats.hl7v2.registry import hl7_messages
+from healthsim.formats.hl7v2.er7 import comp, esc, reps, segment, ts
+from healthsim.formats.hl7v2.registry import Hl7Message, hl7_messages
 from healthsim.formats.payers import payer_for
 from healthsim.spec.vocab import ETHNICITIES, RACES
 
@@ -33,7 +36,7 @@ def pid_segment(p: dict, ids: list[dict]) -> str:
         19: esc(p["ssn"]), 22: comp(eth[0], eth[1], "CDCREC") if eth else ""})
 
 
-def dg1_segments(conditions: list[dict]) -> list[str]:
+def dg1_segments(conditions) -> list[str]:
     return [segment("DG1", {1: str(i), 3: comp(c["code"], c["description"], "I10C"),
                             5: ts(c["onset_date"]), 6: "F"})
             for i, c in enumerate(conditions, start=1)]
@@ -47,10 +50,13 @@ def in1_segment(span: dict, person: dict) -> str:
         17: comp("SEL", "Self", "HL70063"), 18: ts(person["birth_date"]), 36: esc(span["member_id"])})
 
 
-@hl7_messages("adt_a04", "adt_a08", tables={"persons": None}, optional={
+REGISTRATION_TIME = time(8, 0)  # date-only events (coverage starts) are sent at the start of the working day
+
+
+@hl7_messages("adt_a28", "adt_a08", tables={"persons": None}, optional={
     "identities": None, "conditions": None, "enrollments": None})
 def registrations(block, ctx):
-    """(file key, message) for each registration and coverage update, in person order."""
+    """A28 for each person and an A08 for each later coverage span, in person order."""
     def by_person(name):
         out: dict = {}
         if name in block.tables:
@@ -63,14 +69,21 @@ def registrations(block, ctx):
         pid = p["person_id"]
         person_spans = spans.get(pid, [])
         first = person_spans[0] if person_spans else None
-        events = [("A04", first["start_date"] if first else ctx.info.as_of, first)]
+        events = [("A28", first["start_date"] if first else ctx.info.as_of, first)]
         events += [("A08", s["start_date"], s) for s in person_spans[1:]]
-        for n, (event, when, span) in enumerate(events):
-            segs = [msh(ctx.info.stamp, "ADT", event, "ADT_A01", ctx.control_id("adt", pid, n)),
-                    segment("EVN", {2: ts(when)}), pid_segment(p, ids.get(pid, [])),
-                    segment("PV1", {1: "1", 2: "O"})]
-            if event == "A04":
-                segs += dg1_segments(conds.get(pid, []))
+        for n, (event, day, span) in enumerate(events):
+            when = datetime.combine(day, REGISTRATION_TIME)
+            if when > ctx.cutoff:
+                continue
+            segs = [segment("EVN", {1: event, 2: ts(when), 6: ts(when)}), pid_segment(p, ids.get(pid, []))]
+            if event == "A28":
+                segs.append(segment("PV1", {1: "1", 2: "N"}))
+                segs += [d for d in dg1_segments(c for c in conds.get(pid, [])
+                                                 if c["onset_date"] is None or c["onset_date"] <= day)]
+            else:
+                segs.append(segment("PV1", {1: "1", 2: "N"}))
             if span is not None:
                 segs.append(in1_segment(span, p))
-            yield f"adt_{event.lower()}", message(segs)
+            structure = "ADT_A05" if event == "A28" else "ADT_A01"
+            yield Hl7Message(f"adt_{event.lower()}", when, ctx.control_id("adt", pid, n), "ADT", event,
+                             structure, segs)

@@ -54,10 +54,22 @@ def ts(value: date | datetime | None) -> str:
     return value.strftime("%Y%m%d")
 
 
-def msh(stamp: datetime, message_type: str, event: str, structure: str, control_id: str) -> str:
+def msh(stamp: datetime, message_type: str, event: str, structure: str, control_id: str,
+        parties: tuple[str, str, str, str] = ("HEALTHSIM", "HEALTHSIM", "RECEIVER", "RECEIVER"),
+        processing: str = "T") -> str:
+    """MSH: MSH-3..6 are (sending application, sending facility, receiving application,
+    receiving facility), from the export options; MSH-7 the message time."""
     # MSH-1 is the field separator itself, so MSH-2 is the first value after "MSH|".
-    return FIELD.join(["MSH", ENCODING, "HEALTHSIM", "HEALTHSIM", "RECEIVER", "RECEIVER", ts(stamp), "",
-                       f"{message_type}{COMP}{event}{COMP}{structure}", control_id, "T", "2.5.1"])
+    return FIELD.join(["MSH", ENCODING, *(esc(p) for p in parties), ts(stamp), "",
+                       f"{message_type}{COMP}{event}{COMP}{structure}", control_id, processing, "2.5.1"])
+
+
+MLLP_START, MLLP_END = "\x0b", "\x1c\r"
+
+
+def mllp(message_text: str) -> str:
+    """Minimal Lower Layer Protocol framing: <VT> message <FS><CR>."""
+    return MLLP_START + message_text + MLLP_END
 
 
 def message(segments: list[str]) -> str:

@@ -19,12 +19,11 @@ import pyarrow.compute as pc
 
 from healthsim.formats.base import Block, CohortSource
 from healthsim.formats.fhir.common import rows
+from healthsim.formats.options import DEFAULT as DEFAULT_OPTIONS
 from healthsim.formats.payers import Payer, payer_for
+from healthsim.formats.x12 import filing, prior_auth, variety
 from healthsim.formats.x12.envelope import ControlNumbers
 
-# Claim filing indicator (SBR09 / CLP06) by coverage type.
-FILING = {"medicare": "MB", "medicare_advantage": "16", "medicaid": "MC", "dual": "16",
-          "commercial": "CI", "exchange": "CI", "uninsured": "ZZ"}
 PERSON_COLUMNS = ["person_id", "first_name", "last_name", "sex", "birth_date", "address_line", "city",
                   "state", "zip"]
 TEXT_COLUMNS = ("first_name", "last_name", "address_line", "city", "state")
@@ -100,6 +99,8 @@ class ClaimBlock:
     diagnoses: dict[object, list[str]]  # encounter_id -> ICD-10-CM codes in rank order
     conditions: dict[int, list[str]]    # person_id -> condition codes
     encounters: dict = field(default_factory=dict)  # encounter_id -> type, admission_type, disposition
+    auths: list = field(default_factory=list)        # prior authorizations of the block's visits
+    auth_numbers: dict = field(default_factory=dict)  # claim_id -> certification number (837 REF*G1)
     _spans: dict = field(default_factory=dict)
 
     def span(self, claim: dict) -> dict:
@@ -118,8 +119,25 @@ class ClaimBlock:
         span = self.span(claim)
         return payer_for(span.get("plan_id"), span.get("plan"))
 
-    def filing(self, claim: dict) -> str:
-        return FILING.get(self.span(claim).get("coverage_type"), "ZZ")
+    def sbr09(self, claim: dict) -> str:
+        """837 claim filing indicator (SBR09) for the claim's coverage and type."""
+        return filing.sbr09(self.span(claim).get("coverage_type"), claim.get("claim_type"))
+
+    def clp06(self, claim: dict) -> str:
+        """835 claim filing indicator (CLP06): its own code list (no CI), see filing.py."""
+        span = self.span(claim)
+        return filing.clp06(span.get("coverage_type"), claim.get("claim_type"), span.get("plan"))
+
+    def secondary_payer(self, claim: dict) -> Payer | None:
+        """The payer after the primary (coordination of benefits): a dual-eligible member's
+        state Medicaid program; None for everyone else."""
+        if self.span(claim).get("coverage_type") != "dual":
+            return None
+        return variety.medicaid_payer((self.persons.get(claim["person_id"]) or {}).get("state"))
+
+    def versions(self, claim: dict) -> list[variety.Version]:
+        return variety.versions(claim, self.lines.get(claim["claim_id"], []),
+                                cob=self.span(claim).get("coverage_type") == "dual")
 
     def dx_codes(self, claim: dict, limit: int = 12) -> list[str]:
         codes = claim.get("diagnosis_codes")
@@ -135,19 +153,29 @@ class ClaimBlock:
         return out[:limit] or ["R69"]
 
 
-def claim_block(block: Block, claim_type: str | None) -> ClaimBlock:
+def claim_block(block: Block, claim_type: str | None, info=None, options=None) -> ClaimBlock:
     """The block's claims of one type (None: all types) with what their loops need.
 
     Related tables are filtered in Arrow to the claims' persons, encounters and
-    claim ids before any row becomes a Python object."""
+    claim ids before any row becomes a Python object. With the cohort and export
+    options, each claim also gets its variety (corrected, voided duplicate) and
+    the dates of its extra versions (variety.py)."""
     table = block["claims"]
+    auths: list = []
+    if "encounters" in block.tables and "encounter_id" in table.column_names:
+        auths = prior_auth.authorizations(table, block["claim_lines"], block["encounters"])
+    numbers = prior_auth.certified_claims(auths, table) if auths else {}
     if claim_type is not None:
         table = table.filter(pc.equal(table.column("claim_type"), claim_type))
+    if info is not None:
+        opts = options or DEFAULT_OPTIONS
+        table = variety.add_variety(table, info.number("claim-variety", 2**61), opts.corrected_share,
+                                    opts.void_share)
     claims = list(rows(x12_money(x12_dates(table), ["billed"])))
     people = table.column("person_id")
     lines: dict = defaultdict(list)
-    for line in rows(x12_money(x12_dates(_only(block["claim_lines"], "claim_id", table.column("claim_id"))),
-                               ["billed", "units"])):
+    line_table = _only(block["claim_lines"], "claim_id", table.column("claim_id"))
+    for line in rows(x12_money(x12_dates(line_table), ["billed", "units"])):
         lines[line["claim_id"]].append(line)
     coverage: dict = defaultdict(list)
     for span in rows(x12_dates(_only(block["enrollments"], "person_id", people))):
@@ -164,7 +192,7 @@ def claim_block(block: Block, claim_type: str | None) -> ClaimBlock:
     if "encounters" in block.tables and "encounter_id" in table.column_names:
         found = _only(block["encounters"], "encounter_id", table.column("encounter_id")).select(ENCOUNTER_COLUMNS)
         visits = {e["encounter_id"]: e for e in rows(found)}
-    return ClaimBlock(claims, lines, persons, coverage, dx, cond, visits)
+    return ClaimBlock(claims, lines, persons, coverage, dx, cond, visits, auths, numbers)
 
 
 def _codes_by(table: pa.Table, key: str) -> dict:
@@ -205,17 +233,36 @@ def x12_money(table: pa.Table, columns) -> pa.Table:
     return table
 
 
-def export_claim_blocks(source: CohortSource, control_key: str, write_block,
-                        encounters: bool = False) -> dict[str, int]:
+@dataclass
+class ExportRun:
+    """What a claim-file exporter's block writer needs besides the block."""
+
+    source: CohortSource
+    out: object
+    controls: ControlNumbers
+    by_npi: dict[str, Party]
+    counts: dict[str, int]
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def info(self):
+        return self.source.info
+
+    @property
+    def options(self):
+        return self.source.options
+
+
+def export_claim_blocks(source: CohortSource, control_key: str, write_block, out,
+                        encounters: bool = False, **extra) -> dict[str, int]:
     """The loop every X12 claim-file exporter shares: person blocks of the claim
     tables, one shared set of control numbers and billing parties, counts added up.
 
-    `write_block(block, info, controls, by_npi, counts)` writes one block's files.
+    `write_block(block, run)` writes one block's files (run: ExportRun).
     Each block is dropped before the next is read, so memory stays flat.
     """
-    info, controls, by_npi = source.info, ControlNumbers(source.info, control_key), parties(source)
-    counts: dict[str, int] = defaultdict(int)
+    run = ExportRun(source, out, ControlNumbers(source.info, control_key), parties(source), defaultdict(int), extra)
     for block in source.person_blocks(claim_tables(source, encounters=encounters)):
-        write_block(block, info, controls, by_npi, counts)
+        write_block(block, run)
         del block
-    return dict(counts)
+    return dict(run.counts)

@@ -3,20 +3,23 @@
 Values are cleaned of the delimiter characters (* ~ : ^) and upper-cased, so
 no generated name can break a segment. Control numbers and dates come from
 the cohort (CohortInfo.number / stamp), never the clock: the same cohort
-gives byte-identical files. A file is one interchange (ISA/IEA) with one
-functional group (GS/GE) holding one or more transactions (ST/SE).
+gives byte-identical files. An interchange (ISA/IEA) has one functional group
+(GS/GE) holding one or more transactions (ST/SE), split at a configurable
+number of claims or members; segments end with `~` (plus a newline with the
+segment_newlines option).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from healthsim.formats.base import CohortInfo
 
 SEG, ELEM, COMP, REP = "~", "*", ":", "^"
 _CLEAN = str.maketrans({"*": " ", "~": " ", ":": " ", "^": " ", "\n": " ", "\r": " "})
-SENDER_ID = "HEALTHSIM"
+SUBMITTER_ID = "HEALTHSIM"  # the submitter / plan sponsor side of requests (837, 834, 270, 276, 278)
 
 
 def clean(value) -> str:
@@ -75,16 +78,40 @@ class ControlNumbers:
         return self.next_group
 
 
-def interchange(info: CohortInfo, controls: ControlNumbers, *, functional_code: str, version: str,
-                transactions: Iterable[tuple[str, list[str]]], receiver: str, st03: bool = True,
-                usage: str = "T") -> str:
-    """A whole X12 file: ISA, GS, each (set id, body segments) as ST..SE, GE, IEA."""
+@dataclass(frozen=True)
+class Route:
+    """Who an interchange goes from and to (ISA06/ISA08, GS02/GS03), and how it is written.
+
+    Each transaction has a natural direction (an 837 from the submitter to the payer,
+    an 835 from the payer to the provider); the export options can override the ids
+    for every file, e.g. to address a test system's own receiver id."""
+
+    sender: str
+    receiver: str
+    usage: str = "T"
+    newlines: bool = False
+
+    @classmethod
+    def of(cls, options, sender: str, receiver: str) -> Route:
+        return cls(clean(options.sender_id or sender)[:15], clean(options.receiver_id or receiver)[:15],
+                   options.usage, options.segment_newlines)
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
+    """Consecutive slices of at most `size` items (one ST/SE each)."""
+    for i in range(0, len(items), max(1, size)):
+        yield items[i:i + size]
+
+
+def interchange(info: CohortInfo, controls: ControlNumbers, route: Route, *, functional_code: str,
+                version: str, transactions: Iterable[tuple[str, list[str]]], st03: bool = True) -> str:
+    """One X12 interchange: ISA, GS, each (set id, body segments) as ST..SE, GE, IEA."""
     when = info.stamp
     isa_no, gs_no = controls.interchange(), controls.group()
-    out = [seg("ISA", "00", " " * 10, "00", " " * 10, "ZZ", SENDER_ID.ljust(15), "ZZ",
-               clean(receiver)[:15].ljust(15), when.strftime("%y%m%d"), when.strftime("%H%M"), REP,
-               "00501", f"{isa_no:09d}", "0", usage, COMP),
-           seg("GS", functional_code, SENDER_ID, clean(receiver)[:15], when.strftime("%Y%m%d"),
+    out = [seg("ISA", "00", " " * 10, "00", " " * 10, "ZZ", route.sender.ljust(15), "ZZ",
+               route.receiver.ljust(15), when.strftime("%y%m%d"), when.strftime("%H%M"), REP,
+               "00501", f"{isa_no:09d}", "0", route.usage, COMP),
+           seg("GS", functional_code, route.sender, route.receiver, when.strftime("%Y%m%d"),
                when.strftime("%H%M"), str(gs_no), "X", version)]
     n = 0
     for n, (set_id, body) in enumerate(transactions, start=1):
@@ -94,4 +121,5 @@ def interchange(info: CohortInfo, controls: ControlNumbers, *, functional_code: 
         out.append(seg("SE", str(len(body) + 2), st_no))
     out.append(seg("GE", str(n), str(gs_no)))
     out.append(seg("IEA", "1", f"{isa_no:09d}"))
-    return (SEG + "\n").join(out) + SEG + "\n"
+    end = SEG + "\n" if route.newlines else SEG
+    return end.join(out) + end

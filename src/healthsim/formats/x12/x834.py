@@ -3,12 +3,22 @@
 Each enrollment span becomes maintenance events, the 834's add/change/term:
 - add (INS03 021): the span's start; reason 28 initial enrollment for a
   person's first span, 41 re-enrollment after a gap;
+- reinstatement (025, reason 41): a span on the same plan that resumes within
+  REINSTATE_DAYS of the previous one's end (coverage restored after a lapse,
+  e.g. premiums paid late within the grace period);
 - change (001, reason AI): a span that starts the day after the previous one
   ended, on another plan (a plan change without a gap);
 - term (024, reason 07 termination of benefits): a span that ended before the
   cohort's as_of date.
-One file per block of persons; one transaction per plan (its payer is the
-N1*IN of that transaction), members in person order.
+Besides these change files (BGN08 2), an audit file per payer and block
+(`834-audit-...`, BGN08 4 verify) lists every member enrolled on as_of with
+INS03 030, the full-file compare a plan sends its sponsor.
+
+A member who is not the subscriber (enrollments.relationship other than 18,
+once households exist) is INS01 N with their relationship code, under the
+subscriber's REF*0F. One file per payer and block of persons: an interchange
+from the plan sponsor (HEALTHSIM) to the payer, one ST/SE per
+`claims_per_st` members, members in person order.
 """
 
 from __future__ import annotations
@@ -20,11 +30,22 @@ from pathlib import Path
 from healthsim.formats.base import CohortSource, register
 from healthsim.formats.fhir.common import rows
 from healthsim.formats.payers import payer_for
-from healthsim.formats.x12.envelope import ControlNumbers, clean, d8, interchange, seg
+from healthsim.formats.x12.envelope import (
+    SUBMITTER_ID,
+    ControlNumbers,
+    Route,
+    chunks,
+    clean,
+    d8,
+    interchange,
+    seg,
+)
 from healthsim.spec.vocab import ETHNICITIES, RACES
 
 VERSION = "005010X220A1"
-ADD, CHANGE, TERM = "021", "001", "024"
+ADD, CHANGE, TERM, REINSTATE, AUDIT = "021", "001", "024", "025", "030"
+REINSTATE_DAYS = 92
+COUNT_KEYS = {ADD: "adds", CHANGE: "changes", TERM: "terms", REINSTATE: "reinstatements", AUDIT: "audits"}
 
 
 def maintenance_events(spans: list[dict], as_of) -> list[tuple[str, str, dict]]:
@@ -38,6 +59,8 @@ def maintenance_events(spans: list[dict], as_of) -> list[tuple[str, str, dict]]:
         elif _contiguous(prev, span):
             if span["plan_id"] != prev["plan_id"]:
                 events.append((CHANGE, "AI", span))
+        elif span["plan_id"] == prev["plan_id"] and (span["start_date"] - prev["end_date"]).days <= REINSTATE_DAYS:
+            events.append((REINSTATE, "41", span))
         else:
             events.append((ADD, "41", span))
         continues = nxt is not None and _contiguous(span, nxt)
@@ -50,11 +73,17 @@ def _contiguous(a: dict, b: dict) -> bool:
     return b["start_date"] == a["end_date"] + timedelta(days=1)
 
 
+def audit_events(spans: list[dict], as_of) -> list[tuple[str, str, dict]]:
+    """The audit (030) line of a person enrolled on as_of (none otherwise)."""
+    return [(AUDIT, "AI", s) for s in spans if s["start_date"] <= as_of <= s["end_date"]][:1]
+
+
 def member_loop(kind: str, reason: str, span: dict, person: dict, subscriber_id: str) -> list[str]:
     """Loops 2000 (INS), 2100A (member name, contact, address, demographics), 2300 (HD)."""
-    ins08 = "RT" if (person.get("age") or 0) >= 65 else "FT"
     relationship = span["relationship"] or "18"
-    out = [seg("INS", "Y" if relationship == "18" else "N", relationship, kind, reason, "A",
+    subscriber = relationship == "18"
+    ins08 = ("RT" if (person.get("age") or 0) >= 65 else "FT") if subscriber else ""
+    out = [seg("INS", "Y" if subscriber else "N", relationship, kind, reason, "A",
                "", "", ins08),
            seg("REF", "0F", clean(subscriber_id)),
            seg("DTP", "356", "D8", d8(span["start_date"]))]
@@ -89,11 +118,12 @@ def race_composite(person: dict) -> str:
 @register
 class X12_834Exporter:
     name = "x12-834"
-    description = "X12 5010 834 benefit enrollment and maintenance (005010X220A1)"
+    description = "X12 5010 834 benefit enrollment and maintenance (005010X220A1), with audit files"
     requires = ("persons", "enrollments", "plans")
+    needs_rows = (("enrollments", {}),)
 
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
-        info = source.info
+        info, options = source.info, source.options
         plans = {p["plan_id"]: p for p in rows(source.static("plans"))}
         controls = ControlNumbers(info, "834")
         counts = defaultdict(int)
@@ -102,32 +132,34 @@ class X12_834Exporter:
             persons = {p["person_id"]: p for p in rows(block["persons"])}
             subscribers = {r["person_id"]: r["subscriber_id"] for r in rows(block["identities"])
                            if r["product"] == "membersim"} if "identities" in block.tables else {}
-            by_plan: dict = defaultdict(list)
             spans_by_person: dict = defaultdict(list)
             for span in rows(block["enrollments"]):
                 spans_by_person[span["person_id"]].append(span)
-            for pid, spans in spans_by_person.items():
-                for kind, reason, span in maintenance_events(spans, info.as_of):
-                    sub = subscribers.get(pid) or span["member_id"] or str(pid)
-                    by_plan[span["plan_id"]].extend(member_loop(kind, reason, span, persons[pid], sub))
-                    counts[{ADD: "adds", CHANGE: "changes", TERM: "terms"}[kind]] += 1
-            if not by_plan:
-                continue
-            txs = [("834", self._header(info, block.lo, plan_id, plans.get(plan_id)) + body)
-                   for plan_id, body in sorted(by_plan.items(), key=lambda kv: str(kv[0]))]
-            payer = payer_for(min(by_plan, key=str))
-            text = interchange(info, controls, functional_code="BE", version=VERSION,
-                               transactions=txs, receiver=payer.payer_id)
-            (out / f"834-{block.lo:08d}-{block.hi:08d}.x12").write_text(text, encoding="ascii")
-            counts["files"] += 1
-            counts["transactions"] += len(txs)
-            del block, persons, by_plan, txs, text  # free this block before the next is read
+            for kind, events in (("", maintenance_events), ("audit-", audit_events)):
+                by_plan: dict = defaultdict(list)
+                for pid, spans in spans_by_person.items():
+                    for code, reason, span in events(spans, info.as_of):
+                        sub = subscribers.get(pid) or span["member_id"] or str(pid)
+                        by_plan[span["plan_id"]].append(member_loop(code, reason, span, persons[pid], sub))
+                        counts[COUNT_KEYS[code]] += 1
+                for plan_id, members in sorted(by_plan.items(), key=lambda kv: str(kv[0])):
+                    plan = plans.get(plan_id)
+                    payer = payer_for(plan_id, plan["plan_name"] if plan else None)
+                    txs = [("834", self._header(info, block.lo, payer, n, "4" if kind else "2")
+                            + [s for member in part for s in member])
+                           for n, part in enumerate(chunks(members, options.claims_per_st), start=1)]
+                    route = Route.of(options, SUBMITTER_ID, payer.payer_id)
+                    text = interchange(info, controls, route, functional_code="BE", version=VERSION, transactions=txs)
+                    (out / f"834-{kind}{payer.payer_id}-{block.lo:08d}-{block.hi:08d}.x12").write_text(
+                        text, encoding="ascii")
+                    counts["files"] += 1
+                    counts["transactions"] += len(txs)
+            del block, persons, spans_by_person  # free this block before the next is read
         return dict(counts)
 
     @staticmethod
-    def _header(info, block_lo: int, plan_id: str, plan: dict | None) -> list[str]:
-        payer = payer_for(plan_id, plan["plan_name"] if plan else None)
-        ref = f"HS{info.cohort_id}B{block_lo}"
-        return [seg("BGN", "00", ref, d8(info.stamp), info.stamp.strftime("%H%M"), "", "", "", "2"),
-                seg("N1", "P5", payer.name, "FI", payer.tax_id),
+    def _header(info, block_lo: int, payer, n: int, action: str) -> list[str]:
+        ref = f"HS{info.cohort_id}B{block_lo}{'A' if action == '4' else ''}{n}"
+        return [seg("BGN", "00", ref, d8(info.stamp), info.stamp.strftime("%H%M"), "", "", "", action),
+                seg("N1", "P5", "HEALTHSIM PLAN SPONSOR", "FI", "900000001"),
                 seg("N1", "IN", payer.name, "FI", payer.tax_id)]

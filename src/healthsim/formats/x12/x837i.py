@@ -18,13 +18,22 @@ from healthsim.formats.base import CohortSource, register
 from healthsim.formats.fhir.common import rows
 from healthsim.formats.x12.claimdata import (
     ClaimBlock,
+    ExportRun,
     Party,
     claim_block,
     export_claim_blocks,
     party,
 )
-from healthsim.formats.x12.envelope import clean, d8, interchange, money, seg
-from healthsim.formats.x12.x837p import provider_loop, submitter_loops, subscriber_loop
+from healthsim.formats.x12.envelope import clean, d8, money, seg
+from healthsim.formats.x12.variety import Version
+from healthsim.formats.x12.x837p import (
+    claim_refs,
+    other_payer_loops,
+    provider_loop,
+    submitter_loops,
+    subscriber_loop,
+    write_claim_files,
+)
 
 VERSION = "005010X223A2"
 ADMISSION_TYPE = {"emergency": "1", "urgent": "2", "elective": "3", "labor": "4"}
@@ -39,20 +48,21 @@ def bill_type(claim: dict) -> tuple[str, bool]:
     return ("11" if inpatient else "13"), inpatient
 
 
-def claim_loop(cb: ClaimBlock, claim: dict, attending: Party) -> list[str]:
-    lines = cb.lines.get(claim["claim_id"], [])
+def claim_loop(cb: ClaimBlock, claim: dict, v: Version, attending: Party) -> list[str]:
+    lines = v.lines
     visit = cb.encounters.get(claim.get("encounter_id")) or {}
     claim = {"admission_type": visit.get("admission_type"), "discharge_status": visit.get("discharge_disposition"),
              "encounter_type": visit.get("type"), **{k: v for k, v in claim.items() if v is not None}}
     facility, inpatient = bill_type(claim)
-    dx = cb.dx_codes(claim, limit=12)
+    dx = cb.dx_codes(claim, limit=v.dx_limit)
     start, end = d8(claim["service_from"]), d8(claim.get("service_to") or claim["service_from"])
-    out = [seg("CLM", clean(claim["claim_id"]), money(claim["billed"]), "", "", f"{facility}:A:1", "", "A", "Y", "Y"),
+    out = [seg("CLM", clean(v.pcn), money(v.billed), "", "", f"{facility}:A:{v.frequency}", "", "A", "Y", "Y"),
            seg("DTP", "434", "RD8", f"{start}-{end}")]
     # CL1 (pyx12's map requires it on every claim): admission type 9 = information not available
     # for outpatient claims without one; point of origin 1 (non-health-care facility) for stays.
     out.append(seg("CL1", ADMISSION_TYPE.get(claim.get("admission_type") or "", "3" if inpatient else "9"),
                    "1" if inpatient else "", clean(claim.get("discharge_status")) or "01"))
+    out += claim_refs(cb, claim, v)
     out.append(seg("HI", f"ABK:{dx[0]}"))
     if inpatient:
         out.append(seg("HI", f"ABJ:{dx[0]}"))
@@ -60,6 +70,7 @@ def claim_loop(cb: ClaimBlock, claim: dict, attending: Party) -> list[str]:
         out.append(seg("HI", *(f"ABF:{c}" for c in dx[1:])))
     out.append(seg("NM1", "71", "1", clean(attending.last or attending.name), clean(attending.first),
                    "", "", "", "XX", attending.npi))
+    out += other_payer_loops(cb, claim)
     for n, line in enumerate(lines, start=1):
         rev = clean(line.get("revenue_code")) or "0001"
         proc = f"HC:{clean(line['code'])}" if line.get("code") else ""
@@ -69,17 +80,17 @@ def claim_loop(cb: ClaimBlock, claim: dict, attending: Party) -> list[str]:
     return out
 
 
-def transaction(cb, claims, info, payer, by_npi, attendings) -> list[str]:
-    body = submitter_loops(info, payer)
+def transaction(cb, items, info, payer, by_npi, attendings, n: int = 1) -> list[str]:
+    body = submitter_loops(info, payer, n)
     hl, subscribers = 0, {}
     by_billing: dict = defaultdict(list)
-    for c in claims:
-        by_billing[c["billing_npi"]].append(c)
+    for c, v in items:
+        by_billing[c["billing_npi"]].append((c, v))
     for npi in sorted(by_billing, key=str):
         hl += 1
         parent, billing = hl, party(by_npi, npi)
         body += [seg("HL", str(parent), "", "20", "1"), *provider_loop(billing, "85")]
-        for claim in by_billing[npi]:
+        for claim, v in by_billing[npi]:
             hl += 1
             body.append(seg("HL", str(hl), str(parent), "22", "0"))
             key = (claim["person_id"], claim["member_id"], cb.span(claim).get("plan_id"))
@@ -87,7 +98,7 @@ def transaction(cb, claims, info, payer, by_npi, attendings) -> list[str]:
                 subscribers[key] = subscriber_loop(cb, claim, payer)
             body += subscribers[key]
             npi_att = claim.get("attending_npi") or claim.get("rendering_npi") or attendings.get(npi)
-            body += claim_loop(cb, claim, party(by_npi, npi_att))
+            body += claim_loop(cb, claim, v, party(by_npi, npi_att))
     return body
 
 
@@ -110,25 +121,15 @@ class X12_837IExporter:
     name = "x12-837i"
     description = "X12 5010 837I institutional claims (005010X223A2)"
     requires = ("persons", "enrollments", "claims", "claim_lines")
+    needs_rows = (("claims", {"claim_type": "institutional"}),)
 
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
-        attendings = attending_by_facility(source)
-        return export_claim_blocks(
-            source, "837i", encounters=True,
-            write_block=lambda block, info, controls, by_npi, counts: self._block(
-                block, out, info, controls, by_npi, attendings, counts))
+        return export_claim_blocks(source, "837i", self._block, out, encounters=True,
+                                   attendings=attending_by_facility(source))
 
     @staticmethod
-    def _block(block, out: Path, info, controls, by_npi, attendings, counts) -> None:
-        cb = claim_block(block, "institutional")
-        by_payer: dict = defaultdict(list)
-        for c in cb.claims:
-            by_payer[cb.payer(c)].append(c)
-        for payer, claims in sorted(by_payer.items(), key=lambda kv: kv[0].plan_id):
-            text = interchange(info, controls, functional_code="HC", version=VERSION,
-                               transactions=[("837", transaction(cb, claims, info, payer, by_npi, attendings))],
-                               receiver=payer.payer_id)
-            (out / f"837i-{payer.payer_id}-{block.lo:08d}-{block.hi:08d}.x12").write_text(text, encoding="ascii")
-            counts["files"] += 1
-        counts["claims"] += len(cb.claims)
-        counts["lines"] += sum(len(cb.lines.get(c["claim_id"], [])) for c in cb.claims)
+    def _block(block, run: ExportRun) -> None:
+        cb = claim_block(block, "institutional", run.info, run.options)
+        info, by_npi, attendings = run.info, run.by_npi, run.extra["attendings"]
+        write_claim_files(cb, block, run, "837i", VERSION,
+                          lambda cb, part, payer, n: transaction(cb, part, info, payer, by_npi, attendings, n))
