@@ -121,3 +121,15 @@ def test_local_prevalence_follows_places():
     explicit = _spec(conditions=cond, demographics={"source": "explicit", "age": {
         "distribution": "uniform", "min": 20, "max": 60}})
     assert compile_profile(explicit).conditions[0].local_odds is None
+
+
+def test_local_prevalence_reaches_the_members():
+    from healthsim.engine.population import generate_block
+
+    shares = {}
+    for state in ("MS", "CO"):
+        spec = _spec(geography={"states": [state]}, coverage=[{"type": "medicare", "share": 1}],
+                     demographics={"age": {"distribution": "uniform", "min": 65, "max": 85}},
+                     conditions=[{"code": "E11.9", "prevalence": 0.25}])
+        shares[state] = generate_block(compile_profile(spec), 0, 0, 5000).members.conditions["E11.9"].mean()
+    assert shares["MS"] > 0.27 and shares["CO"] < 0.22, shares

@@ -33,7 +33,7 @@ from healthsim.reference._files import code_column, read_table, text_column
 
 COUNTY_WORDS = ("county", "parish", "borough", "census area", "city and borough", "municipality")
 METRO_ALIASES = {
-    "nyc": "35620", "new york city": "35620", "tri-state area": "35620", "dfw": "19100",
+    "tri-state area": "35620", "dfw": "19100",
     "the metroplex": "19100", "metroplex": "19100", "twin cities": "33460", "bay area": "41860",
     "sf bay area": "41860", "san francisco bay area": "41860", "inland empire": "40140",
     "tampa bay": "45300", "dc": "47900", "dmv": "47900", "research triangle": "39580",
@@ -41,6 +41,9 @@ METRO_ALIASES = {
     "hampton roads": "47260", "motor city": "19820", "chicagoland": "16980",
 }
 """Common names of metro areas that are not a city's name (CBSA codes, OMB 2023)."""
+NYC_BOROUGHS = ("36005", "36047", "36061", "36081", "36085")  # Bronx, Kings, New York, Queens, Richmond
+CITY_ALIASES = {"nyc": "New York City", "new york city": "New York City", "new york ny": "New York City",
+                "new york new york": "New York City", "the big apple": "New York City"}
 NATION = ("us", "usa", "u s", "u s a", "united states", "united states of america", "the us",
           "the united states", "nationwide", "national", "the nation", "america")
 
@@ -180,6 +183,8 @@ def resolve_place(name: str, kind: str | None = None) -> Place:
         raise NotFoundError(f"unknown county FIPS {text!r}")
     readers = {"zip": _code, "nation": _nation, "state": _state, "county": _county, "metro": _metro,
                "city": _city}
+    if norm(text) in CITY_ALIASES and kind in (None, "city"):
+        return _nyc()
     order = [readers[kind]] if kind else [_code, _nation, _state, _county, _metro, _city]
     if kind == "metro":
         order = [lambda t: _metro(t if re.search(r"(?i)\b(metro|area)$", t) else t + " metro")]
@@ -325,6 +330,16 @@ def _is_pair(body: str) -> bool:
         if len(cities) > 1 and norm(f"{cities[0]} {cities[1]}") == key:
             return True
     return False
+
+
+def _nyc() -> Place:
+    """New York City is five counties (boroughs), whose postal cities are not 'New York' outside
+    Manhattan (Brooklyn, Bronx, Staten Island, Queens' neighbourhoods)."""
+    from healthsim.reference.geography import zips
+
+    z = zips()
+    rows = np.flatnonzero(np.isin(z.county_fips, NYC_BOROUGHS))
+    return Place("city", "New York City, NY", ("NY",), NYC_BOROUGHS, tuple(z.zip[rows].tolist()))
 
 
 def _city(text: str) -> Place | None:

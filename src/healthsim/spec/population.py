@@ -157,4 +157,8 @@ class HouseholdSpec(_Strict):
             return {"mode": "auto"}
         if isinstance(data, int) and not isinstance(data, bool):
             return {"size": data}
+        if isinstance(data, dict) and "enabled" in data:  # {enabled: true, size: 4} (the parser's spelling)
+            data = dict(data)
+            enabled = data.pop("enabled")
+            data.setdefault("mode", "off" if enabled is False else "auto")
         return data
