@@ -10,6 +10,9 @@ Cases (each in its own child process, so its peak RSS is its own):
   lake    --members into a Parquet lake (api.generate_lake, --workers forked processes)
   dask    --dask-members into a lake on a Dask LocalCluster with 1, then 2 workers (speed-up)
   big     --big members into a lake (flat memory, time vs the 1M lake)
+CPU is user+system seconds of the run and all its processes; with the time it
+gives a floor for an idle 2-core machine (max(main process CPU, all CPU / 2)),
+a figure other jobs on a shared machine do not inflate.
 Peak RSS is the largest VmHWM of any process in the run (the run itself, its
 forked workers, Dask's nanny and worker processes), sampled every 0.2 s.
 Targets (issue 15, 2-core machine, idle): 1M duckdb <= 60 s, 1M lake <= 45 s,
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -114,7 +118,13 @@ def one_case(case: str, members: int, workers: int, template: str, journeys: lis
             seconds = time.perf_counter() - started
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_main = me.ru_utime + me.ru_stime
+    cpu_all = cpu_main + kids.ru_utime + kids.ru_stime
     return {"case": case, "members": members, "workers": workers, "seconds": round(seconds, 2),
+            "cpu_s": round(cpu_all, 1), "cpu_main_s": round(cpu_main, 1),
+            # what 2 idle cores would need at best: the busiest process alone, or all CPU over 2 cores
+            "idle_2core_floor_s": round(max(cpu_main, cpu_all / 2), 1),
             "members_per_s": round(members / seconds), "rows": rows, "rows_per_s": round(rows / seconds),
             "peak_rss_mb_max_process": rss.max_mb, "peak_rss_mb_all_processes": rss.total_mb,
             "processes": len(rss.peak), "output_mb": round(size / 1e6),
@@ -132,7 +142,8 @@ def _child(case: str, members: int, workers: int, args) -> dict:
           f"{r['members_per_s']:>8,} members/s {r['rows']:>12,} rows {r['rows_per_s']:>10,} rows/s  "
           f"peak RSS {r['peak_rss_mb_max_process']:,} MB/process ({r['processes']} processes, "
           f"{r['peak_rss_mb_all_processes']:,} MB summed)  output {r['output_mb']:,} MB  "
-          f"load {r['load_before']}->{r['load_after']}", flush=True)
+          f"load {r['load_before']}->{r['load_after']}  CPU {r.get('cpu_s')} s (main {r.get('cpu_main_s')} s, "
+          f"2-idle-core floor {r.get('idle_2core_floor_s')} s)", flush=True)
     return r
 
 

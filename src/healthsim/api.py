@@ -267,6 +267,22 @@ def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | No
     return run_export(db, fmt, out, cohort_id=cohort_id, progress=progress, options=options)
 
 
+def validate(db: str | Path = DEFAULT_DB, cohort_id: int | None = None, *, progress: Progress | None = None):
+    """Compare a cohort (default: the latest in `db`) with the shipped benchmark table and check
+    its integrity invariants. Returns a `validation.ValidationResult` (`.passed`, `.as_dict()`)."""
+    from healthsim.validation import validate as run_validation
+
+    return run_validation(db, cohort_id, progress=progress)
+
+
+def report(db: str | Path, out: str | Path, cohort_id: int | None = None, *, progress: Progress | None = None):
+    """Write one self-contained HTML report about a cohort to `out` (plots, benchmarks, invariants).
+    Returns a `validation.report.ReportResult` (path, charts drawn, the validation result)."""
+    from healthsim.validation.report import write_report
+
+    return write_report(db, out, cohort_id, progress=progress)
+
+
 def list_formats() -> dict[str, str]:
     """Export format names and one-line descriptions."""
     from healthsim.formats import EXPORTERS

@@ -261,8 +261,8 @@ def run(path: Path, workdir: Path, python: str = sys.executable) -> tuple[Docume
                               "so its output cannot be checked: show output only for small runs")
         argv = [python, "-c", c.text] if c.kind == "python" else ["/bin/bash", "-c", c.text]
         try:
-            done = subprocess.run(argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=TIMEOUT,
-                                  stdin=subprocess.DEVNULL)
+            done = subprocess.run(argv, check=False, cwd=workdir, env=env, capture_output=True, text=True,
+                                  timeout=TIMEOUT, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             o.problems.append(f"did not finish in {TIMEOUT} s")
             continue

@@ -108,6 +108,7 @@ def compose(facts: Facts, request: str | None = None) -> RequestSpec:
     _geography(doc, facts, said)
     _coverage(doc, facts, said, template)
     _conditions(doc, facts, said, notes, template)
+    _age_for_named(doc, facts, said)
     _code_rule_notes(doc, notes)
     _households(doc, facts, said, notes)
     facts = _claims_for_formats(facts, said)
@@ -142,13 +143,15 @@ def _households(doc: dict, facts: Facts, said: list[Assumption], notes: list[str
 def _claims_for_formats(facts: Facts, said: list[Assumption]) -> Facts:
     """Claim formats need claims: '837s' and '835 remits' turn medical claims on, NCPDP pharmacy."""
     update = {}
-    medical = [f for f in facts.formats if f in ("x12-837p", "x12-837i", "x12-835")]
+    medical = [f for f in facts.formats if f in ("x12-837p", "x12-837i", "x12-835", "x12-276-277", "x12-278")]
     if medical and facts.claims is None:
         update["claims"] = True
         said.append(Assumption(field="outputs.claims", value=True, reason=f"{', '.join(medical)} needs claims"))
-    if "ncpdp" in facts.formats and facts.pharmacy_claims is None:
+    pharmacy = [f for f in facts.formats if f in ("ncpdp", "ncpdp-script")]
+    if pharmacy and facts.pharmacy_claims is None:
         update["pharmacy_claims"] = True
-        said.append(Assumption(field="outputs.pharmacy_claims", value=True, reason="NCPDP needs pharmacy claims"))
+        said.append(Assumption(field="outputs.pharmacy_claims", value=True,
+                               reason=f"{', '.join(pharmacy)} needs prescriptions and pharmacy claims"))
     return facts.model_copy(update=update) if update else facts
 
 
@@ -523,19 +526,56 @@ def complete_shares(stated: dict[str, float], mix: dict[str, float]) -> dict[str
     return {**{k: round(w * scale, 6) for k, w in rest.items()}, **stated}
 
 
-def _code_rule_notes(doc: dict, notes: list[str]) -> None:
-    """Say when a named condition cannot occur in this population (sex or age rules)."""
+def _age_for_named(doc: dict, facts: Facts, said: list[Assumption]) -> None:
+    """Ages not stated and the template's ages outside every named condition's age rule
+    ('patients with Alzheimer's' on a 25-45 template): take the ages the conditions occur
+    at (up to 90), so the condition asked for is not left out."""
     from healthsim.reference.code_rules import rule_for
 
-    demo = doc["demographics"]
-    sexes = set((demo.get("gender") or {}).get("weights") or {"F": 1, "M": 1})
-    from healthsim.distributions import parse_distribution
+    named = [c for c in facts.conditions if not c.negated]
+    if facts.age is not None or not named:
+        return
+    rules = [rule_for(c.code) for c in named]
+    need_lo = max(max(r.onset_min_age, r.min_age) for r in rules)
+    need_hi = min(r.max_age for r in rules) + 1
+    lo, hi = _support(doc["demographics"]["age"])
+    if need_lo >= need_hi or (hi > need_lo and lo < need_hi):
+        return  # the conditions disagree with each other, or the ages already overlap
+    top = min(need_hi, max(90, need_lo + 10))
+    doc["demographics"]["age"] = {"distribution": "uniform", "min": need_lo, "max": top}
+    said[:] = [a for a in said if a.field != "demographics.age"]
+    said.append(Assumption(field="demographics.age", value=describe_age(doc["demographics"]["age"]),
+                           reason=f"not stated; {', '.join(c.code for c in named)} occur(s) only "
+                                  f"from age {need_lo}"))
 
+
+def _code_rule_notes(doc: dict, notes: list[str]) -> None:
+    """Drop, with a note, a condition no member of this population can have (sex or age
+    rules): the spec would refuse it (spec/consistency.py), and a default condition of
+    the template must not stop a request such as 'infants with RSV'."""
+    from healthsim.distributions import parse_distribution
+    from healthsim.spec.consistency import condition_conflicts
+
+    demo = doc["demographics"]
+    weights = (demo.get("gender") or {}).get("weights")
+    sexes = None
+    if isinstance(weights, dict):
+        from healthsim.spec.vocab import SEX_ALIASES, SEXES, canonical
+
+        sexes = {}
+        for label, w in weights.items():
+            key = canonical(str(label), SEXES, SEX_ALIASES) or str(label)
+            sexes[key] = sexes.get(key, 0.0) + float(w)
     lo, hi = parse_distribution(demo["age"]).support()
+    lo, hi = max(0.0, lo), min(110.0, hi)
+    dropped = set()
     for entry in doc["conditions"]:
-        rule = rule_for(entry["code"])
-        if rule.sex and rule.sex not in sexes:
-            notes.append(f"{entry['code']} is coded only for sex {rule.sex}: no member here can have it")
-        elif rule.max_age < lo or rule.min_age >= hi:
-            notes.append(f"{entry['code']} is coded only for ages {rule.min_age}-{rule.max_age}: "
-                         "no member here can have it")
+        why = condition_conflicts(entry["code"], entry.get("onset_min_age"), sexes, lo, hi)
+        if why:
+            dropped.add(entry["code"])
+            notes.append(f"{why}; left out")
+    if dropped:
+        doc["conditions"] = [
+            {**e, "given": [g for g in e.get("given") or [] if g.get("code") not in dropped]}
+            if e.get("given") else e
+            for e in doc["conditions"] if e["code"] not in dropped]

@@ -56,7 +56,8 @@ def journeys(facts: Facts, doc: dict) -> tuple[list[JourneyRequest], Extra]:
     return out, extra
 
 
-CLAIM_FORMATS = {"x12-837p", "x12-837i", "x12-835", "ncpdp"}
+CLAIM_FORMATS = {"x12-837p", "x12-837i", "x12-835", "x12-276-277", "x12-278", "ncpdp", "ncpdp-script", "ccda",
+                 "hl7v2"}  # formats whose content comes from journey encounters, orders or claims
 
 
 def _claim_formats(facts: Facts) -> bool:

@@ -19,8 +19,10 @@ OverwriteOption = Annotated[bool, typer.Option("--overwrite", help="With --lake:
 
 
 def generate_lake(profile, lake: Path, engine: str, workers: int | None, scheduler: str | None,
-                  overwrite: bool) -> None:
-    """Generate `profile` into the lake directory, with a progress bar and a summary."""
+                  overwrite: bool, formats: list[str] | None = None) -> None:
+    """Generate `profile` into the lake directory, with a progress bar and a summary.
+
+    Export formats a request asked for are not written with --lake; the note says how."""
     n = workers if workers is not None else api.default_workers(profile, None)
     progress = LazyProgress(f"generating {profile.count:,} members into {lake}")
     try:
@@ -30,6 +32,10 @@ def generate_lake(profile, lake: Path, engine: str, workers: int | None, schedul
         progress.close()
     try:
         lake_summary(result)
+        if formats:
+            console.print(f"note: the request's formats ({', '.join(formats)}) were not exported; export "
+                          f"from the lake with: healthsim export --db {result.out / 'catalog.duckdb'} "
+                          "--format FORMAT --out DIR", style="yellow", highlight=False, markup=False)
     except KeyboardInterrupt as exc:
         raise interrupts.mark_committed(exc, f"the lake {result.out}") from None
 

@@ -16,6 +16,7 @@ import typer
 from healthsim import api, interrupts
 from healthsim.cli import conversation
 from healthsim.cli import lake as lake_cli
+from healthsim.cli import validate as validate_cli
 from healthsim.cli.progress import NORMAL, QUIET, VERBOSE, say, set_verbosity, task
 from healthsim.cli.render import (
     error_panel,
@@ -32,11 +33,6 @@ templates_app = typer.Typer(no_args_is_help=True, help="Ready-made profiles and 
 cohorts_app = typer.Typer(no_args_is_help=True, help="Cohorts stored in a DuckDB file.")
 app.add_typer(templates_app, name="templates")
 app.add_typer(cohorts_app, name="cohorts")
-app.command("parse")(conversation.parse)
-app.command("chat")(conversation.chat)
-app.command("mcp")(conversation.mcp)
-app.command("preview")(conversation.preview)
-app.command("import")(lake_cli.import_lake)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB cohort file.")]
 GLOBAL_FLAGS = {"-q": QUIET, "--quiet": QUIET, "-v": VERBOSE, "--verbose": VERBOSE}
@@ -94,9 +90,11 @@ def generate(
     if lake is None and (engine != "local" or scheduler or overwrite):
         raise UsageError("--engine, --scheduler and --overwrite go with --lake DIR")
     if lake is not None:
-        profile = (api.load_request(spec, count=count, seed=seed).profile if spec
-                   else api.load_profile(template, count=count, seed=seed, journeys=journey))
-        return lake_cli.generate_lake(profile, lake, engine, workers, scheduler, overwrite)
+        request = api.load_request(spec, count=count, seed=seed) if spec else None
+        profile = request.profile if request else api.load_profile(template, count=count, seed=seed,
+                                                                    journeys=journey)
+        return lake_cli.generate_lake(profile, lake, engine, workers, scheduler, overwrite,
+                                      formats=list(request.outputs.formats) if request else [])
     if spec:  # a spec or request file, a template name, or a sentence
         request = api.load_request(spec, count=count, seed=seed)
         if request.request is not None:
@@ -140,7 +138,7 @@ def export(
     flags = {k: True for k, v in (("segment_newlines", segment_newlines), ("feed", feed), ("mllp", mllp),
                                   ("gzip", gzip)) if v}
     options = parse_options(flags, option)
-    with task(f"exporting {fmt}", unit="members") as progress:
+    with task(f"exporting {fmt}") as progress:  # units: persons, or tables for parquet/csv
         result = api.export_cohort(db, fmt, out_dir, cohort_id=cohort, progress=progress, options=options)
     export_summary(result)
 
@@ -185,6 +183,16 @@ def tables(
         column_summary_table(name, summarize_table(db, name, cohort))
     else:
         tables_table(api.tables(db, cohort), db, cohort)
+
+
+# Commands defined elsewhere, listed in --help after the ones above.
+app.command("parse")(conversation.parse)
+app.command("preview")(conversation.preview)
+app.command("chat")(conversation.chat)
+app.command("import")(lake_cli.import_lake)
+app.command("mcp")(conversation.mcp)
+app.command("validate")(validate_cli.validate)
+app.command("report")(validate_cli.report)
 
 
 @templates_app.command("list")

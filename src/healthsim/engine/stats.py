@@ -111,7 +111,10 @@ def checks(plan: PopulationPlan, s: RunStats) -> list[Check]:
                 s.plan.get(-1, 0) if o.coverage_type == "uninsured" else 0), n))
     for cond in plan.conditions:
         k = s.cond_eligible[cond.code]
-        if k == 0:
+        if k == 0:  # shown, not dropped: the spec asked for it and nobody could have it
+            target = cond.prevalence if isinstance(cond.prevalence, float | int) else 0.0
+            out.append(Check(f"{cond.code} prevalence (0 eligible: no member fit its sex/age rule)",
+                             float(target), 0.0, 0.0, 0.0))
             continue
         target = s.cond_expected[cond.code] / k
         se = math.sqrt(s.cond_var[cond.code]) / k

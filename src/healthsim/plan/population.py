@@ -68,7 +68,11 @@ class PopulationPlan:
 def compile_profile(spec: ProfileSpec) -> PopulationPlan:
     """Resolve everything the engine needs; raise SpecError if the spec cannot run."""
     from healthsim.reference.geography import counties, zips
+    from healthsim.spec.consistency import check_population
 
+    impossible = check_population(spec)  # also checked on load; specs built in code come here directly
+    if impossible:
+        raise SpecError(impossible, source=spec.profile_name)
     zip_rows, zip_p = _geography(spec)
     zip_rows, zip_p = _sdoh_geography(spec, zip_rows, zip_p)
     zip_county = np.searchsorted(counties().county_fips, zips().county_fips[zip_rows])
