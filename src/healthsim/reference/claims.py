@@ -98,6 +98,7 @@ class PayerMultipliers:
     professional: np.ndarray
     institutional: np.ndarray
     negotiated_sigma: np.ndarray
+    market_sigma: np.ndarray
 
     def rows(self, coverage_types: np.ndarray | Sequence[str]) -> np.ndarray:
         return _lookup(self.coverage_type, coverage_types, "payer multiplier")
@@ -107,7 +108,8 @@ class PayerMultipliers:
 def payer_multipliers() -> PayerMultipliers:
     r = _sorted_rows("payer_multipliers.csv", "coverage_type")
     return PayerMultipliers(_col(r, "coverage_type"), _col(r, "professional", float),
-                            _col(r, "institutional", float), _col(r, "negotiated_sigma", float))
+                            _col(r, "institutional", float), _col(r, "negotiated_sigma", float),
+                            _col(r, "market_sigma", float))
 
 
 @dataclass(frozen=True)
