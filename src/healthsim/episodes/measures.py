@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from healthsim.episodes.timing import NEVER, sample_number
 from healthsim.engine.members import MemberBlock
 from healthsim.engine.seeds import Stream, block_rng
+from healthsim.episodes.timing import NEVER, sample_number
 from healthsim.plan.journey import JourneyPlan, stream_id
 from healthsim.reference.clinical import Observable, observables
 

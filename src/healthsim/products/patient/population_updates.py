@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from healthsim.engine.columns import dates
-from healthsim.episodes.timing import NEVER
 from healthsim.engine.members import MemberBlock
+from healthsim.episodes.timing import NEVER
 
 
 def _end_of_month(day: np.ndarray) -> np.ndarray:
