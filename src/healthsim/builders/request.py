@@ -9,6 +9,7 @@ from YAML; `healthsim generate FILE` accepts it like a profile spec.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -81,10 +82,15 @@ class RequestSpec(BaseModel):
         p = Path(path)
         if p.suffix.lower() not in (".yaml", ".yml"):
             raise RequestError(f"save the spec as .yaml or .yml (got {p.name!r})")
-        p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_name(f".{p.name}.tmp")
-        tmp.write_text(self.to_yaml(), encoding="utf-8")
-        tmp.replace(p)
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(self.to_yaml(), encoding="utf-8")
+            tmp.replace(p)
+        except OSError as exc:  # read-only place, /proc, a full disk: say so, leave nothing behind
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise RequestError(f"cannot save the spec to {p}: {exc.strerror or exc}") from None
         return p
 
     def summary_lines(self) -> list[str]:

@@ -288,8 +288,19 @@ def mcp(
     db: Annotated[Path | None, typer.Option("--db", help="Cohort store (default: WORKSPACE/healthsim.duckdb).")] = None,
     max_count: Annotated[int, typer.Option("--max-count", help="Largest cohort a client may generate.")] = 100_000,
     max_rows: Annotated[int, typer.Option("--max-rows", help="Most rows a query returns.")] = 500,
+    query_memory: Annotated[str, typer.Option("--query-memory", help="DuckDB memory limit of one query "
+                                              "(e.g. 512MB, 2GB); past it the query stops.")] = "1GB",
+    query_timeout: Annotated[float, typer.Option("--query-timeout", help="Seconds a query may run.")] = 30.0,
+    busy_wait: Annotated[float, typer.Option("--busy-wait", help="Seconds a store tool waits for another "
+                                             "(e.g. a generation) before saying the store is busy.")] = 10.0,
 ) -> None:
     """Serve HealthSim to MCP clients (LLM hosts) over stdio."""
+    import re
+
     from healthsim.mcp.server import ServerConfig, serve
 
-    serve(ServerConfig.create(workspace=workspace, db=db, max_count=max_count, max_rows=max_rows))
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", query_memory, re.IGNORECASE):
+        raise typer.BadParameter(f"{query_memory!r} is not a size such as 512MB or 2GB", param_hint="--query-memory")
+    serve(ServerConfig.create(workspace=workspace, db=db, max_count=max_count, max_rows=max_rows,
+                              query_memory=query_memory.strip(), query_timeout=query_timeout,
+                              call_timeout=query_timeout + 30, busy_wait=busy_wait))

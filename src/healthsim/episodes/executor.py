@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from healthsim.engine.members import MemberBlock
+from healthsim.engine.seeds import Stream, block_rng
 from healthsim.episodes.encounters import encounter_times
 from healthsim.episodes.lifecycle import run_lifecycle
 from healthsim.episodes.members import Coverage, journey_members, start_days, when_mask
@@ -27,9 +29,12 @@ from healthsim.episodes.timing import (
     first_day_per_member,
     occurrences,
 )
+<<<<<<< HEAD
 from healthsim.engine.members import MemberBlock
 from healthsim.engine.seeds import Stream, block_rng
 from healthsim.state.build import terminate
+=======
+>>>>>>> main
 from healthsim.plan.journey import JourneyPlan, Node, stream_id
 from healthsim.spec.journey_events import (
     DeathEvent,

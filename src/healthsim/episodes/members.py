@@ -16,8 +16,8 @@ import numpy as np
 import pyarrow as pa
 
 from healthsim.engine.columns import days
-from healthsim.episodes.timing import NEVER
 from healthsim.engine.members import MemberBlock
+from healthsim.episodes.timing import NEVER
 from healthsim.plan.journey import JourneyPlan
 from healthsim.plan.population import PopulationPlan
 from healthsim.spec.journey_timing import When

@@ -28,7 +28,15 @@ from pydantic import Field, ValidationError
 from healthsim import __version__, api
 from healthsim.errors import HealthSimError
 from healthsim.mcp.replies import DEFAULT_MAX_CHARS, DEFAULT_ROWS, MAX_CHARS_CEILING, fit, fit_rows
-from healthsim.mcp.safety import Refused, ServerConfig, check_count, confine
+from healthsim.mcp.safety import (
+    Refused,
+    ServerConfig,
+    StoreGate,
+    check_count,
+    confine,
+    looks_like_spec_file,
+    read_spec_file,
+)
 from healthsim.mcp.sessions import Sessions
 
 T = TypeVar("T")
@@ -47,6 +55,7 @@ WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempoten
 OVERWRITES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
 
 Text = Annotated[str, Field(max_length=2000)]
+SpecPath = Annotated[str, Field(max_length=300, description="A .yaml/.json spec file inside the workspace.")]
 CohortId = Annotated[int, Field(ge=1, description="Cohort id from generate_cohort or list_cohorts.")]
 MaxChars = Annotated[int, Field(ge=500, le=MAX_CHARS_CEILING,
                                 description="Largest reply in characters; longer lists are cut and say so.")]
@@ -69,6 +78,27 @@ def _call_any(fn: Callable[[], T], what: str) -> T:
         raise
     except Exception as exc:  # noqa: BLE001 (an engine fault: say what, so the client can report it)
         raise ToolError(f"{what} failed: {type(exc).__name__}: {exc}") from None
+
+
+async def _store(gate: StoreGate, config: ServerConfig, what: str, fn: Callable[[], T], *,
+                 timeout: float | None = None) -> T:
+    """Run a tool body that uses the cohort store: in a worker thread, one store user at a
+    time (StoreGate), within `timeout` seconds for the whole call (None: no bound, for
+    generation and export, which report progress). Errors come back with their message."""
+    def body() -> T:
+        return gate.run(what, fn, config.busy_wait)
+
+    def guarded() -> T:
+        return _call_any(body, what)
+
+    if timeout is None:
+        return await anyio.to_thread.run_sync(guarded)
+    try:
+        with anyio.fail_after(timeout):
+            return await anyio.to_thread.run_sync(guarded, abandon_on_cancel=True)
+    except TimeoutError:
+        raise ToolError(f"{what} took longer than {timeout:g} s and was abandoned; ask for less (filter, "
+                        "aggregate, a smaller cohort)") from None
 
 
 def _names() -> dict[str, tuple[str, ...]]:
@@ -112,9 +142,10 @@ def create_server(config: ServerConfig) -> MCPServer:
     server = MCPServer(name="healthsim", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
     sessions = Sessions(config.max_sessions)
     names = _names()
+    gate = StoreGate()
     _register_catalog_tools(server, names)
     _register_builder_tools(server, config, sessions)
-    _register_cohort_tools(server, config, sessions, names)
+    _register_cohort_tools(server, config, sessions, names, gate)
     _register_resources(server)
     _register_prompt(server)
     return server
@@ -233,6 +264,10 @@ def _validate(doc: dict, kind: str) -> dict[str, Any]:
 
 
 def _request_from(config: ServerConfig, sessions: Sessions, request, spec, template, session_id, count, seed):
+    """The RequestSpec a tool call names. Files are read only inside the workspace
+    (safety.read_spec_file); request text is never taken as a path by anything else."""
+    from healthsim.spec.load import parse_document
+
     given = [x for x in (request, spec, template, session_id) if x]
     if len(given) != 1:
         raise Refused("give exactly one of request, spec, template or session_id")
@@ -241,17 +276,36 @@ def _request_from(config: ServerConfig, sessions: Sessions, request, spec, templ
         if count or seed is not None:
             req = api.load_request(req.document(), count=count, seed=seed)
         return req
-    return api.load_request(spec if spec else (template or request), count=count, seed=seed)
+    if isinstance(spec, dict):
+        return api.load_request(spec, count=count, seed=seed)
+    if template:
+        if template not in {t.name for t in api.list_templates("profile")}:
+            raise Refused("template must be the name of a shipped profile template (list_templates)")
+        return api.load_request(template, count=count, seed=seed)
+    path = spec if isinstance(spec, str) else (request if looks_like_spec_file(request) else None)
+    if path is not None:
+        raw, fmt, shown = read_spec_file(config.workspace, path)
+        return api.load_request(parse_document(raw, fmt, source=shown), count=count, seed=seed)
+    if request.strip() in {t.name for t in api.list_templates("profile")}:
+        return api.load_request(request.strip(), count=count, seed=seed)
+    return api.parse_request(request, count=count, seed=seed)
+
+
+def _checked_request(req, config: ServerConfig):
+    check_count(req.profile.count, config.max_count)
+    return req
 
 
 class _Progress:
     """The engine's progress(done, total) callback, reported to the client from a worker thread
     (at most ~50 notifications a run)."""
 
-    def __init__(self, ctx: Context | None, what: str):
-        self.ctx, self.what, self.last = ctx, what, -1
+    def __init__(self, ctx: Context | None, what: str, gate: StoreGate | None = None):
+        self.ctx, self.what, self.last, self.gate = ctx, what, -1, gate
 
     def __call__(self, done: int, total: int) -> None:
+        if self.gate is not None:
+            self.gate.progress(done, total)  # what a tool kept waiting is told
         if self.ctx is None or not total:
             return
         step = int(50 * done / total)
@@ -265,25 +319,28 @@ class _Progress:
             self.ctx = None
 
 
-def _register_cohort_tools(server: MCPServer, config: ServerConfig, sessions: Sessions, names: dict) -> None:
+def _register_cohort_tools(server: MCPServer, config: ServerConfig, sessions: Sessions, names: dict,
+                           gate: StoreGate) -> None:
     FormatName = Literal[names["formats"]]
     ProfileTemplate = Literal[names["profiles"]]
     tables = ", ".join(n for n in names["tables"])
 
     @server.tool(description="Generate a cohort into the server's store from a request sentence, a spec "
-                             "document, a profile template, or a finished builder session (give one). "
-                             "Reports progress. Counts above the server's cap are refused.", annotations=WRITES)
-    async def generate_cohort(request: Text | None = None, spec: dict[str, Any] | None = None,
+                             "(a JSON object, or the path of a .yaml/.json file in the workspace), a profile "
+                             "template, or a finished builder session (give one). Reports progress. Counts "
+                             "above the server's cap are refused.", annotations=WRITES)
+    async def generate_cohort(request: Text | None = None, spec: dict[str, Any] | SpecPath | None = None,
                               template: ProfileTemplate | None = None,
                               session_id: Annotated[str | None, Field(max_length=40)] = None,
                               count: Annotated[int | None, Field(ge=1)] = None,
                               seed: Annotated[int | None, Field(ge=0)] = None,
                               ctx: Context | None = None) -> dict[str, Any]:
-        progress = _Progress(ctx, "generating members")
+        progress = _Progress(ctx, "generating members", gate)
+        req = await anyio.to_thread.run_sync(lambda: _call_any(lambda: _checked_request(
+            _request_from(config, sessions, request, spec, template, session_id, count, seed), config),
+            "reading the request"))
 
         def body() -> dict[str, Any]:
-            req = _request_from(config, sessions, request, spec, template, session_id, count, seed)
-            check_count(req.profile.count, config.max_count)
             run = api.generate_request(req, config.db, progress=progress, workers=1,
                                        exports_root=confine(config.workspace, "exports"))
             r = run.result
@@ -293,13 +350,13 @@ def _register_cohort_tools(server: MCPServer, config: ServerConfig, sessions: Se
                    "checks_outside_interval": [c.name for c in r.checks if not c.ok],
                    "assumptions": [a.render() for a in req.assumptions], "notes": req.notes + run.notes}
             return fit(out, DEFAULT_MAX_CHARS)
-        return await anyio.to_thread.run_sync(lambda: _call_any(body, "generation"))
+        return await _store(gate, config, "generate_cohort", body)
 
     @server.tool(description="A few members of a spec generated in memory (nothing is saved), each as a "
                              "record: demographics, coverage, conditions with onset, a timeline of encounters "
                              "(diagnoses, procedures, labs, prescriptions) and claims with amounts. Give one "
                              "of request, spec, template or session_id.", annotations=READ_ONLY)
-    async def preview_entities(request: Text | None = None, spec: dict[str, Any] | None = None,
+    async def preview_entities(request: Text | None = None, spec: dict[str, Any] | SpecPath | None = None,
                                template: ProfileTemplate | None = None,
                                session_id: Annotated[str | None, Field(max_length=40)] = None,
                                n: Annotated[int, Field(ge=1, le=20)] = 3,
@@ -314,33 +371,39 @@ def _register_cohort_tools(server: MCPServer, config: ServerConfig, sessions: Se
         return await anyio.to_thread.run_sync(lambda: _call_any(body, "preview"))
 
     @server.tool(description="List the cohorts in the server's store.", annotations=READ_ONLY)
-    def list_cohorts(max_chars: MaxChars = DEFAULT_MAX_CHARS) -> dict[str, Any]:
+    async def list_cohorts(max_chars: MaxChars = DEFAULT_MAX_CHARS) -> dict[str, Any]:
         def body() -> dict[str, Any]:
             rows = [{k: v for k, v in _plain(c).items() if k not in ("spec", "summary")}
                     for c in api.list_cohorts(config.db)]
             return fit({"cohorts": rows}, max_chars)
-        return _call(body)
+        return await _store(gate, config, "list_cohorts", body, timeout=config.call_timeout)
 
     @server.tool(description="A cohort's row counts and headline figures: age, sex, states, coverage, "
                              "top conditions.", annotations=READ_ONLY)
-    def summarize_cohort(cohort_id: CohortId, max_chars: MaxChars = DEFAULT_MAX_CHARS) -> dict[str, Any]:
-        return _call(lambda: fit(_plain(api.summarize_cohort(config.db, cohort_id)), max_chars))
+    async def summarize_cohort(cohort_id: CohortId, max_chars: MaxChars = DEFAULT_MAX_CHARS) -> dict[str, Any]:
+        return await _store(gate, config, "summarize_cohort",
+                            lambda: fit(_plain(api.summarize_cohort(config.db, cohort_id)), max_chars),
+                            timeout=config.call_timeout)
 
     @server.tool(description="Run ONE read-only SELECT over the cohort store (DuckDB SQL; filter by cohort_id). "
                              f"Tables: {tables} (describe_tables gives their columns). At most `limit` rows "
                              f"(default {DEFAULT_ROWS}), and the reply is cut to max_chars. Writes, ATTACH, COPY, "
                              "INSTALL/LOAD, PRAGMA and SET are refused.", annotations=READ_ONLY)
-    def query_cohort(sql: Annotated[str, Field(max_length=20_000)],
-                     limit: Annotated[int | None, Field(ge=1)] = None,
-                     max_chars: MaxChars = DEFAULT_MAX_CHARS) -> dict[str, Any]:
+    async def query_cohort(sql: Annotated[str, Field(max_length=20_000)],
+                           limit: Annotated[int | None, Field(ge=1)] = None,
+                           max_chars: MaxChars = DEFAULT_MAX_CHARS) -> dict[str, Any]:
+        from healthsim.mcp.bounded import QueryBounds, bounded_select
+
         rows = min(limit or DEFAULT_ROWS, config.max_rows)
+        bounds = QueryBounds(rows=rows, max_chars=max_chars, memory_limit=config.query_memory,
+                             temp_directory=config.temp_directory, timeout=config.query_timeout)
 
         def body() -> dict[str, Any]:
-            result = api.query_cohort(config.db, sql, limit=rows, timeout=config.query_timeout)
+            result = bounded_select(config.db, sql, bounds)  # bounded before any reply is built
             if limit and limit > config.max_rows:
                 result["note"] = f"this server returns at most {config.max_rows:,} rows (--max-rows)"
-            return fit_rows(_plain(result), max_chars)
-        return _call(body)
+            return fit_rows(result, max_chars)
+        return await _store(gate, config, "query_cohort", body, timeout=config.call_timeout)
 
     @server.tool(description="Export a cohort in a format into a directory inside the workspace (relative "
                              "path; no '..'); an existing export there is replaced. Reports progress; the reply "
@@ -350,13 +413,16 @@ def _register_cohort_tools(server: MCPServer, config: ServerConfig, sessions: Se
                             ctx: Context | None = None) -> dict[str, Any]:
         from healthsim.mcp.replies import export_summary
 
-        progress = _Progress(ctx, f"exporting {format}")
+        progress = _Progress(ctx, f"exporting {format}", gate)
 
         def body() -> dict[str, Any]:
             target = confine(config.workspace, path or f"exports/cohort-{cohort_id}/{format}", "export path")
+            if target == config.workspace.resolve() or config.db.resolve().is_relative_to(target):
+                raise Refused("export into a folder of its own inside the workspace (e.g. "
+                              f"'exports/cohort-{cohort_id}/{format}'), not one holding the store")
             result = api.export_cohort(config.db, format, target, cohort_id=cohort_id, progress=progress)
             return fit(export_summary(result), DEFAULT_MAX_CHARS)
-        return await anyio.to_thread.run_sync(lambda: _call_any(body, "export"))
+        return await _store(gate, config, "export_cohort", body)
 
     if hasattr(api, "validate"):
         @server.tool(description="Compare a cohort with published benchmarks (prevalence, utilisation, "
@@ -367,7 +433,7 @@ def _register_cohort_tools(server: MCPServer, config: ServerConfig, sessions: Se
                 doc = result.as_dict() if hasattr(result, "as_dict") else (
                     result.model_dump(mode="json") if hasattr(result, "model_dump") else result)
                 return fit(_plain(doc if isinstance(doc, dict) else {"result": doc}), max_chars)
-            return await anyio.to_thread.run_sync(lambda: _call_any(body, "validation"))
+            return await _store(gate, config, "validate_cohort", body)
 
 
 def _register_resources(server: MCPServer) -> None:

@@ -190,7 +190,7 @@ def _problem(model: type[BaseModel], err: dict, data: Any = None) -> FieldProble
             near = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6)
             return FieldProblem(path, "not an allowed value", limits.short_value(value), ", ".join(allowed),
                                 near[0] if near else None)
-    if kind == "value_error" and isinstance(value, dict | list):
+    if kind in ("value_error", "missing") and isinstance(value, dict | list):
         value = None  # a model-level check: its message says what is wrong, the input is the whole section
     if isinstance(value, str) and len(value) <= 200 and repr(value) in msg:
         value = None  # the message already quotes it

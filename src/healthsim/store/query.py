@@ -46,23 +46,29 @@ class QueryResult:
                 "truncated": self.truncated, "seconds": round(self.seconds, 3)}
 
 
-def read_only_connection(db: str | Path) -> duckdb.DuckDBPyConnection:
+def read_only_connection(db: str | Path, settings: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """`db` opened read-only, external access disabled, configuration locked; `settings`
+    (e.g. memory_limit, temp_directory) are applied before the lock."""
     path = Path(db)
     if not path.exists():
         raise NotFoundError(f"no cohort database at {path}")
     config = {"enable_external_access": False, "autoinstall_known_extensions": False,
-              "autoload_known_extensions": False, "lock_configuration": True}
+              "autoload_known_extensions": False, **(settings or {})}
     lake = path.resolve().parent
     try:
         if path.name == "catalog.duckdb" and (lake / "manifest.json").is_file():
             # a Parquet lake's catalog: its views read the lake's files, and only those
             con = duckdb.connect(str(path), read_only=True, config={
-                k: v for k, v in config.items() if k not in ("enable_external_access", "lock_configuration")})
+                k: v for k, v in config.items() if k != "enable_external_access"})
             con.execute("SET allowed_directories = ?", [[str(lake) + "/"]])
             con.execute("SET enable_external_access = false")
-            con.execute("SET lock_configuration = true")
-            return con
-        return duckdb.connect(str(path), read_only=True, config=config)
+        else:
+            con = duckdb.connect(str(path), read_only=True, config=config)
+        # a session setting: no progress bar (it would be drawn on a terminal, or into an MCP
+        # server's stdout, which is its protocol channel); then nothing may be changed
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET lock_configuration = true")
+        return con
     except duckdb.Error as exc:
         raise QueryRefused(f"cannot open {path} read-only: {exc}") from None
 

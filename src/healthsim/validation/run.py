@@ -38,8 +38,10 @@ def validate(db: str | Path, cohort_id: int | None = None, *, invariants: bool =
                                "reason": f.reason or None} for pid, f in fits.items()})
         step(progress, "benchmarks")
         total = len(table.rows) + (1 if invariants else 0)
+        empty = _empty_tables(session, {t for m in table.metrics.values() for t in m.needs})
         for i, row in enumerate(table.rows):
-            result.benchmarks.append(_judge(session, table, row, fits[row.population]))
+            missing = [t for t in table.metrics[row.metric].needs if t in empty]
+            result.benchmarks.append(_judge(session, table, row, fits[row.population], missing))
             if callable(progress):
                 progress(i + 1, total)
         if invariants:
@@ -64,12 +66,21 @@ def measure(session: AnalysisSession, table: BenchmarkTable, row: Benchmark, pop
     return ratio(session, metric, pop_table, row.args)
 
 
-def _judge(session, table: BenchmarkTable, row: Benchmark, fit) -> BenchmarkResult:
+def _empty_tables(session: AnalysisSession, names: set[str]) -> set[str]:
+    """Tables with no rows for this cohort (or absent from the store)."""
+    return {n for n in names if not session.has_table(n) or not session.one(f'SELECT count(*) FROM "{n}"')[0]}
+
+
+def _judge(session, table: BenchmarkTable, row: Benchmark, fit, missing: list[str] | None = None) -> BenchmarkResult:
     metric = table.metrics[row.metric]
     base = {"row": row, "population_label": fit.population.label, "metric_label": row.display(metric.label),
             "unit": metric.unit}
     if not fit.applies:
         return BenchmarkResult(measurement=None, status="n/a", reason=fit.reason, **base)
+    if missing:
+        return BenchmarkResult(measurement=None, status="n/a", reason=(
+            f"the cohort has no {' or '.join(missing)} (generated without a year of care? add a journey, "
+            "e.g. --journey annual-care)"), **base)
     m = measure(session, table, row, fit.table)
     if m.units == 0:
         return BenchmarkResult(measurement=m, status="n/a", reason="nothing to measure in this cohort", **base)

@@ -57,6 +57,7 @@ class Metric(_Frozen):
     label: str
     unit: str
     description: str = ""
+    needs: tuple[str, ...] = ()
     kind: Literal["ratio", "function"] = "ratio"
     sql: str | None = None
     function: str | None = None

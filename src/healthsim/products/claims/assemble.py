@@ -92,7 +92,7 @@ def build_claims(ctx: ClaimContext, m: MemberBlock, tables: dict[str, pa.Table],
     drg = _stay_drgs(enc, stays, tables)
     lines = LineSet.concat([professional_lines(enc, procs), lab_lines(enc, labs),
                             outpatient_lines(enc, procs, labs), dialysis_lines(enc),
-                            inpatient_lines(enc, stays, drg)])
+                            inpatient_lines(enc, stays, drg, ctx.seed)])
     member = enc.person[enc.rows_of(lines.encounter)] - m.person_id[0]
     lines = lines.take(np.flatnonzero(m.plan_index[member] >= 0))  # the payer sees members only
     if len(lines.kind) == 0:
@@ -113,7 +113,10 @@ def build_claims(ctx: ClaimContext, m: MemberBlock, tables: dict[str, pa.Table],
     claim_drg[is_stay] = drg[by_id[np.searchsorted(enc.id[stays], lines.encounter[start][is_stay], sorter=by_id)]]
     per_line = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(cid)]))
     at_facility = enc.facility_pos[erow[per_line]] & (lines.kind != LAB) & (lines.kind != INSTITUTIONAL)
-    priced = _price(ctx, lines, per_line, plan, billing, claim_drg, at_facility)
+    market = market_keys(m, person)
+    nights = np.maximum(enc.end_day[erow] - enc.start_day[erow], 0)
+    priced = _price(ctx, lines, per_line, plan, billing, claim_drg, at_facility,
+                    claim_key=cid[start], nights=nights, market=market)
     service_from = np.minimum.reduceat(lines.day, start)
     service_to = np.where(is_stay, enc.end_day[erow], np.maximum.reduceat(lines.day, start))
     setting_vocab = [*enc.setting_vocab, "lab"]
@@ -148,8 +151,18 @@ def _stay_drgs(enc: Encounters, stays: np.ndarray, tables: dict[str, pa.Table]) 
     return out
 
 
+def market_keys(m: MemberBlock, person: np.ndarray) -> np.ndarray:
+    """The pricing market of each claim's member: an integer per state (price levels differ by state)."""
+    from healthsim.reference.geography import zips
+
+    state = zips().state[m.zip_row[person - m.person_id[0]]].astype("U2")
+    codes = np.char.ljust(state, 2).view(np.uint32).reshape(-1, 2) if len(state) else np.zeros((0, 2), np.uint32)
+    return codes[:, 0].astype(np.int64) * 256 + codes[:, 1].astype(np.int64)
+
+
 def _price(ctx: ClaimContext, lines: LineSet, per_line: np.ndarray, plan: np.ndarray,
-           billing: np.ndarray, claim_drg: np.ndarray, at_facility: np.ndarray) -> PricedLines:
+           billing: np.ndarray, claim_drg: np.ndarray, at_facility: np.ndarray, *,
+           claim_key: np.ndarray, nights: np.ndarray, market: np.ndarray) -> PricedLines:
     payer = ctx.payer_row[plan][per_line]
     provider = billing[per_line]
     fee = lines.fee_row >= 0
@@ -158,12 +171,13 @@ def _price(ctx: ClaimContext, lines: LineSet, per_line: np.ndarray, plan: np.nda
     f = np.flatnonzero(fee)
     p = price_rows(lines.fee_row[f], lines.units[f], payer[f], provider[f], institutional=inst[f],
                    at_facility=at_facility[f], base_scale=lines.base_scale[f],
-                   seed=ctx.seed)
+                   market_key=market[per_line][f], seed=ctx.seed)
     medicare[f], billed[f], allowed[f] = p.medicare_cents, p.billed_cents, p.allowed_cents
     stays = np.flatnonzero(claim_drg != "")
     if len(stays):
         s = price_drg_rows(ms_drgs().rows(claim_drg[stays].astype(str)), ctx.payer_row[plan[stays]],
-                           billing[stays], seed=ctx.seed)
+                           billing[stays], stay_key=claim_key[stays], nights=nights[stays],
+                           market_key=market[stays], seed=ctx.seed)
         rows = np.flatnonzero(np.isin(per_line, stays))
         stay_of = np.searchsorted(stays, per_line[rows])
         for out, total in ((medicare, s.medicare_cents), (billed, s.billed_cents), (allowed, s.allowed_cents)):

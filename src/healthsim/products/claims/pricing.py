@@ -10,12 +10,21 @@ for an inpatient stay the MS-DRG weight times the IPPS base rate. Then:
   times a small per-(provider, code) factor, so one provider always bills the
   same charge for the same code whoever pays;
 - allowed = base x the payer multiplier for the coverage type (commercial above
-  Medicare, Medicaid below) x a per-(provider, coverage) negotiated factor, and
-  never more than billed (payers allow the lesser of charge and rate).
+  Medicare, Medicaid below) x the market's price level for that payer (a state
+  factor: commercial prices differ by market, RAND round 5) x a per-(provider,
+  coverage) negotiated factor, and never more than billed (payers allow the
+  lesser of charge and rate).
 
-The per-provider factors are hashes of (seed, provider, ...), not draws from a
-block's stream, so they agree across blocks and processes. All amounts are
-int64 cents, so later sums are exact to the cent.
+An inpatient stay is paid like IPPS: the DRG payment, plus the hospital's add-ons
+(indirect medical education at teaching hospitals, disproportionate-share and
+uncompensated-care payments), plus an outlier payment when the stay's cost (a
+heavy-tailed draw around the DRG's average, longer with a longer stay) exceeds
+the payment by more than the fixed-loss threshold: 80% of the excess. So a few
+stays cost many times their DRG, as in real claims.
+
+The per-provider, per-market and per-stay factors are hashes of (seed, key, ...),
+not draws from a block's stream, so they agree across blocks and processes. All
+amounts are int64 cents, so later sums are exact to the cent.
 """
 
 from __future__ import annotations
@@ -25,10 +34,13 @@ from functools import cache
 
 import numpy as np
 
-from healthsim.products.claims.hashing import hash_normal, text_keys
+from healthsim.products.claims.hashing import hash_normal, hash_uniform, text_keys
 from healthsim.reference.claims import fee_schedule, ms_drgs, payer_multipliers, payment_parameters
 
 _SALT_LOCALITY, _SALT_NEGOTIATED, _SALT_PROVIDER_MARKUP, _SALT_CODE_MARKUP = 11, 12, 13, 14
+_SALT_TEACHING, _SALT_IME, _SALT_DSH, _SALT_STAY_COST, _SALT_COMPLICATED, _SALT_COMPLICATED_SIZE = 15, 16, 17, 18, 19, 20
+_SALT_MARKET = 21
+MARKET_SEED = 0  # a state's price level is a property of the market, the same whatever the cohort's seed
 
 
 @dataclass(frozen=True)
@@ -62,21 +74,25 @@ def base_amounts(fee_row: np.ndarray, units: np.ndarray, institutional: np.ndarr
 
 def price_lines(code: np.ndarray, units: np.ndarray, coverage_type: np.ndarray,
                 provider_key: np.ndarray, *, institutional: np.ndarray | bool = False,
-                at_facility: np.ndarray | bool = False, seed: int = 0) -> PricedLines:
+                at_facility: np.ndarray | bool = False, market_key: np.ndarray | None = None,
+                seed: int = 0) -> PricedLines:
     """Charges and allowed amounts for claim lines (all arguments are aligned columns).
 
     `code` are CPT/HCPCS codes in the fee schedule (NotFoundError otherwise),
     `coverage_type` the payer's coverage type per line, `provider_key` the
     billing provider (e.g. its NPI as an integer), `institutional` marks a
-    facility's line, `at_facility` a professional line done in a facility.
+    facility's line, `at_facility` a professional line done in a facility,
+    `market_key` the market (an integer per state) whose price level applies.
     """
     return price_rows(fee_schedule().rows(code), units, payer_multipliers().rows(coverage_type),
-                      provider_key, institutional=institutional, at_facility=at_facility, seed=seed)
+                      provider_key, institutional=institutional, at_facility=at_facility,
+                      market_key=market_key, seed=seed)
 
 
 def price_rows(fee_row: np.ndarray, units: np.ndarray, payer_row: np.ndarray, provider_key: np.ndarray,
                *, institutional: np.ndarray | bool = False, at_facility: np.ndarray | bool = False,
-               base_scale: np.ndarray | float = 1.0, seed: int = 0) -> PricedLines:
+               base_scale: np.ndarray | float = 1.0, market_key: np.ndarray | None = None,
+               seed: int = 0) -> PricedLines:
     """`price_lines` on integer columns: fee schedule rows and payer_multipliers() rows.
 
     `base_scale` multiplies the Medicare-like base (e.g. an ASC's share of the OPPS rate)."""
@@ -84,22 +100,83 @@ def price_rows(fee_row: np.ndarray, units: np.ndarray, payer_row: np.ndarray, pr
     institutional = np.broadcast_to(np.asarray(institutional, bool), (n,))
     at_facility = np.broadcast_to(np.asarray(at_facility, bool), (n,))
     base = np.rint(base_amounts(fee_row, units, institutional, at_facility) * base_scale).astype(np.int64)
-    return _price(base, _code_keys()[fee_row], payer_row, provider_key, institutional, seed)
+    return _price(base, _code_keys()[fee_row], payer_row, provider_key, institutional, seed, market_key)
 
 
 def price_drg_stays(drg: np.ndarray, coverage_type: np.ndarray, provider_key: np.ndarray,
-                    *, seed: int = 0) -> PricedLines:
-    """Inpatient stays priced by MS-DRG: weight x IPPS base rate, then as `price_lines`."""
+                    *, stay_key: np.ndarray | None = None, nights: np.ndarray | None = None,
+                    market_key: np.ndarray | None = None, seed: int = 0) -> PricedLines:
+    """Inpatient stays priced by MS-DRG (IPPS-like: DRG payment, hospital add-ons, outliers)."""
     return price_drg_rows(ms_drgs().rows(drg), payer_multipliers().rows(coverage_type), provider_key,
-                          seed=seed)
+                          stay_key=stay_key, nights=nights, market_key=market_key, seed=seed)
 
 
 def price_drg_rows(drg_row: np.ndarray, payer_row: np.ndarray, provider_key: np.ndarray, *,
-                   seed: int = 0) -> PricedLines:
-    d = ms_drgs()
-    base = np.rint(d.weight[drg_row] * payment_parameters()["ipps_base_rate"] * 100).astype(np.int64)
+                   stay_key: np.ndarray | None = None, nights: np.ndarray | None = None,
+                   market_key: np.ndarray | None = None, seed: int = 0) -> PricedLines:
+    """DRG payment x (1 + the hospital's add-ons) + an outlier payment for costly stays.
+
+    Without `stay_key` (a stable id per stay, e.g. its claim id) no stay is an outlier; `nights`
+    (default: the DRG's geometric mean stay) lengthens or shortens the stay's cost."""
+    d, p = ms_drgs(), payment_parameters()
+    drg_row = np.asarray(drg_row, np.int64)
+    drg_pay = d.weight[drg_row] * p["ipps_base_rate"]
+    paid = drg_pay * (1.0 + hospital_addons(provider_key, seed))
+    if stay_key is not None:
+        gmlos = d.gmlos[drg_row]
+        los = np.asarray(nights, float) if nights is not None else gmlos
+        cost = p["stay_cost_to_payment"] * drg_pay * stay_cost_multiple(stay_key, los, gmlos, seed)
+        paid = paid + outlier_payment(cost, paid)
+    base = np.rint(paid * 100).astype(np.int64)
     inst = np.ones(len(drg_row), bool)
-    return _price(base, 1_000_000 + np.asarray(drg_row, np.int64), payer_row, provider_key, inst, seed)
+    return _price(base, 1_000_000 + drg_row, payer_row, provider_key, inst, seed, market_key)
+
+
+def hospital_addons(provider_key: np.ndarray, seed: int = 0) -> np.ndarray:
+    """IME (teaching hospitals only) + DSH/uncompensated care, as a share of the DRG payment."""
+    p = payment_parameters()
+    prov, inv = np.unique(np.asarray(provider_key, np.int64), return_inverse=True)
+    teaching = hash_uniform(prov, seed, salt=_SALT_TEACHING) < p["ipps_teaching_share"]
+    ime = teaching * (p["ipps_ime_low"] + (p["ipps_ime_high"] - p["ipps_ime_low"])
+                      * hash_uniform(prov, seed, salt=_SALT_IME))
+    dsh = np.exp(np.log(p["ipps_dsh_median"]) + p["ipps_dsh_sigma"] * hash_normal(prov, seed, salt=_SALT_DSH))
+    return (ime + dsh)[inv]
+
+
+def stay_cost_multiple(stay_key: np.ndarray, nights: np.ndarray, gmlos: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A stay's cost relative to its DRG's average: lognormal (mean 1), longer stays cost more, and a
+    few complicated stays cost several times as much."""
+    p = payment_parameters()
+    key = np.asarray(stay_key, np.int64)
+    sigma = p["stay_cost_sigma"]
+    spread = np.exp(sigma * hash_normal(key, seed, salt=_SALT_STAY_COST) - sigma * sigma / 2)
+    length = (np.maximum(np.asarray(nights, float), 1.0) / np.maximum(gmlos, 1.0)) ** p["stay_cost_los_elasticity"]
+    complicated = hash_uniform(key, seed, salt=_SALT_COMPLICATED) < p["stay_complicated_share"]
+    size = np.exp(np.log(p["stay_complicated_median"]) + 0.6 * hash_normal(key, seed, salt=_SALT_COMPLICATED_SIZE))
+    return spread * length * np.where(complicated, size, 1.0)
+
+
+def outlier_payment(cost: np.ndarray, payment: np.ndarray) -> np.ndarray:
+    """80% of the cost above payment + the fixed-loss threshold (42 CFR 412.84), else 0."""
+    p = payment_parameters()
+    return p["outlier_marginal_cost"] * np.maximum(0.0, cost - (payment + p["outlier_fixed_loss"]))
+
+
+def market_factors(market_key: np.ndarray, payer_row: np.ndarray) -> np.ndarray:
+    """The market's price level for the payer: exp(market_sigma x z(market, payer)), one z per pair."""
+    mult = payer_multipliers()
+    market = np.asarray(market_key, np.int64)
+    cov = np.asarray(payer_row, np.int64)
+    out = np.ones(len(market))
+    for c in np.unique(cov):
+        sigma = mult.market_sigma[c]
+        if sigma == 0:
+            continue
+        mine = cov == c
+        states, inv = np.unique(market[mine], return_inverse=True)
+        z = hash_normal(states, int(text_keys(np.array([mult.coverage_type[c]]))[0]), MARKET_SEED, salt=_SALT_MARKET)
+        out[mine] = np.exp(sigma * z - sigma * sigma / 2)[inv]
+    return out
 
 
 @cache
@@ -109,7 +186,8 @@ def _code_keys() -> np.ndarray:
 
 
 def _price(base: np.ndarray, code_key: np.ndarray, cov: np.ndarray,
-           provider_key: np.ndarray, institutional: np.ndarray, seed: int) -> PricedLines:
+           provider_key: np.ndarray, institutional: np.ndarray, seed: int,
+           market_key: np.ndarray | None = None) -> PricedLines:
     p = payment_parameters()
     mult = payer_multipliers()
     cov = np.asarray(cov, np.int64)
@@ -129,6 +207,8 @@ def _price(base: np.ndarray, code_key: np.ndarray, cov: np.ndarray,
         mine = cov == c
         negotiated_z[mine] = hash_normal(prov, c, seed, salt=_SALT_NEGOTIATED)[inv[mine]]
     negotiated = np.exp(mult.negotiated_sigma[cov] * negotiated_z)
+    if market_key is not None:
+        negotiated = negotiated * market_factors(market_key, cov)
     allowed = np.minimum(np.rint(medicare * rate * negotiated).astype(np.int64), billed)
     return PricedLines(medicare, billed, allowed)
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from healthsim.engine.seeds import Stream, block_rng
 from healthsim.episodes.members import when_mask
 from healthsim.episodes.timing import distribution_labels, label_codes
-from healthsim.engine.seeds import Stream, block_rng
 from healthsim.plan.journey import stream_id
 from healthsim.products.patient.clinical_rows import add_labs, add_medications, add_vitals
 from healthsim.products.patient.context import BlockRecords, EncounterRows

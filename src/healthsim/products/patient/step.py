@@ -18,9 +18,14 @@ import numpy as np
 import pyarrow as pa
 
 from healthsim.engine.columns import days
+from healthsim.engine.members import MemberBlock
 from healthsim.episodes.executor import run_journey
 from healthsim.episodes.members import condition_flags, context, coverage_windows
+<<<<<<< HEAD
 from healthsim.engine.members import MemberBlock
+=======
+from healthsim.episodes.timing import NEVER
+>>>>>>> main
 from healthsim.plan.journey import JourneyPlan
 from healthsim.plan.population import PopulationPlan
 from healthsim.products.patient.clinical_rows import add_order
@@ -131,8 +136,8 @@ def _materialise(rec: BlockRecords, run) -> None:
 
 
 def _member_event(rec: BlockRecords, run, node, occ, keep) -> None:
-    from healthsim.episodes.timing import distribution_labels, label_codes
     from healthsim.engine.seeds import Stream, block_rng
+    from healthsim.episodes.timing import distribution_labels, label_codes
 
     ev = node.event
     label = rec.vocab["label"]
