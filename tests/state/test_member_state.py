@@ -5,6 +5,7 @@ or are refused clearly."""
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,7 @@ def test_ckd_stages_replace_each_other(year_of_care):
         by_person.setdefault(r["person_id"], []).append(r)
     progressed = 0
     for stages in by_person.values():
-        for a, b in zip(stages, stages[1:], strict=False):
+        for a, b in pairwise(stages):
             progressed += 1
             assert a["abatement_date"] is not None and (b["onset_date"] - a["abatement_date"]).days == 1
             assert b["code"] > a["code"]  # N18.30 -> N18.4 -> N18.5 -> N18.6: only forward

@@ -42,7 +42,7 @@ def _expected_q(m, state, lo: int, year: int) -> np.ndarray:
     for fam in lib.families.values():
         for band in fam.mortality.population_prevalence:
             norm += np.where((age >= band.min_age) & (age <= band.max_age), band.share * (fam.mortality.hazard_ratio - 1), 0)
-    for fid, track in state.tracks.items():
+    for track in state.tracks.values():
         fam = track.family
         ratio = np.full(m.n, fam.mortality.hazard_ratio)
         if track.stage_day is not None:
@@ -83,7 +83,7 @@ def test_deaths_by_age_band_and_sex_follow_the_life_table_and_hazards(medicare_y
 
 
 def test_diabetic_medicare_members_die_more_often_than_the_plain_table(medicare_year):
-    died, _expected, bands, female = medicare_year
+    died = medicare_year[0]
     spec = api.load_profile("medicare-diabetic", count=BLOCK, seed=3)
     run = api.build_run(spec)
     res = generate_block(run.population, 0, 0, BLOCK)

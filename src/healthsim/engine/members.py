@@ -27,16 +27,13 @@ class MemberBlock:
     member_id: np.ndarray | None = None  # int64 9-digit member number (string = plan prefix + digits)
     coverage_start: np.ndarray | None = None  # first covered day (int days)
     coverage_end: np.ndarray | None = None  # last covered day of the last span
-<<<<<<< HEAD
     state: object = None  # healthsim.state.MemberState, built by the member-state step for this block
-=======
     county_row: np.ndarray | None = None  # index into reference geography.counties() (SDOH, PLACES)
     race: np.ndarray | None = None  # int codes into spec.vocab RACES, when drawn from the place
     hispanic: np.ndarray | None = None  # bool, when drawn from the place
     household: np.ndarray | None = None  # int64 household key (person_id of its subscriber)
     relationship: np.ndarray | None = None  # int8: 0 self/subscriber, 1 spouse, 2 child
     expected: dict[str, np.ndarray] = field(default_factory=dict)  # summed model probabilities (stats)
->>>>>>> main
 
     @property
     def n(self) -> int:

@@ -35,13 +35,10 @@ class Stream(IntEnum):
     CLAIMS = 11
     PHARMACY = 12
     TRIALS = 13
-<<<<<<< HEAD
-    STATE = 20  # member state: progression, complications, episodic conditions, mortality, therapy
-=======
     POPULATION = 14  # place-based demographics (sex, age, race, Hispanic from the county tables)
     SDOH = 15  # person-level social determinants (income, education, food security)
     HOUSEHOLDS = 16  # household formation
->>>>>>> main
+    STATE = 20  # member state: progression, complications, episodic conditions, mortality, therapy
 
 
 def block_rng(seed: int, block: int, stream: Stream | int, sub: int = 0) -> np.random.Generator:

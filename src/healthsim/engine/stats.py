@@ -50,17 +50,14 @@ class RunStats:
         self.race.update(persons_race)
         self.ethnicity.update(persons_eth)
         self.plan.update(_counts(m.plan_index, int))
-<<<<<<< HEAD
         if len(plan.options) > 1:
             p = option_probabilities(plan, m)
             for i in range(len(plan.options)):
                 self.plan_expected[i] += float(p[:, i].sum())
                 self.plan_var[i] += float((p[:, i] * (1 - p[:, i])).sum())
-=======
         for key, values in m.expected.items():
             for i, v in enumerate(np.atleast_1d(values)):
                 self.expected[f"{key}:{i}"] += float(v)
->>>>>>> main
         for cond in plan.conditions:
             ok = eligible(cond, m)
             p = member_prevalence(cond, m)[ok]

@@ -29,12 +29,6 @@ from healthsim.episodes.timing import (
     first_day_per_member,
     occurrences,
 )
-<<<<<<< HEAD
-from healthsim.engine.members import MemberBlock
-from healthsim.engine.seeds import Stream, block_rng
-from healthsim.state.build import terminate
-=======
->>>>>>> main
 from healthsim.plan.journey import JourneyPlan, Node, stream_id
 from healthsim.spec.journey_events import (
     DeathEvent,
@@ -44,6 +38,7 @@ from healthsim.spec.journey_events import (
     LabEvent,
     MedicationEvent,
 )
+from healthsim.state.build import terminate
 
 
 @dataclass
@@ -58,7 +53,7 @@ class JourneyRun:
     cov: Coverage
     ctx: dict
     flags: dict
-    measures: Measures
+    measures: object  # state.measures.JourneyMeasures: the journey's view of the shared trajectories
     redated: np.ndarray
     occ: dict[str, Occurrences] = field(default_factory=dict)
     states: dict[str, Occurrences] = field(default_factory=dict)

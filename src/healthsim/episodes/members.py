@@ -169,7 +169,7 @@ def start_days(plan: JourneyPlan, m: MemberBlock, cov: Coverage, active: np.ndar
         onset = np.min([m.state.onset_of(c) for c in elig.condition], axis=0)
         start = np.where(onset < NEVER, np.maximum(start, onset), start)
     if plan.repetition:  # the k-th year of a yearly journey starts k years after the first
-        start = start + int(round(plan.repetition * 365.2425))
+        start = start + round(plan.repetition * 365.2425)
     active = active & (start >= cov.low) & (start <= cov.high)
     active &= ~((start >= cov.gap_low) & (start <= cov.gap_high))
     active &= start <= m.state.death_day

@@ -74,7 +74,7 @@ def window_bounds(spec: ProfileSpec) -> tuple[date, date]:
         end = w.end or spec.as_of
         if w.start is not None:
             return w.start, end
-        days_back = int(round(w.years * 365.2425))
+        days_back = round(w.years * 365.2425)
         return end - timedelta(days=days_back - 1), end
     return spec.coverage.enrollment.start or date(spec.as_of.year, 1, 1), spec.coverage.enrollment.end or spec.as_of
 
@@ -88,17 +88,11 @@ def compile_profile(spec: ProfileSpec) -> PopulationPlan:
     if impossible:
         raise SpecError(impossible, source=spec.profile_name)
     zip_rows, zip_p = _geography(spec)
-<<<<<<< HEAD
-    conditions = tuple(_conditions(spec))
-    start, end = window_bounds(spec)
-=======
     zip_rows, zip_p = _sdoh_geography(spec, zip_rows, zip_p)
     zip_county = np.searchsorted(counties().county_fips, zips().county_fips[zip_rows])
-    start = spec.coverage.enrollment.start or date(spec.as_of.year, 1, 1)
-    end = spec.coverage.enrollment.end or spec.as_of
+    start, end = window_bounds(spec)
     demography = _demography(spec, zip_rows, zip_p)
     lo, hi = spec.sdoh.fpl_range()
->>>>>>> main
     return PopulationPlan(
         spec=spec, seed=spec.seed, count=spec.count, as_of=spec.as_of,
         zip_rows=zip_rows, zip_p=zip_p,

@@ -138,5 +138,5 @@ def _causes(tracks: dict[str, Track], death: np.ndarray, u: np.ndarray, general_
     own = np.array([tracks[f].family.mortality.cause or tracks[f].family.codes.default for f in fids] + [None],
                    dtype=object)
     chosen = own[pick]
-    cause[rows] = np.where(chosen == None, general, chosen)  # noqa: E711 (object array)
+    cause[rows] = np.where(chosen == None, general, chosen)
     return cause

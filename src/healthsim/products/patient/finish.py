@@ -16,9 +16,9 @@ from healthsim.engine.columns import dates
 from healthsim.engine.members import MemberBlock
 from healthsim.products.patient.clinical_rows import FLAGS
 from healthsim.products.patient.context import BlockRecords
-from healthsim.state.model import NEVER
 from healthsim.products.patient.rows import Vocab, nullable, nullable_dates, person_ids, ts
 from healthsim.reference.clinical import drugs, lab_panels, observables, pcs_codes, procedure_codes
+from healthsim.state.model import NEVER
 
 DAYS_PER_YEAR = 365.25
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from healthsim.conditions.presentations import presentations
 from healthsim.engine.seeds import Stream, block_rng
 from healthsim.episodes.members import when_mask
 from healthsim.episodes.timing import distribution_labels, label_codes
 from healthsim.plan.journey import stream_id
 from healthsim.products.patient.clinical_rows import add_labs, add_medications, add_vitals
 from healthsim.products.patient.context import BlockRecords, EncounterRows
-from healthsim.conditions.presentations import presentations
 from healthsim.products.patient.dx import condition_item, first_code, gestation_item, plain_code
 from healthsim.reference.clinical import settings
 from healthsim.spec.journey_events import EncounterEvent, LabEvent

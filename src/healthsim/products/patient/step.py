@@ -21,20 +21,14 @@ from healthsim.engine.columns import days
 from healthsim.engine.members import MemberBlock
 from healthsim.episodes.executor import run_journey
 from healthsim.episodes.members import condition_flags, context, coverage_windows
-<<<<<<< HEAD
-from healthsim.engine.members import MemberBlock
-=======
-from healthsim.episodes.timing import NEVER
->>>>>>> main
 from healthsim.plan.journey import JourneyPlan
 from healthsim.plan.population import PopulationPlan
 from healthsim.products.patient.clinical_rows import add_order
 from healthsim.products.patient.context import BlockRecords
 from healthsim.products.patient.dx import establish_diagnoses
 from healthsim.products.patient.finish import finish_tables
-from healthsim.products.patient.therapy_orders import add_state_orders, apply_observed_stops
-from healthsim.state.tables import conditions_table, deaths_table, update_enrollments
 from healthsim.products.patient.records import materialise_encounters
+from healthsim.products.patient.therapy_orders import add_state_orders, apply_observed_stops
 from healthsim.spec.journey_events import (
     EncounterEvent,
     EnrollmentChangeEvent,
@@ -43,6 +37,7 @@ from healthsim.spec.journey_events import (
     MemberEvent,
     ReferralEvent,
 )
+from healthsim.state.tables import conditions_table, deaths_table, update_enrollments
 
 
 @dataclass
@@ -102,7 +97,7 @@ def _death_journeys(runs, m: MemberBlock) -> np.ndarray:
     """The lifecycle journey whose death state a member entered (None elsewhere)."""
     out = np.full(m.n, None, dtype=object)
     for run in runs:
-        hit = (run.death_cause != None) & (out == None)  # noqa: E711 (object arrays)
+        hit = (run.death_cause != None) & (out == None)
         out[hit] = run.plan.name
     return out
 

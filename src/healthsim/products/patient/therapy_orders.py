@@ -68,7 +68,7 @@ def apply_observed_stops(rec: BlockRecords) -> None:
     med_member = rec.med.get("member")
     stop = rec.med.get("stop").astype(np.int64)
     keep = rec.med.get("keep", bool)
-    for name, cls in state.therapy.classes.items():
+    for cls in state.therapy.classes.values():
         tests = [t for _f, rung in cls.entries for t in rung.stop]
         if not tests:
             continue
