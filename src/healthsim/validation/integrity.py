@@ -153,7 +153,9 @@ def crowded_days(encounters: pa.Table, lo_day: int, hi_day: int, radius: int = 1
     Comparing with the neighbouring days rather than the whole window tells a pile-up (every early
     draw clamped onto the first day of the window) from a season a journey really has (onboarding
     visits in the first months of a plan year). "Chance" is the Poisson count a uniform spread at the
-    neighbours' rate reaches with probability 0.001 over the whole window.
+    neighbours' rate reaches with probability 1e-6 over the whole window (the check runs over many
+    encounter types and cohorts at once, so chance spikes must stay rare across all of them; real
+    pile-ups, such as every early draw clamped onto the first day, are hundreds of times the rate).
     """
     out = []
     if encounters.num_rows == 0:
@@ -170,7 +172,7 @@ def crowded_days(encounters: pa.Table, lo_day: int, hi_day: int, radius: int = 1
         width = np.convolve(np.ones(ndays), kernel, mode="same")
         local = total / width
         overall = counts.sum() / ndays
-        bounds = np.array([max(3 * mu, _poisson_upper(max(mu, overall), 0.001 / ndays)) for mu in local])
+        bounds = np.array([max(3 * mu, _poisson_upper(max(mu, overall), 1e-6 / ndays)) for mu in local])
         worst = int(np.argmax(counts - bounds))
         if counts[worst] > bounds[worst]:
             out.append({"type": str(t), "day": lo_day + worst, "count": int(counts[worst]),
