@@ -47,7 +47,7 @@ def _export(db: Path, out: Path, fault: str | None) -> subprocess.CompletedProce
         env["HEALTHSIM_FAULT"] = fault
     return subprocess.run([sys.executable, "-m", "healthsim.cli.main", "export", "--db", str(db), "--cohort", "2",
                            "--format", FMT, "--out", str(out)], env=env, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, check=False)
 
 
 # (fault, exit code, which set the directory then holds, words the message says)
@@ -88,7 +88,7 @@ def test_an_interrupted_two_rename_swap_is_repaired(tmp_path):
     """Where directories cannot be exchanged in one step, a kill between the two renames
     leaves no output directory and the old one parked: the next export puts it back."""
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True).stdout.strip()
+                          text=True, check=True).stdout.strip()
     parent = tmp_path / "exports"
     parked = parent / f".fhir.{dead}.abcd1234{staging.PARKED_SUFFIX}"
     parked.mkdir(parents=True)
@@ -105,7 +105,7 @@ def test_an_interrupted_two_rename_swap_is_repaired(tmp_path):
 
 
 def test_the_fallback_swap_and_the_exchange_give_the_same_result(tmp_path, monkeypatch, two_cohorts):
-    db, old, new = two_cohorts
+    db, _, new = two_cohorts
     monkeypatch.setattr(staging, "_exchange", lambda a, b: False)
     out = tmp_path / "x"
     export_cohort(db, FMT, out, cohort_id=1)
