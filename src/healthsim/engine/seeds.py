@@ -35,6 +35,7 @@ class Stream(IntEnum):
     CLAIMS = 11
     PHARMACY = 12
     TRIALS = 13
+    SSN = 30  # the keys of the cohort's SSN permutation (engine/ssn.py; block 0 only)
 
 
 def block_rng(seed: int, block: int, stream: Stream | int, sub: int = 0) -> np.random.Generator:

@@ -55,6 +55,9 @@ def prepare_parent(out: Path) -> Path:
     out = Path(os.path.abspath(out))
     if out.parent == out:
         raise ExportError("export into a directory of its own, not the file system root")
+    blocker = next((p for p in [out.parent, *out.parent.parents] if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise ExportError(f"cannot create output directory {out.parent}: {blocker} is a file")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
