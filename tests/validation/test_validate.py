@@ -104,3 +104,15 @@ def test_cli_prints_the_table_and_strict_exits_1_on_failures(validation_store, c
 def test_cli_errors_are_clear(tmp_path, capsys):
     assert main(["validate", "--db", str(tmp_path / "missing.duckdb")]) == 2
     assert "no cohort database" in capsys.readouterr().err
+
+
+def test_inpatient_claims_bill_a_varied_set_of_revenue_codes(validation_store, diabetic_result):
+    """~17 revenue-code lines per Medicare inpatient claim (MedPAR structure), varying by stay."""
+    b = next(x for x in diabetic_result.benchmarks if x.row.id == "lines_per_claim_inpatient")
+    assert b.status == "pass", (b.realised, b.row.published)
+    with duckdb.connect(str(validation_store["db"]), read_only=True) as con:
+        counts = [n for (n,) in con.execute(
+            "SELECT count(*) FROM claim_lines l JOIN claims c USING (cohort_id, claim_id) "
+            "WHERE c.cohort_id = ? AND c.type_of_bill = '0111' GROUP BY l.claim_id",
+            [validation_store["diabetic"]]).fetchall()]
+    assert len(set(counts)) >= 5 and min(counts) >= 4

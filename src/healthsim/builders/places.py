@@ -69,3 +69,79 @@ def _stated_state(rt: RequestText, end: int, by_state: dict, state_names: dict[s
         if code in by_state and rt.free(m.start(1), m.end(1)):
             return code, m.end(1)
     return None, end
+
+
+# ------------------------------------------------------------------ PopulationSim's resolver
+
+METRO = re.compile(
+    r"\b(DFW|NYC|[Bb]ay [Aa]rea|[Tt]win [Cc]ities|[Ii]nland [Ee]mpire|[Tt]ampa [Bb]ay|[Ss]ilicon [Vv]alley|"
+    r"[Hh]ampton [Rr]oads|[Cc]hicagoland|[Rr]esearch [Tt]riangle|[Nn]ew [Yy]ork [Cc]ity)\b"
+    r"|\b(?:(?:[Tt]he\s+)?[Gg]reater\s+)?([A-Z][\w.'-]*(?:[ -][A-Z][\w.'-]*){0,3})\s+"
+    r"((?i:metro(?:politan)?(?:\s+area)?|area|msa|region))\b"
+    r"|\b(?:[Tt]he\s+)?[Gg]reater\s+([A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*){0,2})")
+
+
+def take_places(rt: RequestText):
+    """Every place a request names, as the parser's `PlaceFacts` (builders/extract_places.py).
+
+    Metro areas first ("the Houston metro", "greater Boston", "Dallas-Fort Worth area", "DFW",
+    "the Bay Area"), resolved by `reference.places` to their counties; then the parser's own
+    order (counties, full state names before regions and towns, cities, state codes)."""
+    from healthsim.builders import extract_places
+    from healthsim.errors import NotFoundError
+    from healthsim.reference.places import resolve_place
+
+    out = extract_places.PlaceFacts()
+    for m in list(METRO.finditer(rt.text)):
+        if not rt.free(m.start(), m.end()):
+            continue
+        name = m.group(1) or m.group(2) or m.group(4)
+        if name.lower() in extract_places.state_names():
+            continue  # "the Texas area" is Texas, left to the state reader
+        try:
+            place = resolve_place(name, None if m.group(1) else "metro")
+        except NotFoundError:
+            continue
+        rt.take(m.start(), m.end(), "geography")
+        if place.kind == "city":
+            out.zips += list(place.zips)
+        else:
+            out.counties += list(place.counties)
+        out.labels.append(place.name)
+        if place.ambiguous:
+            out.notes.append(f"{place.name} assumed for {name!r}")
+    rest = extract_places.take_places(rt)
+    out.states += rest.states
+    out.counties += rest.counties
+    out.zips += rest.zips
+    out.labels += rest.labels
+    out.notes += rest.notes
+    out.region = rest.region
+    return out
+
+
+SDOH_PHRASES = (
+    (re.compile(r"\b(?:low[- ]income|lower[- ]income|low[- ]wage|below 200% (?:of )?(?:the )?(?:federal )?"
+                r"poverty(?: level)?|near[- ]poor)\b", re.I), {"income": "low"}),
+    (re.compile(r"\b(?:poor|impoverished|below (?:the )?poverty(?: line| level)?|in poverty)\b(?!\s+"
+                r"(?:control|glycemic|health|adherence))", re.I), {"income": "poor"}),
+    (re.compile(r"\b(?:high[- ]income|affluent|wealthy|well[- ]off)\b", re.I), {"income": "not_low"}),
+    (re.compile(r"\b(?:high(?:ly)? (?:social(?:ly)? )?vulnerab(?:le|ility)|high[- ]SVI|socially vulnerable|"
+                r"underserved|disadvantaged)\b", re.I), {"svi": "high"}),
+    (re.compile(r"\b(?:low (?:social )?vulnerability|low[- ]SVI)\b", re.I), {"svi": "low"}),
+)
+
+
+def take_sdoh(rt: RequestText) -> dict:
+    """The profile's `sdoh` section for social-determinant words in a request:
+    'low-income' -> income below 200% FPL, 'poor' -> below 100%, 'affluent' -> 200%+,
+    'high social vulnerability' / 'underserved' -> counties with SVI >= 0.75. Rural/urban
+    stay with the parser (geography.urban_share)."""
+    out: dict = {}
+    for regex, value in SDOH_PHRASES:
+        for m in list(regex.finditer(rt.text)):
+            if rt.free(m.start(), m.end()):
+                rt.take(m.start(), m.end(), "sdoh")
+                for k, v in value.items():
+                    out.setdefault(k, v)
+    return out

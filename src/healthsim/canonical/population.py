@@ -28,6 +28,9 @@ PERSONS = table("persons", "One row per synthetic person.", [
     C("longitude", F64, "ZIP centroid longitude."),
     C("phone", S, "Phone in the fictional 555-01xx range, e.g. (312) 555-0147."),
     C("ssn", S, "SSN in the never-issued 9xx range, e.g. 912-34-5678."),
+    C("household_id", I64, "The household: person_id of its subscriber (the person's own id when they "
+                           "are the subscriber or enroll alone). Members of a household share the "
+                           "address, last name, plan and coverage spans."),
 ], key=("person_id",))
 
 CONDITIONS = table("conditions", "Diagnosed conditions from the profile (one row per person and code).", [
@@ -73,7 +76,8 @@ ENROLLMENTS = table("enrollments", "Coverage spans: one row per continuous enrol
     C("start_date", D, "First day covered.", False),
     C("end_date", D, "Last day covered (inclusive).", False),
     C("span_no", I32, "1 for the first span of the person, 2 for the next (after a gap)."),
-    C("relationship", S, "X12 individual relationship code: '18' = self."),
+    C("relationship", S, "X12 834 INS02 individual relationship code to the subscriber: '18' self, "
+                         "'01' spouse, '19' child."),
 ], key=("person_id", "span_no"), product="membersim")
 
 IDENTITIES = table("identities", "The identity crosswalk: one row per person and product.", [
@@ -82,7 +86,8 @@ IDENTITIES = table("identities", "The identity crosswalk: one row per person and
     C("id_type", S, "MRN, MEMBER_ID or CARDHOLDER_ID."),
     C("identifier", S, "The identifier in that product.", False),
     C("subscriber_id", S, "Subscriber (policy holder) ID for payer products; null for patientsim."),
-    C("person_code", S, "NCPDP/plan person code: '01' = cardholder/subscriber."),
+    C("person_code", S, "NCPDP/plan person code: '01' subscriber/cardholder, '02' spouse, '03' and up "
+                        "children (oldest first)."),
 ], key=("person_id", "product"))
 
 PERSON_ATTRIBUTES = table("person_attributes", "Extra per-person attributes from the profile's `attributes`.", [
@@ -91,3 +96,47 @@ PERSON_ATTRIBUTES = table("person_attributes", "Extra per-person attributes from
     C("value_text", S, "Value for categorical attributes."),
     C("value_num", F64, "Value for numeric attributes."),
 ], key=("person_id", "attribute"))
+
+PERSON_SDOH = table("person_sdoh", "Social determinants of health: one row per person. area_* and svi_* are "
+                    "the person's county figures (CDC/ATSDR SVI 2022, USDA RUCC 2023, ACS 2015-19: see "
+                    "reference/data/MANIFEST.json); income, education and food security are drawn per "
+                    "person consistently with the county (docs/populationsim.md).", [
+    C("person_id", I64, "The person.", False),
+    C("county_fips", S, "5-digit county FIPS code the figures belong to (persons.county_fips)."),
+    C("rucc_2023", I32, "USDA Rural-Urban Continuum Code 2023 of the county: 1-3 metro, 4-9 nonmetro."),
+    C("rurality", S, "'metro' (RUCC 1-3) or 'nonmetro' (RUCC 4-9)."),
+    C("svi_overall", F64, "CDC/ATSDR Social Vulnerability Index, overall national percentile rank (0-1)."),
+    C("svi_socioeconomic", F64, "SVI theme 1 rank: socioeconomic status."),
+    C("svi_household", F64, "SVI theme 2 rank: household characteristics (age, disability, single "
+                            "parents, English)."),
+    C("svi_minority", F64, "SVI theme 3 rank: racial and ethnic minority status."),
+    C("svi_housing_transport", F64, "SVI theme 4 rank: housing type and transportation."),
+    C("svi_quartile", I32, "1-4: quartile of svi_overall (4 = high vulnerability, rank >= 0.75)."),
+    C("area_median_household_income", F64, "County median household income, USD (ACS 2015-19)."),
+    C("area_poverty_rate", F64, "County share of people below the poverty level (ACS 2015-19)."),
+    C("area_below_150_fpl", F64, "County share below 150% of poverty (SVI 2022 EP_POV150)."),
+    C("area_uninsured_rate", F64, "County share without health insurance (ACS 2015-19)."),
+    C("area_bachelors_rate", F64, "County share of adults 25+ with a bachelor's degree (ACS 2015-19)."),
+    C("area_no_hs_diploma", F64, "County share of adults 25+ without a high school diploma (SVI 2022)."),
+    C("area_unemployment_rate", F64, "County unemployment rate (SVI 2022)."),
+    C("area_housing_burden", F64, "County share of households spending 30%+ of income on housing "
+                                  "(SVI 2022 EP_HBURD)."),
+    C("area_no_vehicle", F64, "County share of households without a vehicle (SVI 2022)."),
+    C("income_fpl_ratio", F64, "The person's household income as a multiple of the federal poverty level "
+                               "(shared within a household)."),
+    C("income_band", S, "below_100_fpl, 100_138_fpl, 138_200_fpl, 200_400_fpl or 400_fpl_plus."),
+    C("education", S, "less_than_high_school, high_school_or_some_college or bachelors_or_higher "
+                      "(null under 25)."),
+    C("food_insecure", B, "The person's household is food insecure (drawn from income: USDA ERS rates)."),
+], key=("person_id",))
+
+HOUSEHOLDS = table("households", "Households that share a policy: one row per household with more than "
+                   "one member (members enrolling alone have household_id = their person_id and no row).", [
+    C("household_id", I64, "persons.household_id: the subscriber's person_id.", False),
+    C("subscriber_id", I64, "person_id of the subscriber.", False),
+    C("size", I32, "Members of the household in the cohort.", False),
+    C("spouses", I32, "Spouses on the policy (0 or 1)."),
+    C("children", I32, "Children on the policy."),
+    C("plan_id", S, "The household's plan (plans.plan_id); null when uninsured."),
+    C("zip", S, "The household's ZIP (every member's persons.zip)."),
+], key=("household_id",), product="membersim")

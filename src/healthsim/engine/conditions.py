@@ -43,12 +43,24 @@ def member_prevalence(cond: ConditionPlan, m: MemberBlock) -> np.ndarray:
             assigned |= hit
     else:
         p = np.full(m.n, float(cond.prevalence))
+    p = local_adjustment(cond, m, p)
     if cond.given:
         given_p = np.full(m.n, -1.0)
         for other, prob in cond.given:
             given_p = np.where(m.conditions[_code(other, m)], np.maximum(given_p, prob), given_p)
         p = np.where(given_p >= 0, given_p, p)
     return p
+
+
+def local_adjustment(cond: ConditionPlan, m: MemberBlock, p: np.ndarray) -> np.ndarray:
+    """PopulationSim's hook: the odds of a condition a CDC PLACES measure covers scaled by the
+    member's county (plan/sdoh.py local_odds; none under demographics.source explicit or
+    local_prevalence: false). A prevalence of 1 (the cohort's index condition) stays 1."""
+    if cond.local_odds is None or m.county_row is None:
+        return p
+    from healthsim.plan.sdoh import apply_odds
+
+    return apply_odds(p, cond.local_odds[m.county_row])
 
 
 def _code(index: int, m: MemberBlock) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from healthsim.engine.columns import dates, days, digits, join, labels, scramble
+from healthsim.engine.households import X12_RELATIONSHIP, form_households
 from healthsim.engine.members import MemberBlock
 from healthsim.engine.seeds import Stream, block_rng
 from healthsim.plan.population import COVERAGE_PREFIX, PopulationPlan
@@ -84,6 +85,12 @@ def sample_coverage(plan: PopulationPlan, m: MemberBlock) -> pa.Table:
     uninsured = uninsured | (m.birth_day > p1)
     gap = gap & ~(s1 > e1) & (s2 <= p1)  # span 1 would end before coverage starts: one span instead
     e1 = np.where(e1 < s1, p1, e1)
+    # households: dependents share the subscriber's plan, coverage spans and address
+    head = form_households(plan, m, option)
+    option, uninsured, s1, e1, s2, gap = (a[head] for a in (option, uninsured, s1, e1, s2, gap))
+    m.zip_row = m.zip_row[head]
+    if m.county_row is not None:
+        m.county_row = m.county_row[head]
     m.plan_index = np.where(uninsured, -1, option)
     ids = member_ids(plan, m.person_id, salt=1)
     m.member_id = ids
@@ -91,6 +98,11 @@ def sample_coverage(plan: PopulationPlan, m: MemberBlock) -> pa.Table:
     m.coverage_start = np.where(uninsured, -1, s1)
     m.coverage_end = np.where(uninsured, -1, np.where(gap, p1, e1))
     return _enrollment_rows(plan, m, option, ids, prefixes, s1, e1, s2, gap, uninsured)
+
+
+def relationship_codes(m: MemberBlock) -> np.ndarray:
+    """Per member index into X12_RELATIONSHIP (0 '18' self, 1 '01' spouse, 2 '19' child)."""
+    return np.zeros(m.n, np.int32) if m.relationship is None else m.relationship.astype(np.int32)
 
 
 def _enrollment_rows(plan, m, option, ids, prefixes, s1, e1, s2, gap, uninsured) -> pa.Table:
@@ -113,7 +125,7 @@ def _enrollment_rows(plan, m, option, ids, prefixes, s1, e1, s2, gap, uninsured)
         "start_date": dates(start),
         "end_date": dates(end),
         "span_no": span,
-        "relationship": labels(np.zeros(len(rows), np.int32), ["18"]),
+        "relationship": labels(relationship_codes(m)[rows], list(X12_RELATIONSHIP)),
     })
 
 

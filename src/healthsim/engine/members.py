@@ -27,6 +27,12 @@ class MemberBlock:
     member_id: np.ndarray | None = None  # int64 9-digit member number (string = plan prefix + digits)
     coverage_start: np.ndarray | None = None  # first covered day (int days)
     coverage_end: np.ndarray | None = None  # last covered day of the last span
+    county_row: np.ndarray | None = None  # index into reference geography.counties() (SDOH, PLACES)
+    race: np.ndarray | None = None  # int codes into spec.vocab RACES, when drawn from the place
+    hispanic: np.ndarray | None = None  # bool, when drawn from the place
+    household: np.ndarray | None = None  # int64 household key (person_id of its subscriber)
+    relationship: np.ndarray | None = None  # int8: 0 self/subscriber, 1 spouse, 2 child
+    expected: dict[str, np.ndarray] = field(default_factory=dict)  # summed model probabilities (stats)
 
     @property
     def n(self) -> int:
@@ -35,5 +41,11 @@ class MemberBlock:
     def context(self) -> dict[str, np.ndarray]:
         """Columns a conditional distribution may depend on."""
         ctx = {"sex": self.sex, "age": self.age}
+        if self.race is not None:
+            from healthsim.spec.vocab import RACES
+
+            ctx["race"] = np.asarray(tuple(RACES), dtype=object)[self.race]
+        if self.hispanic is not None:
+            ctx["ethnicity"] = np.where(self.hispanic, "hispanic", "not_hispanic").astype(object)
         ctx.update(self.attributes)
         return ctx

@@ -35,6 +35,9 @@ class Stream(IntEnum):
     CLAIMS = 11
     PHARMACY = 12
     TRIALS = 13
+    POPULATION = 14  # place-based demographics (sex, age, race, Hispanic from the county tables)
+    SDOH = 15  # person-level social determinants (income, education, food security)
+    HOUSEHOLDS = 16  # household formation
     SSN = 30  # the keys of the cohort's SSN permutation (engine/ssn.py; block 0 only)
 
 

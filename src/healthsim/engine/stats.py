@@ -37,6 +37,7 @@ class RunStats:
     cond_expected: Counter = field(default_factory=Counter)
     cond_var: Counter = field(default_factory=Counter)
     rows: Counter = field(default_factory=Counter)
+    expected: Counter = field(default_factory=Counter)  # place-based model probabilities (race, Hispanic)
 
     def add_block(self, plan: PopulationPlan, m: MemberBlock, persons_race, persons_eth) -> None:
         self.n += m.n
@@ -46,6 +47,9 @@ class RunStats:
         self.race.update(persons_race)
         self.ethnicity.update(persons_eth)
         self.plan.update(_counts(m.plan_index, int))
+        for key, values in m.expected.items():
+            for i, v in enumerate(np.atleast_1d(values)):
+                self.expected[f"{key}:{i}"] += float(v)
         for cond in plan.conditions:
             ok = eligible(cond, m)
             p = member_prevalence(cond, m)[ok]
@@ -90,7 +94,7 @@ def checks(plan: PopulationPlan, s: RunStats) -> list[Check]:
     out: list[Check] = []
     demo = plan.spec.demographics
     n = max(s.n, 1)
-    mean, var = demo.age.mean(), demo.age.variance()
+    mean, var = (demo.age.mean(), demo.age.variance()) if demo.age is not None else (None, None)
     if mean is not None and var is not None and var > 0:
         sd = math.sqrt(var)
         realised_mean = s.age_sum / n
@@ -100,6 +104,7 @@ def checks(plan: PopulationPlan, s: RunStats) -> list[Check]:
     out += _shares("sex", demo.gender, s.sex, n)
     out += _shares("race", demo.race, s.race, n)
     out += _shares("ethnicity", demo.ethnicity, s.ethnicity, n)
+    out += _place_checks(plan, s, n)
     if len(plan.options) > 1:
         for i, o in enumerate(plan.options):
             out.append(_share(f"coverage {o.plan_id} ({o.coverage_type})", o.share, s.plan.get(i, 0) + (
@@ -115,6 +120,47 @@ def checks(plan: PopulationPlan, s: RunStats) -> list[Check]:
         se = math.sqrt(s.cond_var[cond.code]) / k
         out.append(_check(f"{cond.code} prevalence (of {k:,} eligible)", target,
                           s.cond_cases[cond.code] / k, se, share=True))
+    return out
+
+
+PUBLISHED_RELATIVE = 0.15
+PUBLISHED_ABSOLUTE = 0.02
+"""How close a place-drawn share must come to the place's published share (issue 11's
+acceptance rule: 15% relative, or 2 points for shares under 10%)."""
+
+
+def _place_checks(plan: PopulationPlan, s: RunStats, n: int) -> list[Check]:
+    """Race and Hispanic shares drawn from the place: against the model's expectation for
+    these members (99% interval), and, when every marginal came from the place, against the
+    place's published ACS shares (within the issue-11 tolerance)."""
+    from healthsim.spec.vocab import RACES
+
+    d = plan.demography
+    if d is None:
+        return []
+    out = []
+    labels = tuple(RACES)
+    for key, names, counts in (("race", labels, s.race), ("hispanic", ("not_hispanic", "hispanic"), None)):
+        if f"{key}:0" not in s.expected:
+            continue
+        for i, label in enumerate(names):
+            if key == "hispanic":
+                if label == "not_hispanic":
+                    continue
+                realised = s.ethnicity.get("hispanic", 0) / n
+                p, var = s.expected[f"{key}:1"] / n, s.expected[f"{key}_var:1"]
+            else:
+                realised = counts.get(label, 0) / n
+                p, var = s.expected[f"{key}:{i}"] / n, s.expected[f"{key}_var:{i}"]
+            name = f"{'ethnicity hispanic' if key == 'hispanic' else 'race ' + label} (from {d.label})"
+            out.append(_check(name, p, realised, math.sqrt(var) / n, share=True))
+    if set(d.from_place) >= {"age", "gender", "race", "ethnicity"} and d.weight.size:
+        published = list(zip(labels, d.published_race, strict=True)) + [("hispanic", d.published_hispanic)]
+        for label, p in published:
+            realised = (s.ethnicity.get("hispanic", 0) if label == "hispanic" else s.race.get(label, 0)) / n
+            half = max(PUBLISHED_ABSOLUTE if p < 0.10 else PUBLISHED_RELATIVE * p, Z99 * math.sqrt(p * (1 - p) / n))
+            out.append(Check(f"{label} share vs published ACS ({d.label})", float(p), realised,
+                             max(p - half, 0.0), min(p + half, 1.0)))
     return out
 
 

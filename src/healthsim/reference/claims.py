@@ -117,15 +117,18 @@ class RevenueCodes:
     code: np.ndarray
     label: np.ndarray
     group: np.ndarray
-    med_share: np.ndarray  # share of a medical inpatient stay's charges
+    med_share: np.ndarray  # share of a medical inpatient stay's charges (weight when the code is billed)
     surg_share: np.ndarray
+    med_prob: np.ndarray   # chance a medical stay of ~3 nights bills the code
+    surg_prob: np.ndarray
 
 
 @cache
 def revenue_codes() -> RevenueCodes:
     r = _sorted_rows("revenue_codes.csv", "revenue_code")
     return RevenueCodes(_col(r, "revenue_code"), _col(r, "label"), _col(r, "group"),
-                        _col(r, "med_share", float), _col(r, "surg_share", float))
+                        _col(r, "med_share", float), _col(r, "surg_share", float),
+                        _col(r, "med_prob", float), _col(r, "surg_prob", float))
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,15 @@ member attributes, and the `seed`/`as_of` that make a run reproducible.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from healthsim.distributions import AnyDistribution
+from healthsim.distributions import AnyDistribution, parse_distribution
 from healthsim.spec.conditions import ConditionSpec
 from healthsim.spec.coverage import ClaimsSettings, CoverageSpec
 from healthsim.spec.journey import JourneyAttachment
+from healthsim.spec.population import HouseholdSpec, PlaceRef, SdohSpec
 from healthsim.spec.vocab import (
     ETHNICITIES,
     ETHNICITY_ALIASES,
@@ -66,27 +68,66 @@ def _categorical(weights: dict[str, float]) -> dict:
 
 
 class Demographics(_Strict):
-    """Age in years at `as_of`, sex, race and ethnicity (OMB categories)."""
+    """Age in years at `as_of`, sex, race and ethnicity (OMB categories).
 
-    age: AnyDistribution = Field(description="Age in years at as_of; draws are clipped to 0-110.")
-    gender: AnyDistribution = Field(
-        default_factory=lambda: _categorical({"F": 0.51, "M": 0.49}),
+    `source` says where the marginals the spec leaves out come from:
+    - hybrid (default) and populationsim: from the place members live in (or `reference`),
+      county by county: published ACS shares raked onto the national sex x age x race x
+      Hispanic table (docs/populationsim.md); any marginal the spec gives wins. populationsim
+      also takes chronic-condition prevalence from CDC PLACES when the spec lists none.
+    - explicit: only the spec (race and ethnicity default to the U.S. 2020 Census mix, sex
+      to 51% F; age is required).
+    """
+
+    source: Literal["explicit", "populationsim", "hybrid"] = Field(
+        "hybrid", description="explicit | populationsim | hybrid (see the model description).")
+    reference: PlaceRef | None = Field(
+        None, description="The place whose population to match: 'Harris County, TX', 'TX', 'Boston, MA', "
+                          "'Houston metro', or {type: county, fips: '48201'}. Sets the geography when the "
+                          "profile gives none.")
+    age: AnyDistribution | None = Field(
+        None, description="Age in years at as_of; draws are clipped to 0-110. Omitted: from the place.")
+    gender: AnyDistribution | None = Field(
+        None,
         validation_alias=AliasChoices("gender", "sex"),
-        validate_default=True,
-        description="Categorical over F/M.",
+        description="Categorical over F/M. Omitted: from the place (explicit: 51% F).",
     )
-    race: AnyDistribution = Field(
-        default_factory=lambda: _categorical(dict(US_RACE_2020)),
-        validate_default=True,
-        description="Categorical over " + ", ".join(RACES) + " (default: US 2020 Census).",
+    race: AnyDistribution | None = Field(
+        None,
+        description="Categorical over " + ", ".join(RACES) + ". Omitted: from the place "
+                    "(explicit: U.S. 2020 Census).",
     )
-    ethnicity: AnyDistribution = Field(
-        default_factory=lambda: _categorical(
-            {"hispanic": US_HISPANIC_2020, "not_hispanic": 1 - US_HISPANIC_2020}
-        ),
-        validate_default=True,
-        description="Categorical over hispanic / not_hispanic (default: US 2020 Census).",
+    ethnicity: AnyDistribution | None = Field(
+        None,
+        description="Categorical over hispanic / not_hispanic. Omitted: from the place "
+                    "(explicit: U.S. 2020 Census).",
     )
+    local_prevalence: bool = Field(
+        True, description="Adjust condition prevalence by each member's county CDC PLACES figure "
+                          "(odds ratio to the national level; not under source: explicit).")
+
+    @model_validator(mode="after")
+    def _explicit_defaults(self) -> Demographics:
+        if self.source != "explicit":
+            return self
+        if self.age is None:
+            raise ValueError("age is required when demographics.source is explicit "
+                             "(or use source: hybrid to take ages from the place)")
+        defaults = {
+            "gender": _categorical({"F": 0.51, "M": 0.49}),
+            "race": _categorical(dict(US_RACE_2020)),
+            "ethnicity": _categorical({"hispanic": US_HISPANIC_2020, "not_hispanic": 1 - US_HISPANIC_2020}),
+        }
+        for key, value in defaults.items():
+            if getattr(self, key) is None:
+                object.__setattr__(self, key, parse_distribution(value))
+        return self
+
+    def from_place(self) -> tuple[str, ...]:
+        """The marginals the place supplies (none under source: explicit)."""
+        if self.source == "explicit":
+            return ()
+        return tuple(k for k in ("age", "gender", "race", "ethnicity") if getattr(self, k) is None)
 
     @model_validator(mode="before")
     @classmethod
@@ -106,6 +147,8 @@ class Demographics(_Strict):
 
     @model_validator(mode="after")
     def _check_support(self) -> Demographics:
+        if self.age is None:
+            return self
         if self.age.kind != "numeric":
             raise ValueError("age must be a numeric distribution (years)")
         lo, hi = self.age.support()
@@ -171,7 +214,9 @@ class ProfileSpec(_Strict):
     count: int = Field(ge=1, le=MAX_COUNT, description="Number of members.")
     seed: int = Field(42, ge=0, lt=2**63, description="Random seed: same spec + seed = same bytes.")
     as_of: date = Field(DEFAULT_AS_OF, description="The cohort's 'today': ages and dates are relative to it.")
-    demographics: Demographics
+    demographics: Demographics = Field(
+        default_factory=Demographics,
+        description="Who the members are; omitted: the place's population (see Demographics).")
     geography: Geography = Field(default_factory=Geography)
     conditions: list[ConditionSpec] = Field(default_factory=list)
     coverage: CoverageSpec
@@ -187,7 +232,23 @@ class ProfileSpec(_Strict):
         default_factory=ClaimsSettings,
         description="Claims triggered by journey events (medical, pharmacy) and denial rates.",
     )
+    sdoh: SdohSpec = Field(default_factory=SdohSpec,
+                           description="Social determinants to select by: income band, county SVI, rurality.")
+    households: HouseholdSpec = Field(
+        default_factory=HouseholdSpec,
+        description="Households: auto (families where the payer enrolls them), off, or {size: 4}.")
     sources: list[str] = Field(default_factory=list, description="Citations for the figures used.")
+
+    @model_validator(mode="after")
+    def _reference_place(self) -> ProfileSpec:
+        ref = self.demographics.reference
+        if ref is None:
+            return self
+        place = ref.resolve()
+        if not self.geography.model_dump(exclude_none=True, exclude={"urban_share"}):
+            geo = Geography.model_validate({**place.geography(), "urban_share": self.geography.urban_share})
+            object.__setattr__(self, "geography", geo)
+        return self
 
     @model_validator(mode="after")
     def _conditions_consistent(self) -> ProfileSpec:

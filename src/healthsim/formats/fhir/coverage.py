@@ -37,17 +37,19 @@ def payer_organizations(static, ctx):
                "active": True, "type": [concept(ORG_TYPE, "pay", "Payer")], "name": payer.name}
 
 
-@person_resource("Coverage", {"enrollments": None}, optional={"identities": None})
+@person_resource("Coverage", {"enrollments": None}, optional={"identities": None, "persons": None})
 def coverages(block, ctx):
     subscribers = ({r["person_id"]: r["subscriber_id"] for r in rows(block["identities"])
                     if r["product"] == "membersim"} if "identities" in block.tables else {})
+    households = ({r["person_id"]: r["household_id"] for r in rows(block["persons"], ["person_id", "household_id"])}
+                  if "persons" in block.tables else {})
     for e in rows(block["enrollments"], iso=True):
         pid = e["person_id"]
         patient = ctx.ref("Patient", "persons", pid)
         code, display = PAYER_TYPES.get(e["coverage_type"], ("9", "MISCELLANEOUS/OTHER"))
         res = {"resourceType": "Coverage", "id": ctx.rid("enrollments", pid, e["span_no"]),
                "status": "active", "type": concept(SOPT, code, display),
-               "subscriber": patient, "beneficiary": patient,
+               "subscriber": ctx.ref("Patient", "persons", households.get(pid) or pid), "beneficiary": patient,
                "relationship": concept(REL_SYSTEM, RELATIONSHIP.get(e["relationship"], "other")),
                "period": {"start": iso(e["start_date"]), "end": iso(e["end_date"])},
                "payor": [ctx.shared_ref("Organization", "plans", e["plan_id"])]}

@@ -92,7 +92,7 @@ def build_claims(ctx: ClaimContext, m: MemberBlock, tables: dict[str, pa.Table],
     drg = _stay_drgs(enc, stays, tables)
     lines = LineSet.concat([professional_lines(enc, procs), lab_lines(enc, labs),
                             outpatient_lines(enc, procs, labs), dialysis_lines(enc),
-                            inpatient_lines(enc, stays, drg)])
+                            inpatient_lines(enc, stays, drg, ctx.seed)])
     member = enc.person[enc.rows_of(lines.encounter)] - m.person_id[0]
     lines = lines.take(np.flatnonzero(m.plan_index[member] >= 0))  # the payer sees members only
     if len(lines.kind) == 0:

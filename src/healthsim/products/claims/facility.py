@@ -96,18 +96,33 @@ def dialysis_lines(enc: Encounters) -> LineSet:
                          code_system="CPT", revenue_code="0821", day=enc.start_day[d], pos=enc.pos[d])
 
 
-def inpatient_lines(enc: Encounters, stay_rows: np.ndarray, drg: np.ndarray) -> LineSet:
-    """Revenue-code lines of each stay, with the stay's charge shares (medical or surgical mix)."""
+STAY_CODE_SALT = 31
+REFERENCE_NIGHTS = 3.0  # med_prob / surg_prob are for a stay of this length; longer stays bill more codes
+
+
+def inpatient_lines(enc: Encounters, stay_rows: np.ndarray, drg: np.ndarray, seed: int = 0) -> LineSet:
+    """Revenue-code lines of each stay, with the stay's charge shares (medical or surgical mix).
+
+    Which ancillary codes a stay bills (ICU, CT, echo, respiratory therapy...) is a draw per (stay,
+    code) from the code's probability, raised for longer stays: p' = 1 - (1 - p)^(nights / 3). The
+    draw is a hash of the encounter id, so a stay bills the same codes in whatever block it is made."""
+    from healthsim.products.claims.hashing import hash_uniform
+
     rc = revenue_codes()
     surgical = ms_drgs().type[ms_drgs().rows(drg)] == "SURG"
     codes = np.flatnonzero((rc.med_share > 0) | (rc.surg_share > 0))
     n_codes = len(codes)
     stay = np.repeat(stay_rows, n_codes)
     code = np.tile(codes, len(stay_rows))
-    share = np.where(np.repeat(surgical, n_codes), rc.surg_share[code], rc.med_share[code])
-    keep = share > 0
-    stay, code, share = stay[keep], code[keep], share[keep]
+    is_surg = np.repeat(surgical, n_codes)
+    share = np.where(is_surg, rc.surg_share[code], rc.med_share[code])
+    prob = np.where(is_surg, rc.surg_prob[code], rc.med_prob[code])
     nights = np.maximum(enc.end_day[stay] - enc.start_day[stay], 1)
+    prob = 1.0 - (1.0 - np.clip(prob, 0.0, 1.0)) ** (nights / REFERENCE_NIGHTS)
+    drawn = hash_uniform(enc.id[stay], code, seed, salt=STAY_CODE_SALT) if len(stay) else np.zeros(0)
+    keep = (share > 0) & (drawn < prob)
+    stay, code, share = stay[keep], code[keep], share[keep]
+    nights = nights[keep]
     return LineSet.build(
         len(stay), kind=INSTITUTIONAL, encounter=enc.id[stay], revenue_code=rc.code[code],
         units=np.where(rc.group[code] == "room", nights, 1), day=enc.start_day[stay], pos=enc.pos[stay],

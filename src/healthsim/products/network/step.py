@@ -34,6 +34,13 @@ def child_share(plan: PopulationPlan) -> float:
     """Share of members under 18 implied by the profile's age distribution."""
     rng = block_rng(plan.seed, NETWORK_BLOCK, Stream.NETWORK, 0)
     demo = plan.spec.demographics
+    if demo.age is None and plan.demography is not None:
+        from healthsim.plan.demography import child_share as place_child_share
+
+        return place_child_share(plan.demography)
+    if demo.gender is None:  # ages from the spec, sex from the place: the age draw may not need sex
+        sex = np.where(rng.random(AGE_SAMPLE) < 0.5, "F", "M")
+        return float(np.mean(demo.age.sample(AGE_SAMPLE, rng, {"sex": sex}) < 18))
     sex = demo.gender.sample(AGE_SAMPLE, rng).astype("<U1")
     age = demo.age.sample(AGE_SAMPLE, rng, {"sex": sex})
     return float(np.mean(age < 18))
