@@ -16,7 +16,7 @@ from healthsim import __version__, interrupts
 from healthsim.engine.run import Progress, RunPlan, chunked, iter_blocks, static_tables
 from healthsim.engine.seeds import BLOCK_SIZE
 from healthsim.engine.stats import Check, RunStats, checks
-from healthsim.errors import FieldProblem, NotFoundError, SpecError
+from healthsim.errors import FieldProblem, HealthSimError, NotFoundError, SpecError
 from healthsim.plan.population import compile_profile
 from healthsim.progress import step
 from healthsim.spec.load import read_document, validate_model
@@ -154,11 +154,16 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
     if workers > 1:
         step(progress, f"blocks in {workers} processes")
     made = iter_blocks(run, stats, progress, workers=workers)
+    new_file = not Path(db).exists()
     try:  # closing the block generator stops worker processes and removes the spool at once
         step(progress, "open store")
         with CohortStore(db) as store:
             cohort_id = store.write_cohort(meta, static, _announcing(chunked(made, chunk_blocks), progress, "write"),
                                            finish, threads=1 if workers > 1 else None)
+    except BaseException:
+        if new_file:  # the run made the file and nothing was committed: leave no empty store behind
+            _remove_store_file(db)
+        raise
     finally:
         made.close()
     from healthsim.store.query import financials
@@ -170,6 +175,14 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
         raise interrupts.mark_committed(exc, f"cohort {cohort_id} in {db}") from None
     return GenerateResult(cohort_id, Path(db), spec, result["counts"], result["checks"],
                           time.perf_counter() - started, stats.as_dict(), money)
+
+
+def _remove_store_file(db: str | Path) -> None:
+    import contextlib
+
+    for path in (Path(db), Path(f"{db}.wal")):
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def generate_lake(spec: ProfileSpec, out: str | Path, progress: Progress | None = None, *,
@@ -327,6 +340,7 @@ def load_request(source: str | Path | dict, *, count: int | None = None,
     if isinstance(source, dict) or Path(str(source)).suffix.lower() in (".yaml", ".yml", ".json"):
         data = dict(source) if isinstance(source, dict) else read_document(source)
         origin = "spec" if isinstance(source, dict) else str(source)
+        _check_values(data, origin)
         if is_request_document(data):
             spec = load_request_document(data, source=origin)
             profile = load_profile(spec_document(spec.profile), count=count, seed=seed, origin=origin)
@@ -340,16 +354,28 @@ def load_request(source: str | Path | dict, *, count: int | None = None,
     return parse_request(str(source), count=count, seed=seed)
 
 
+def _check_values(data: dict, origin: str) -> None:
+    """The bounds every spec document is held to (spec/limits.py), before anything walks it."""
+    from healthsim.spec import limits
+
+    problems = limits.check_values(data, limits.numeric_keys())
+    if problems:
+        raise SpecError(problems, source=origin)
+
+
 def _original_request(data: dict, origin: str, count: int | None, seed: int | None):
     """A profile (+ journey, outputs) in the original HealthSim spelling, as a RequestSpec whose
     notes say what was translated (spec/aliases.py); None for HealthSim's own shape."""
     from healthsim.builders.request import OutputRequest, RequestSpec
     from healthsim.spec import aliases
 
-    kind = aliases.detect(data)
-    if kind not in ("profile", "request") or not aliases.looks_original(data, "profile"):
-        return None
-    n = aliases.normalise(data, kind)
+    try:  # hostile or malformed input in the original spelling: a SpecError, never a traceback
+        kind = aliases.detect(data)
+        if kind not in ("profile", "request") or not aliases.looks_original(data, "profile"):
+            return None
+        n = aliases.normalise(data, kind)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise SpecError([FieldProblem("", f"original-format profile: {str(exc)[:300]}")], source=origin) from None
     profile = load_profile(n.document, count=count, seed=seed, origin=origin)
     if n.notes:
         note = aliases.description_note(n.notes)
@@ -365,11 +391,35 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
     `out`/FORMAT (default: `exports_root`/cohort-ID/FORMAT, exports_root defaulting to
     the store's folder/exports)."""
     _check_trial(spec)
+    _check_export_targets(spec, db, out, exports_root)  # a bad --out is refused before any work
     result = generate(spec.profile, db, progress=progress, workers=default_workers(spec.profile, workers))
     try:
         return _export_request(spec, result, db, out, exports_root)
     except KeyboardInterrupt as exc:  # exports stopped; the cohort itself is committed
         raise interrupts.mark_committed(exc, f"cohort {result.cohort_id} in {db}") from None
+    except HealthSimError as exc:  # say that the cohort is there, so nobody generates it twice
+        from healthsim.formats.staging import ExportError
+
+        raise ExportError(f"cohort {result.cohort_id} was generated and committed in {db} (do not generate "
+                          f"it again), but exporting it failed: {exc}. Export it with `healthsim export --db "
+                          f"{db} --cohort {result.cohort_id} --format FORMAT --out DIR`") from None
+
+
+def _check_export_targets(spec, db, out, exports_root) -> None:
+    """The export directories a request will write, checked before its cohort is generated."""
+    if not spec.outputs.formats:
+        return
+    from healthsim.formats.staging import prepare_parent
+
+    root = Path(out) if out else (Path(exports_root) if exports_root else Path(db).parent / "exports")
+    if root.exists() and not root.is_dir():
+        from healthsim.formats.staging import ExportError
+
+        raise ExportError(f"--out {root} is a file; give a directory for the exports "
+                          f"({', '.join(spec.outputs.formats)})")
+    if out:
+        for fmt in spec.outputs.formats:
+            prepare_parent(root / fmt)
 
 
 def _export_request(spec, result: GenerateResult, db, out, exports_root) -> RequestRun:

@@ -6,7 +6,9 @@ Unset (always, outside the fault tests) a fault point costs one dict lookup.
 Points: `run.block` (a block has been made and handed to the writer),
 `store.insert` (rows of the open transaction are in DuckDB), `store.commit`
 (inside the critical section, just before COMMIT), `store.committed` (just after
-COMMIT), `lake.publish` (the staging directory is complete, before its rename).
+COMMIT), `lake.publish` (the staging directory is complete, before its rename),
+`export.progress` (an export reported progress: files are half-written in staging),
+`export.publish` (an export is complete in staging, inside the critical section of its swap).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import typer
 
 from healthsim import api
 from healthsim.cli.progress import task
-from healthsim.cli.render import console, plural, summary
+from healthsim.cli.render import console, plural, strip_controls, summary
 from healthsim.errors import HealthSimError, UsageError
 
 MAX_TURNS = 40
@@ -67,15 +67,15 @@ def preview(
     for note in spec.notes:
         console.print(f"note: {note}", style="yellow", highlight=False, markup=False)
     shown = len(result.members)
-    print(f"Preview of {result.name!r}: {shown} of {result.requested:,} member(s), seed {result.seed} "
-          "(generated in memory; nothing was saved)")
+    print(strip_controls(f"Preview of {result.name!r}: {shown} of {result.requested:,} member(s), seed "
+                         f"{result.seed} (generated in memory; nothing was saved)"))
     for note in result.notes:
-        print(f"  ({note})")
+        print(strip_controls(f"  ({note})"))
     limit = None if everything else 12
     for i, member in enumerate(result.members, 1):
         print()
         for line in member_lines(member, i, shown, limit):
-            print(line)
+            print(strip_controls(line))
 
 
 def member_lines(m: dict, i: int, total: int, limit: int | None = 12) -> list[str]:
@@ -234,7 +234,7 @@ def _chat_preview(turn, n: int) -> None:
         return
     for i, member in enumerate(result.members, 1):
         for line in member_lines(member, i, len(result.members), limit=6):
-            print(line)
+            print(strip_controls(line))
     console.print("(a preview; nothing was saved. Answer the questions above to continue.)", style="dim",
                   highlight=False, markup=False)
 

@@ -23,6 +23,7 @@ from healthsim.cli.render import (
     first_sentence,
     out,
     plural,
+    safe_text,
     summary,
 )
 from healthsim.errors import HealthSimError, UsageError
@@ -232,7 +233,7 @@ def cohorts_list(db: DbOption = api.DEFAULT_DB) -> None:
         t.add_column(col, justify="right" if col in ("id", "members", "seed", "rows") else "left")
     for c in cohorts:
         total = sum((c.get("row_counts") or {}).values())
-        t.add_row(str(c["cohort_id"]), c["name"], f"{c['member_count']:,}", str(c["seed"]),
+        t.add_row(str(c["cohort_id"]), safe_text(c["name"]), f"{c['member_count']:,}", str(c["seed"]),
                   str(c["as_of"]), str(c["created_at"]), f"{total:,}")
     out.print(t)
 
@@ -271,7 +272,7 @@ def cohorts_delete(
             say("nothing deleted")
             return
     api.delete_cohort(db, cohort_id)
-    say(f"deleted cohort {c['cohort_id']} '{c['name']}'", highlight=False)
+    say(f"deleted cohort {c['cohort_id']} '{safe_text(c['name'])}'", highlight=False)
 
 
 def _ask(question: str) -> str | None:
@@ -348,9 +349,10 @@ def _interrupted(exc: KeyboardInterrupt) -> int:
     committed = getattr(exc, "committed", None)
     if committed:
         error_panel(f"interrupted after {committed} was committed: it is complete "
-                    "(do not generate it again)", "interrupted")
-    else:
-        error_panel("interrupted: the unfinished cohort was rolled back, nothing was written", "aborted")
+                    "(do not run it again)", "interrupted")
+    else:  # `rolled_back` says what was undone when it was not a cohort (e.g. an export)
+        error_panel("interrupted: " + (getattr(exc, "rolled_back", None)
+                                       or "the unfinished cohort was rolled back, nothing was written"), "aborted")
     return interrupts.exit_code(exc)
 
 

@@ -16,12 +16,39 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+# Control characters a terminal would act on (ESC sequences, NUL, BEL, backspace, CR, the C1
+# set); TAB and newline stay. Names, plans and notes come from specs a client may have written.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """`text` with terminal control characters replaced by spaces."""
+    return _CONTROLS.sub(" ", text)
+
+
+def safe_text(value) -> str:
+    """Data shown on the terminal: control characters removed and Rich markup escaped, so a
+    name like '[red]x' or '\x1b[2J' prints as itself. Use it for every value that is not ours."""
+    from rich.markup import escape
+
+    return escape(strip_controls(str(value)))
+
+
+class _SafeConsole(Console):
+    """A Console that strips control characters from every string it renders (print
+    arguments, table cells, panels): the one place the terminal is protected, whatever
+    a caller forgets. Markup is ours to escape (safe_text), since our messages use it."""
+
+    def render_str(self, text: str, **kwargs):
+        return super().render_str(strip_controls(text), **kwargs)
+
+
 # Piped output (CI logs, tests, `| less`) gets a wide console instead of
 # Rich's 80-column default, so tables are not wrapped mid-word.
 _WIDTH = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "140"))
-console = Console(width=_WIDTH)
-out = Console(width=_WIDTH)
-err_console = Console(stderr=True, width=_WIDTH)
+console = _SafeConsole(width=_WIDTH)
+out = _SafeConsole(width=_WIDTH)
+err_console = _SafeConsole(stderr=True, width=_WIDTH)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -45,9 +72,7 @@ def error_panel(message: str, title: str = "error") -> None:
 
 
 def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+    return safe_text(text)
 
 
 def summary(result) -> None:

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from healthsim import api
 from healthsim.cli.progress import say, task
-from healthsim.cli.render import out
+from healthsim.cli.render import out, safe_text
 from healthsim.errors import UsageError
 
 _STYLE = {"pass": "green", "fail": "bold red", "few": "dim", "n/a": "dim"}
@@ -61,7 +61,7 @@ def report(
 
 def show_validation(result, show_all: bool = False) -> None:
     counts = result.counts()
-    out.print(f"cohort [bold]{result.cohort_id}[/] '{result.name}' in {result.db}: {result.members:,} members, "
+    out.print(f"cohort [bold]{result.cohort_id}[/] '{safe_text(result.name)}' in {safe_text(str(result.db))}: {result.members:,} members, "
                   f"window {result.window[0]} to {result.window[1]}"
                   + (f", selected on {', '.join(result.selected_on)}" if result.selected_on else ""))
     t = Table(title="benchmarks (published figures; 99% sampling interval of the realised value)", show_edge=False)

@@ -3,7 +3,8 @@
 Spans follow payer practice: coverage starts on the first of a month and ends
 on the last day of a month. Most members are covered the whole period; the
 rest start late (new members), terminate early, or have a gap (two spans).
-Medicare-based coverage cannot start before the month a member turns 65.
+Medicare-based coverage cannot start before the month a member turns 65, and no
+coverage starts before the member's birth.
 """
 
 from __future__ import annotations
@@ -77,7 +78,12 @@ def sample_coverage(plan: PopulationPlan, m: MemberBlock) -> pa.Table:
     t65 = _month_turning(m.birth_day, 65)
     late65 = medicare & (t65 > s1) & (t65 <= p1)
     s1 = np.where(late65, t65, s1)
-    gap = gap & ~(s1 > e1)  # span 1 would end before coverage starts: one span instead
+    # Nobody is covered before birth: a newborn's coverage starts on the birth date (Medicaid and
+    # employer plans cover a newborn from birth); a member born after the period has none in it.
+    s1 = np.maximum(s1, m.birth_day)
+    s2 = np.where(gap, np.maximum(s2, m.birth_day), s2)
+    uninsured = uninsured | (m.birth_day > p1)
+    gap = gap & ~(s1 > e1) & (s2 <= p1)  # span 1 would end before coverage starts: one span instead
     e1 = np.where(e1 < s1, p1, e1)
     # households: dependents share the subscriber's plan, coverage spans and address
     head = form_households(plan, m, option)

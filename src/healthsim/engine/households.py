@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from healthsim.engine.ages import exact_ages
 from healthsim.engine.members import MemberBlock
 from healthsim.engine.seeds import Stream, block_rng
 
@@ -192,7 +193,7 @@ def fixed_size_demographics(plan, block: int, m: MemberBlock) -> None:
         m.county_row = m.county_row[head]
     m.sex = sex.astype("<U1")
     m.birth_day = days(plan.as_of) - np.floor(age * 365.2425).astype(np.int64)
-    m.age = (days(plan.as_of) - m.birth_day) / 365.2425
+    m.age = exact_ages(m.birth_day, plan.as_of)  # calendar ages (engine/ages.py)
 
 
 def households_table(plan, m: MemberBlock, persons):

@@ -1,6 +1,7 @@
 """Sampling persons: demographics, names, addresses, phones and SSNs.
 
-Safe by construction: SSNs come from the never-issued 9xx area, phone numbers
+Safe by construction: SSNs are unique and come from the never-issued 9xx area
+outside the ITIN groups (engine/ssn.py), phone numbers
 from the 555-0100..0199 range reserved for fiction, and addresses are made-up
 house numbers on common street names inside real residential ZIPs.
 """
@@ -10,9 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from healthsim.engine.ages import completed_years, exact_ages
 from healthsim.engine.columns import dates, days, digits, join, labels
 from healthsim.engine.members import MemberBlock
 from healthsim.engine.seeds import Stream, block_rng
+from healthsim.engine.ssn import ssn_column
 from healthsim.plan.population import PopulationPlan
 from healthsim.spec.vocab import ETHNICITIES, RACES
 
@@ -34,7 +37,7 @@ def sample_members(plan: PopulationPlan, block: int, start: int, n: int) -> Memb
     geo_rng = block_rng(plan.seed, block, Stream.GEOGRAPHY)
     pick = geo_rng.choice(len(plan.zip_rows), size=n, p=plan.zip_p)
     person_id = np.arange(start + 1, start + n + 1, dtype=np.int64)
-    exact_age = (days(plan.as_of) - birth_day) / DAYS_PER_YEAR
+    exact_age = exact_ages(birth_day, plan.as_of)  # calendar ages: whole years exact on birthdays
     m = MemberBlock(block, person_id, sex, exact_age, birth_day, plan.zip_rows[pick])
     m.county_row = plan.zip_county[pick] if plan.zip_county is not None else None
     return m
@@ -82,7 +85,7 @@ def _sample_from_place(plan: PopulationPlan, block: int, start: int, n: int) -> 
     age = np.clip(age, 0.0, 110.0)
     birth_day = days(plan.as_of) - np.floor(age * DAYS_PER_YEAR).astype(np.int64)
     person_id = np.arange(start + 1, start + n + 1, dtype=np.int64)
-    exact_age = (days(plan.as_of) - birth_day) / DAYS_PER_YEAR
+    exact_age = exact_ages(birth_day, plan.as_of)
     m = MemberBlock(block, person_id, SEXES[cells[1]].astype("<U1"), exact_age, birth_day,
                     plan.zip_rows[pick])
     m.county_row = plan.zip_county[pick]
@@ -163,7 +166,7 @@ def persons_table(plan: PopulationPlan, m: MemberBlock) -> pa.Table:
         "last_name": last,
         "sex": labels((m.sex == "M").astype(np.int32), ["F", "M"]),
         "birth_date": dates(m.birth_day),
-        "age": np.floor(m.age + 1e-9).astype(np.int32),
+        "age": completed_years(m.birth_day, plan.as_of).astype(np.int32),
         "race": labels(race_codes, RACE_LABELS),
         "ethnicity": labels(eth_codes, ETHNICITY_LABELS),
         "address_line": address,
@@ -175,7 +178,7 @@ def persons_table(plan: PopulationPlan, m: MemberBlock) -> pa.Table:
         "latitude": z.lat[rows].astype(float),
         "longitude": z.lon[rows].astype(float),
         "phone": _phones(n, rng),
-        "ssn": _ssns(n, rng),
+        "ssn": ssn_column(m.person_id, plan.seed),  # unique, never-issued, not ITIN (engine/ssn.py)
         "household_id": household,
     })
 
@@ -236,10 +239,3 @@ def _phones(n: int, rng: np.random.Generator) -> pa.Array:
     area = rng.integers(201, 990, n)
     area = np.where(area % 100 == 11, area + 1, area)  # no N11 service codes
     return join("(", digits(area, 3), ") 555-01", digits(rng.integers(0, 100, n), 2))
-
-
-def _ssns(n: int, rng: np.random.Generator) -> pa.Array:
-    return join(
-        "9", digits(rng.integers(0, 100, n), 2), "-",
-        digits(rng.integers(1, 100, n), 2), "-", digits(rng.integers(1, 10000, n), 4),
-    )

@@ -38,6 +38,7 @@ class Stream(IntEnum):
     POPULATION = 14  # place-based demographics (sex, age, race, Hispanic from the county tables)
     SDOH = 15  # person-level social determinants (income, education, food security)
     HOUSEHOLDS = 16  # household formation
+    SSN = 30  # the keys of the cohort's SSN permutation (engine/ssn.py; block 0 only)
 
 
 def block_rng(seed: int, block: int, stream: Stream | int, sub: int = 0) -> np.random.Generator:

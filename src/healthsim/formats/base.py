@@ -23,6 +23,7 @@ import pyarrow as pa
 from healthsim.errors import NotFoundError
 from healthsim.formats.options import DEFAULT as DEFAULT_OPTIONS
 from healthsim.formats.options import ExportOptions
+from healthsim.formats.safe_text import PLAIN, TextPolicy
 from healthsim.progress import step as announce
 
 Progress = Callable[[int, int], None]
@@ -71,10 +72,12 @@ class CohortSource:
     """Read access to one cohort for exporters, over a CohortStore."""
 
     def __init__(self, store, info: CohortInfo, block_persons: int = BLOCK_PERSONS,
-                 progress: Progress | None = None, options: ExportOptions | None = None):
+                 progress: Progress | None = None, options: ExportOptions | None = None,
+                 text: TextPolicy | None = None):
         self.store, self.info, self.block_persons = store, info, block_persons
         self.progress = progress
         self.options = options or DEFAULT_OPTIONS
+        self.text = text or PLAIN  # every table read is passed through it (formats/safe_text.py)
         self._has: dict[str, bool] = {}
 
     def has(self, *tables: str) -> bool:
@@ -98,11 +101,11 @@ class CohortSource:
 
     def static(self, table: str) -> pa.Table:
         """A whole (small, per-cohort) table such as plans or providers."""
-        return self.store.read_all(self.info.cohort_id, table)
+        return self.text.table(self.store.read_all(self.info.cohort_id, table))
 
     def stream(self, table: str, batch_rows: int = 65_536) -> pa.RecordBatchReader:
         announce(self.progress, table)
-        return self.store.stream_table(self.info.cohort_id, table, batch_rows)
+        return self.text.reader(self.store.stream_table(self.info.cohort_id, table, batch_rows))
 
     def person_blocks(self, tables: Mapping[str, tuple[str, str] | None],
                       block_persons: int | None = None) -> Iterator[Block]:
@@ -117,7 +120,8 @@ class CohortSource:
             hi = min(total, lo + step - 1)
             read = self.store.read_person_range
             announce(self.progress, "read")
-            yield Block(lo, hi, {n: read(self.info.cohort_id, n, lo, hi, via) for n, via in present.items()})
+            yield Block(lo, hi, {n: self.text.table(read(self.info.cohort_id, n, lo, hi, via))
+                                 for n, via in present.items()})
             if self.progress is not None:
                 self.progress(hi, total)
 

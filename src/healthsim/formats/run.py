@@ -1,13 +1,21 @@
 """Run one exporter over one cohort: resolve the cohort, check the format's
-tables exist, stage the files, publish them. `api.export_cohort` calls this."""
+tables exist, stage the files, publish them. `api.export_cohort` calls this.
+
+The output directory is replaced as a whole, atomically (formats/staging.py);
+every table is read through the format family's text policy (formats/safe_text.py);
+a failure of the store, the disk or a signal leaves the previous export as it was."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import date
 from pathlib import Path
 
-from healthsim.errors import NotFoundError, UsageError
+import duckdb
+
+from healthsim import interrupts
+from healthsim.errors import NotFoundError, StoreError, UsageError
 from healthsim.formats.base import (
     BLOCK_PERSONS,
     CohortInfo,
@@ -18,7 +26,8 @@ from healthsim.formats.base import (
     nothing_to_export,
 )
 from healthsim.formats.options import ExportOptions, parse_options
-from healthsim.formats.staging import list_files, staged
+from healthsim.formats.safe_text import PLAIN, policy_for
+from healthsim.formats.staging import list_files, prepare_parent, staged
 from healthsim.store.cohort_store import CohortStore
 
 READ_MEMORY = "256MB"  # DuckDB buffer pool while exporting: blocks are read, used once, dropped
@@ -33,7 +42,8 @@ def cohort_info(store: CohortStore, cohort_id: int | None) -> CohortInfo:
         cohort_id = cohorts[-1]["cohort_id"]
     row = store.get_cohort(cohort_id)
     as_of = row["as_of"] if isinstance(row["as_of"], date) else date.fromisoformat(str(row["as_of"]))
-    return CohortInfo(int(row["cohort_id"]), row["name"], int(row["seed"]), as_of, int(row["member_count"]))
+    return CohortInfo(int(row["cohort_id"]), PLAIN.text(row["name"]), int(row["seed"]), as_of,
+                      int(row["member_count"]))
 
 
 def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | None = None,
@@ -54,11 +64,37 @@ def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | No
         if missing:
             raise NotFoundError(f"format {fmt} needs table(s) {', '.join(missing)}, "
                                 f"which {db} does not have")
-        source = CohortSource(store, info, block_persons, progress, options)
+        text = policy_for(exporter)  # the family's text safety, applied to everything read
+        info = dataclasses.replace(info, name=text.text(info.name))
+        source = CohortSource(store, info, block_persons, _with_fault_point(progress), options, text=text)
         empty = nothing_to_export(exporter, source)
         if empty:
             raise UsageError(empty)
-        with staged(Path(out), fmt) as stage:
-            counts = exporter.export(source, stage)
+        prepare_parent(Path(out))  # refused before anything is read: a file, a foreign folder, no access
+        result: dict = {}
+        with staged(Path(out), fmt, result) as stage:
+            try:
+                counts = exporter.export(source, stage)
+            except duckdb.Error as exc:  # a damaged store, or a signal that cancelled the read
+                raised = interrupts.as_interrupt(exc)
+                if raised is not exc:
+                    raise raised from None
+                raise StoreError(f"reading cohort {info.cohort_id} from {db} failed: "
+                                 f"{str(exc).strip().splitlines()[0][:300]} (is the file damaged?); "
+                                 f"{out} is unchanged") from None
             files = list_files(stage)
+            result.update(cohort_id=info.cohort_id, counts=counts)
     return ExportResult(fmt, info.cohort_id, Path(out), files, counts, time.perf_counter() - started)
+
+
+def _with_fault_point(progress: Progress | None) -> Progress:
+    """The exporter's progress callback, passing the `export.progress` fault point (the
+    kill tests stop an export there, mid-write) on each call."""
+    from healthsim.faults import fault_point
+
+    def report(done: int, total: int) -> None:
+        fault_point("export.progress")
+        if progress is not None:
+            progress(done, total)
+
+    return report

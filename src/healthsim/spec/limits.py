@@ -43,6 +43,7 @@ MAX_DEPTH = 40
 MAX_STRING = 4_000  # characters in any text value (descriptions, notes, sources)
 MAX_NAME = 200  # characters in a name (profile, journey, plan, event) and in a key
 NAME_KEYS = frozenset({"profile_name", "name", "journey_name", "plan", "title", "id"})
+KEY_CAPS = {"plan": 50}  # a plan name is X12 834 HD04 (at most 50 characters) and 835/837 payer names (60)
 DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2100, 12, 31)
 MAX_PROBLEMS = 20
 
@@ -217,7 +218,7 @@ def check_values(data: Any, numeric: frozenset[str] = frozenset()) -> list[Field
         elif isinstance(value, int | float) and key == "weight" and not 0 <= value <= 1:
             problems.append(FieldProblem(where, f"a weight must be between 0 and 1 (got {value:g})"))
         elif isinstance(value, str):
-            cap = MAX_NAME if key in NAME_KEYS else MAX_STRING
+            cap = KEY_CAPS.get(key or "") or (MAX_NAME if key in NAME_KEYS else MAX_STRING)
             if len(value) > cap:
                 problems.append(FieldProblem(where, f"text of {len(value):,} characters; at most {cap:,} "
                                                     "are allowed here"))

@@ -113,10 +113,11 @@ def _from_original(model: type[BaseModel], data: Any, source: str | None) -> Any
         return data
     try:
         n = aliases.normalise(data, kind if aliases.detect(data) != "request" else "request")
-    except (ValueError, TypeError, KeyError) as exc:
-        raise SpecError([FieldProblem("", f"original-format {kind}: {exc}")], source=source) from None
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise SpecError([FieldProblem("", f"original-format {kind}: {limits.short_text(exc, 300)}")],
+                        source=source) from None
     doc = n.document
-    if n.notes and isinstance(doc, dict):
+    if n.notes and isinstance(doc, dict) and isinstance(doc.get("description") or "", str):
         head = (doc.get("description") or "").strip()
         doc["description"] = (head + " " if head else "") + aliases.description_note(n.notes)
     return doc

@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 FIELD, COMP, REP, ESC, SUB = "|", "^", "~", "\\", "&"
 ENCODING = COMP + REP + ESC + SUB
-_ESCAPES = str.maketrans({ESC: "\\E\\", FIELD: "\\F\\", COMP: "\\S\\", SUB: "\\T\\", REP: "\\R\\",
-                          "\r": " ", "\n": " "})
+_ESCAPES = str.maketrans({**{chr(c): " " for c in (*range(0x20), *range(0x7F, 0xA0))},  # incl. MLLP VT/FS
+                          ESC: "\\E\\", FIELD: "\\F\\", COMP: "\\S\\", SUB: "\\T\\", REP: "\\R\\"})
 
 
 def esc(value) -> str:

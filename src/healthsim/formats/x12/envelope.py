@@ -18,7 +18,9 @@ from datetime import date, datetime
 from healthsim.formats.base import CohortInfo
 
 SEG, ELEM, COMP, REP = "~", "*", ":", "^"
-_CLEAN = str.maketrans({"*": " ", "~": " ", ":": " ", "^": " ", "\n": " ", "\r": " "})
+_CLEAN = str.maketrans({**{chr(c): " " for c in (*range(0x20), *range(0x7F, 0xA0))},
+                        "*": " ", "~": " ", ":": " ", "^": " "})
+_STRUCTURE = str.maketrans({**{chr(c): " " for c in (*range(0x20), *range(0x7F, 0xA0))}, "*": " ", "~": " "})
 SUBMITTER_ID = "HEALTHSIM"  # the submitter / plan sponsor side of requests (837, 834, 270, 276, 278)
 
 
@@ -32,8 +34,15 @@ def clean(value) -> str:
 
 
 def seg(*elements) -> str:
-    """One segment without its terminator; trailing empty elements are dropped."""
+    """One segment without its terminator; trailing empty elements are dropped.
+
+    A structural backstop (formats/safe_text.py cleans table text before writers see
+    it): an element holding the element or segment separator, or a control character,
+    has them replaced by spaces, so no value can end a segment or start another."""
     parts = [e if e.__class__ is str else ("" if e is None else str(e)) for e in elements]
+    for i, p in enumerate(parts):
+        if ELEM in p or SEG in p or not p.isprintable():
+            parts[i] = p.translate(_STRUCTURE)
     n = len(parts)
     while n and not parts[n - 1]:
         n -= 1

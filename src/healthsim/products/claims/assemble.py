@@ -124,13 +124,16 @@ def build_claims(ctx: ClaimContext, m: MemberBlock, tables: dict[str, pa.Table],
     service_type = benefit_service(lines.fee_row, setting, setting_vocab, lines.kind == INSTITUTIONAL,
                                    pcp[per_line])
     enr = tables["enrollments"]
-    coverage = coverage_status(person, service_from, ints(enr.column("person_id")),
+    # Coverage on each line's own day (a professional visit after the plan ended is denied, CARC 27),
+    # except a facility stay, which the plan covering the admission pays in full.
+    line_day = np.where(lines.kind == INSTITUTIONAL, service_from[per_line], lines.day)
+    coverage = coverage_status(person[per_line], line_day, ints(enr.column("person_id")),
                                day_numbers(enr.column("start_date")), day_numbers(enr.column("end_date")))
     adjudicated = adjudicate_lines(
         member=person[per_line], claim=cid, line_no=line_no, service_day=service_from[per_line],
         plan=plan[per_line], service_type=service_type, billed_cents=priced.billed_cents,
         allowed_cents=np.where(lines.packaged, 0, priced.allowed_cents), benefits=ctx.benefits,
-        coverage=coverage[per_line], policy=ctx.policy, seed=ctx.seed)
+        coverage=coverage, policy=ctx.policy, seed=ctx.seed)
     return BlockClaims(lines, line_no, start, cid[start], person, plan, billing, rendering, claim_drg,
                        service_from, service_to, service_type, priced, adjudicated)
 
