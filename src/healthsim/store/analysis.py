@@ -43,13 +43,20 @@ class AnalysisSession:
         return self._run(sql, params).fetchall()
 
     def one(self, sql: str, params: list | None = None) -> tuple:
-        row = self._run(sql, params).fetchone()
-        return tuple(row) if row is not None else ()
+        rows = self._run(sql, params).fetchmany(1)  # and finish the result (an open one blocks register())
+        self.con.execute("SELECT 1").fetchall()
+        return tuple(rows[0]) if rows else ()
 
     def columns(self, sql: str, params: list | None = None) -> dict[str, np.ndarray]:
         """The result as numpy columns (one array per column)."""
         result = self._run(sql, params).fetchnumpy()
         return {name: np.asarray(values) for name, values in result.items()}
+
+    def register(self, name: str, table) -> None:
+        """Make an in-memory Arrow table queryable under `name` (reference rows the checks join to)."""
+        self.con.register(name, table)
+        if name not in self.tables:
+            self.tables.append(name)
 
     def has_table(self, name: str) -> bool:
         return name in self.tables
