@@ -102,6 +102,15 @@ def default_workers(spec: ProfileSpec, requested: int | None = None) -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def _with_end_of_life(attachments: list) -> list:
+    """Cohorts with journeys also get the terminal admissions of the members the state has die in hospital."""
+    from healthsim.spec.journey import JourneyAttachment
+
+    if not attachments or any(getattr(a, "template", None) == "end-of-life" for a in attachments):
+        return list(attachments)
+    return [*attachments, JourneyAttachment.model_validate({"template": "end-of-life"})]
+
+
 def build_run(spec: ProfileSpec) -> RunPlan:
     """Compile a spec into the run plan (population + any product steps)."""
     from healthsim.plan.journey import compile_attachments
@@ -115,7 +124,7 @@ def build_run(spec: ProfileSpec) -> RunPlan:
     network = NetworkStep.from_plan(population)
     state = MemberStateStep(population)  # first, always: every product reads the member state
     steps = [state, network]
-    journeys = compile_attachments(spec.journeys)
+    journeys = compile_attachments(_with_end_of_life(spec.journeys))
     if journeys:  # journeys next: NetworkSim assigns providers to their encounters, then claims
         steps = [state, PatientJourneyStep(population, journeys), network]
         c = spec.claims

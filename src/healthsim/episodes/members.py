@@ -100,6 +100,8 @@ def when_mask(w: When | None, m: MemberBlock, member: np.ndarray, day: np.ndarra
         ok &= np.isin(np.asarray(column)[member].astype(str), values) if column is not None else False
     if w.coverage:
         ok &= np.isin(ctx["coverage_type"][member].astype(str), w.coverage)
+    if w.died_in_hospital is not None:
+        ok &= m.state.death_in_hospital[member] == w.died_in_hospital
     if w.medication:
         classes = m.state.therapy.classes
         ok &= np.any([classes[c].on(member, day) if c in classes else np.zeros(len(member), bool)
@@ -149,6 +151,10 @@ def start_days(plan: JourneyPlan, m: MemberBlock, cov: Coverage, active: np.ndar
         start = cov.low + offset
     elif s.anchor == "date":
         start = np.full(n, days(s.on), np.int64) + offset
+    elif s.anchor == "death":  # end-of-life care: days before the member state's death
+        dies = m.state.death_day < NEVER
+        active = active & dies
+        start = np.where(dies, m.state.death_day + offset, cov.low)
     else:
         # An episode that starts at a diagnosis follows the member state's onset: only members
         # diagnosed inside the window have it (`redate` is read as `skip`: moving an onset that the

@@ -20,7 +20,10 @@ within coverage instead (`coverage`) or skips the member (`skip`). `redate` is
 accepted for specs written for earlier versions and means `skip`: the member
 state never moves a diagnosis, so a "first year" journey is for members
 diagnosed inside the window.
-`anchor: coverage_start` starts on the first covered day (onboarding). Events
+`anchor: coverage_start` starts on the first covered day (onboarding).
+`anchor: death` starts at the member state's death day plus `offset` (negative:
+the days before death, for end-of-life care); members who do not die in the window
+do not have the journey. Events
 falling after the journey's `duration`, the member's coverage, the cohort's
 as_of date or death are not generated (the record is censored, as real data is).
 
@@ -56,7 +59,7 @@ class _Strict(BaseModel):
 class StartSpec(_Strict):
     """Where each member's journey clock starts (see the module docstring)."""
 
-    anchor: Literal["coverage", "coverage_start", "condition_onset", "date"] = "coverage"
+    anchor: Literal["coverage", "coverage_start", "condition_onset", "date", "death"] = "coverage"
     condition: str | None = Field(None, description="condition_onset: ICD-10-CM prefix, e.g. E11.")
     if_outside: Literal["redate", "coverage", "skip"] = Field(
         "coverage", description="condition_onset outside coverage: start within coverage, or skip the "

@@ -187,6 +187,8 @@ class When(_Strict):
     without_condition: list[str] | None = Field(None, description="Has none of these.")
     attribute: dict[str, list[str]] | None = Field(None, description="Attribute value is one of these.")
     coverage: list[str] | None = Field(None, description="Coverage type is one of these.")
+    died_in_hospital: bool | None = Field(
+        None, description="The member state has the member die as a hospital inpatient (true) or elsewhere (false).")
     medication: list[str] | None = Field(
         None, description="On a drug of one of these classes that day (the member state's medications, "
         "e.g. anticoagulant, insulin).")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from healthsim.engine.columns import days
 from healthsim.engine.members import MemberBlock
@@ -37,6 +38,7 @@ from healthsim.spec.journey_events import (
     MemberEvent,
     ReferralEvent,
 )
+from healthsim.state.model import NEVER
 from healthsim.state.tables import conditions_table, deaths_table, update_enrollments
 
 
@@ -82,6 +84,7 @@ class PatientJourneyStep:
         add_state_orders(rec, m)
         apply_observed_stops(rec)
         out = finish_tables(rec, m)
+        _deaths_in_hospital(state, m, out["encounters"])
         out["deaths"] = deaths_table(state, m, _death_journeys(runs, m))
         out["conditions"] = conditions_table(state, m)
         out["enrollments"] = update_enrollments(tables["enrollments"], m, death, term)
@@ -91,6 +94,15 @@ class PatientJourneyStep:
 def _years(pop: PopulationPlan) -> int:
     lo, hi = days(pop.period_start), min(days(pop.period_end), days(pop.as_of))
     return max(1, int(np.ceil((hi - lo + 1) / 365.2425 - 0.01)))
+
+
+def _deaths_in_hospital(state, m: MemberBlock, encounters: pa.Table) -> None:
+    """With records, 'died in hospital' means what they show: a stay that ended in death (status 20)."""
+    expired = pc.equal(encounters.column("discharge_disposition").cast(pa.string()), "20")
+    pid = encounters.column("person_id").filter(expired).to_numpy()
+    flag = np.zeros(m.n, bool)
+    flag[pid - m.person_id[0]] = True
+    state.death_in_hospital = flag & (state.death_day < NEVER)
 
 
 def _death_journeys(runs, m: MemberBlock) -> np.ndarray:
