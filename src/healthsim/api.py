@@ -109,13 +109,15 @@ def build_run(spec: ProfileSpec) -> RunPlan:
     from healthsim.products.claims.step import ClaimsStep
     from healthsim.products.network.step import NetworkStep
     from healthsim.products.patient.step import PatientJourneyStep
+    from healthsim.state import MemberStateStep
 
     population = compile_profile(spec)
     network = NetworkStep.from_plan(population)
-    steps = [network]
+    state = MemberStateStep(population)  # first, always: every product reads the member state
+    steps = [state, network]
     journeys = compile_attachments(spec.journeys)
-    if journeys:  # journeys first: NetworkSim assigns providers to their encounters, then claims
-        steps = [PatientJourneyStep(population, journeys), network]
+    if journeys:  # journeys next: NetworkSim assigns providers to their encounters, then claims
+        steps = [state, PatientJourneyStep(population, journeys), network]
         c = spec.claims
         if c.medical or c.pharmacy:
             policy = DenialPolicy(claim_rate=c.claim_denial_rate, line_rate=c.line_denial_rate)

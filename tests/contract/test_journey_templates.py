@@ -12,6 +12,7 @@ from healthsim.templates import list_templates
 
 JOURNEYS = [t.name for t in list_templates("journey")]
 PROFILE = {"maternity-episode": "commercial-healthy", "new-member-onboarding": "commercial-healthy",
+           "diabetic-first-year": "new-type2-diabetes",
            "ed-visit-branching": "commercial-healthy"}
 CLINICAL = ("encounters", "diagnoses", "procedures", "lab_orders", "observations", "medication_orders",
             "referrals", "member_events", "journey_states", "deaths", "conditions", "enrollments")

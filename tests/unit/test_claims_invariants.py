@@ -142,18 +142,25 @@ def test_pharmacy_claims_are_well_formed_covered_and_balanced(cohort):
 
 
 def test_refills_follow_published_adherence_levels(cohort):
-    """Proportion of days covered among metformin users with 2+ fills: about 80% of users at PDC >= 0.8
-    in CMS Star Ratings adherence data; HealthSim aims at 70-95%."""
-    (adherent,) = _one(cohort, """WITH f AS (SELECT person_id, min(fill_date) first, sum(days_supply) ds
-        FROM pharmacy_claims WHERE cohort_id = {c} AND rxnorm = '861007' AND status <> 'rejected'
+    """Proportion of days covered among metformin users with 2+ fills, over the days from the first fill to
+    the end of the year, the stop of the prescription or death (the CMS Part D measure's denominator):
+    CMS Star Ratings adherence data put ~80% of users at PDC >= 0.8, and claims studies 55-80%; HealthSim
+    aims at 60-95%."""
+    (adherent,) = _one(cohort, """WITH f AS (SELECT r.person_id, min(r.fill_date) first, sum(r.days_supply) ds,
+            least(DATE '2025-12-31', coalesce(max(o.stop_date), DATE '2025-12-31'),
+                  coalesce(any_value(d.death_date), DATE '2025-12-31')) AS last
+        FROM pharmacy_claims r JOIN medication_orders o USING (cohort_id, order_id)
+        LEFT JOIN deaths d ON d.cohort_id = r.cohort_id AND d.person_id = r.person_id
+        WHERE r.cohort_id = {c} AND r.rxnorm = '861007' AND r.status <> 'rejected'
         GROUP BY 1 HAVING count(*) >= 2)
-        SELECT avg((ds / (DATE '2025-12-31' - first + 1) >= 0.8)::INT) FROM f""")[0]
-    assert 0.7 <= adherent <= 0.95
+        SELECT avg((least(ds, last - first + 1) / (last - first + 1) >= 0.8)::INT) FROM f
+        WHERE last - first >= 90""")[0]
+    assert 0.6 <= adherent <= 0.95
 
 
 @pytest.fixture(scope="module")
 def diabetic_year(tmp_path_factory):
-    spec = api.load_profile("medicare-diabetic", count=21_000, seed=4, journeys=["diabetic-first-year"])
+    spec = api.load_profile("new-type2-diabetes", count=21_000, seed=4, journeys=["diabetic-first-year"])
     return api.generate(spec, tmp_path_factory.mktemp("dfy") / "one.duckdb", chunk_blocks=1, workers=1)
 
 

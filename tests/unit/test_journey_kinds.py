@@ -111,7 +111,7 @@ def test_lifecycle_states_and_death_end_the_record(tmp_path):
 
 
 def test_a1c_trajectory_is_continuous_and_drops_after_metformin(tmp_path):
-    spec = api.load_profile("medicare-diabetic", count=3000, seed=4, journeys=["diabetic-first-year"])
+    spec = api.load_profile("new-type2-diabetes", count=3000, seed=4, journeys=["diabetic-first-year"])
     result = api.generate(spec, tmp_path / "a.duckdb")
     with duckdb.connect(str(result.db), read_only=True) as con:
         rows = con.execute("""SELECT person_id, value FROM observations WHERE loinc = '4548-4'

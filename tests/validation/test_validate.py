@@ -46,8 +46,12 @@ def test_ed_rate_and_its_error_match_a_direct_computation(validation_store, diab
         visits = con.execute("""SELECT p.person_id, count(e.encounter_id) FROM persons p
                                 LEFT JOIN encounters e ON e.cohort_id = p.cohort_id AND e.person_id = p.person_id
                                   AND e.type = 'emergency' WHERE p.cohort_id = ? GROUP BY 1 ORDER BY 1""", [cid]).fetchall()
-        years = dict(con.execute("""SELECT person_id, sum(end_date - start_date + 1) / 365.25 FROM enrollments
-                                    WHERE cohort_id = ? GROUP BY 1""", [cid]).fetchall())
+        # exposure is enrolled time up to death (coverage itself runs to the end of the month of death)
+        years = dict(con.execute("""SELECT e.person_id, sum(greatest(0, least(e.end_date, coalesce(d.death_date,
+                                    e.end_date)) - e.start_date + 1)) / 365.25 FROM enrollments e
+                                    LEFT JOIN deaths d ON d.cohort_id = e.cohort_id AND d.person_id = e.person_id
+                                    WHERE e.cohort_id = ? GROUP BY 1""", [cid]).fetchall())
+    visits = [(p, v) for p, v in visits if p in years]  # a member who died before coverage began has none
     x = [v for _, v in visits]
     w = [years[p] for p, _ in visits]
     rate = sum(x) / sum(w)

@@ -2,10 +2,10 @@
 
 Journey templates are looked up in the installation at run time, so a request
 naming one that is not shipped is kept (marked unavailable, with a note) rather
-than rejected. When claims are asked for without a journey, the journey that
-produces the encounters is assumed from the first named condition
-(`claims_default_journeys` in request_vocab.yaml) and recorded as an
-assumption. If the profile spec has a `journeys` field, the journeys are also
+than rejected. When claims are asked for without a journey, a year of care
+(annual-care) is assumed; when journey timing is given without a journey, the
+condition's episode journey (`default_journeys` in request_vocab.yaml); either
+is recorded as an assumption. If the profile spec has a `journeys` field, the journeys are also
 written into the profile so the engine runs them.
 """
 
@@ -33,8 +33,10 @@ def journeys(facts: Facts, doc: dict) -> tuple[list[JourneyRequest], Extra]:
                           available=j.template in installed) for j in facts.journeys]
     wanted = facts.claims or facts.pharmacy_claims or adjust or _claim_formats(facts)
     if not out and wanted:
-        default = _default_journey(facts) or ("annual-care" if "annual-care" in installed and not adjust
-                                              else None)
+        # claims without a named journey: a year of care (issue 10); a condition's episode journey only when
+        # journey timing was given. diabetic-first-year suits only members diagnosed in the window.
+        year_of_care = "annual-care" if "annual-care" in installed and not adjust else None
+        default = year_of_care or _default_journey(facts)
         why = "claims come from journey encounters" if not adjust else "journey timing was given"
         if default and (default in installed or adjust):
             out.append(JourneyRequest(template=default, adjustments=dict(adjust),

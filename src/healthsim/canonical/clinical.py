@@ -124,8 +124,10 @@ MEDICATION_ORDERS = table("medication_orders", "Medication orders (prescriptions
     C("refills", I32, "Refills authorised.", False),
     C("authored_time", TS, "When the order was written.", False),
     C("start_date", D, "First day of therapy.", False),
-    C("end_date", D, "Last day covered by the fill and all refills."),
-    C("status", S, "'active' if end_date is after the cohort's as_of, else 'completed'."),
+    C("end_date", D, "Last day covered by the fill and all refills (or the stop date)."),
+    C("stop_date", D, "Day the drug was stopped (a stop rule such as eGFR < 30 for metformin, a pregnancy, "
+                      "death); null when the order runs its course."),
+    C("status", S, "'stopped' if stopped by as_of, 'active' if end_date is after as_of, else 'completed'."),
 ], key=("order_id",), product=P)
 
 REFERRALS = table("referrals", "Referrals to another specialty.", [
@@ -158,9 +160,10 @@ JOURNEY_STATES = table("journey_states", "Lifecycle journeys: each stay of a mem
     C("end_date", D, "Last day in the state (the journey's end, or death, if never left)."),
 ], key=("person_id", "journey", "start_date", "state"), product=P)
 
-DEATHS = table("deaths", "Deaths that happened during a journey.", [
+DEATHS = table("deaths", "Deaths in the window, from the member state (SSA life table x condition hazards).", [
     C("person_id", I64, "The person.", False),
-    C("death_date", D, "Date of death: after birth; no event of any journey follows it.", False),
-    C("cause_code", S, "ICD-10-CM underlying cause, if the journey gives one."),
-    C("journey", S, "Journey in which the death happened."),
+    C("death_date", D, "Date of death: after birth; nothing but claims for earlier services follows it.", False),
+    C("cause_code", S, "ICD-10-CM underlying cause: one of the member's conditions or a general cause."),
+    C("journey", S, "Lifecycle journey whose death state the member entered, if any."),
+    C("in_hospital", B, "True when the member died as a hospital inpatient (the stay ends with status 20)."),
 ], key=("person_id",), product=P)

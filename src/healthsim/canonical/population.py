@@ -33,12 +33,16 @@ PERSONS = table("persons", "One row per synthetic person.", [
                            "address, last name, plan and coverage spans."),
 ], key=("person_id",))
 
-CONDITIONS = table("conditions", "Diagnosed conditions from the profile (one row per person and code).", [
+CONDITIONS = table("conditions", "The member state's diagnoses: one row per person and code, with the days the "
+                   "code applies (a CKD stage gives way to the next, E11.9 to E11.22 when kidney disease starts).", [
     C("person_id", I64, "The person.", False),
     C("code", S, "ICD-10-CM code with the dot, e.g. E11.9.", False),
     C("description", S, "ICD-10-CM long description."),
-    C("onset_date", D, "Date of onset/diagnosis: after birth, at or after the clinical minimum age, on or before as_of."),
-    C("source", S, "'profile' for conditions drawn from the profile; journeys add others."),
+    C("onset_date", D, "First day the code applies: after birth, at or after the clinical minimum age, on or before "
+                       "as_of and the death date."),
+    C("abatement_date", D, "Last day the code applies (null: still applies at as_of or death)."),
+    C("source", S, "'profile' for conditions drawn from the profile; 'encounter' for a diagnosis an encounter made."),
+    C("family", S, "Condition family in the condition library (conditions/data), e.g. type2_diabetes."),
 ], key=("person_id", "code"))
 
 PLANS = table("plans", "Benefit plans members are enrolled in, with their cost-sharing design.", [

@@ -162,8 +162,25 @@ class Onset(_Strict):
         "state over the window for every eligible member (chronic conditions come from the profile).")
 
 
+class PrevalenceBand(_Strict):
+    min_age: float = Field(ge=0, le=125)
+    max_age: float = Field(ge=0, le=125)
+    share: float = Field(ge=0, le=1)
+
+
 class Mortality(_Strict):
+    """How the condition raises the risk of death.
+
+    Hazards combine additively in excess (HR 1 + sum of each condition's HR - 1), which is
+    sub-multiplicative as multimorbidity is in life, and are normalised by the population mean
+    (1 + sum of population_prevalence x (HR - 1)) so that a population like the one the SSA life
+    table describes dies at the table's rate, healthier people below it and sicker people above.
+    """
+
     hazard_ratio: float = Field(1.0, gt=0, description="All-cause mortality hazard ratio vs people without it.")
+    population_prevalence: tuple[PrevalenceBand, ...] = Field(
+        (), description="Share of the general U.S. population with the condition, by age band "
+        "(the life table's population): used to normalise hazards.")
     cause: str | None = Field(None, description="ICD-10 underlying cause code when a death is attributed here.")
 
     @field_validator("cause")
@@ -176,8 +193,9 @@ class MeasureModel(_Strict):
     """How the family drives one measured value (LOINC observable key) while the member has it.
 
     `treated` is the member's long-run level on therapy (drawn once per member, may depend on
-    attributes such as diabetes_control); `untreated_excess` is added from onset until therapy
-    starts for members diagnosed inside the window; `by_stage` gives the range the value lies in
+    attributes such as diabetes_control); `untreated_excess` is added from onset for members
+    diagnosed inside the window, and the effects of the drugs they start (state therapy or a journey's
+    events) bring it down; `by_stage` gives the range the value lies in
     for each stage (eGFR by CKD stage: each member keeps one position within the range, so the
     value drops when the stage changes); `shift` is added to the population default.
     """

@@ -48,12 +48,32 @@ def _month_turning(birth_day: np.ndarray, years: int) -> np.ndarray:
     return month.astype("datetime64[D]").astype(np.int64)
 
 
+def option_probabilities(plan: PopulationPlan, m: MemberBlock) -> np.ndarray:
+    """(members x options) chance of each coverage option: the shares, spread over the options a
+    member's age allows (Medicare from 65) — also the targets the run summary checks."""
+    shares = np.array([o.share for o in plan.options], float)
+    age = np.floor(m.age)
+    allowed = np.column_stack([(age >= (o.min_age if o.min_age is not None else 0))
+                               & (age <= (o.max_age if o.max_age is not None else 200)) for o in plan.options])
+    p = allowed * shares[None, :]
+    total = p.sum(axis=1, keepdims=True)
+    return np.where(total > 0, p / np.where(total > 0, total, 1), shares[None, :] / shares.sum())
+
+
+def _by_age(plan: PopulationPlan, m: MemberBlock, rng: np.random.Generator) -> np.ndarray:
+    p = option_probabilities(plan, m)
+    u = rng.random(m.n)
+    return np.minimum((np.cumsum(p, axis=1) < u[:, None]).sum(axis=1), len(plan.options) - 1)
+
+
 def sample_coverage(plan: PopulationPlan, m: MemberBlock) -> pa.Table:
     """Fill m.plan_index/member_id/coverage_start/end; return enrollment rows."""
     rng = block_rng(plan.seed, m.block, Stream.COVERAGE)
     n, p0, p1 = m.n, days(plan.period_start), days(plan.period_end)
     shares = np.array([o.share for o in plan.options])
     option = rng.choice(len(plan.options), size=n, p=shares / shares.sum())
+    if any(o.min_age is not None or o.max_age is not None for o in plan.options):
+        option = _by_age(plan, m, rng)
     uninsured = np.array([o.coverage_type == "uninsured" for o in plan.options])[option]
     e = plan.spec.coverage.enrollment
     kind = rng.choice(4, size=n, p=[e.continuous_share, e.late_start_share, e.early_term_share, e.gap_share])

@@ -27,6 +27,7 @@ class MemberBlock:
     member_id: np.ndarray | None = None  # int64 9-digit member number (string = plan prefix + digits)
     coverage_start: np.ndarray | None = None  # first covered day (int days)
     coverage_end: np.ndarray | None = None  # last covered day of the last span
+    state: object = None  # healthsim.state.MemberState, built by the member-state step for this block
     county_row: np.ndarray | None = None  # index into reference geography.counties() (SDOH, PLACES)
     race: np.ndarray | None = None  # int codes into spec.vocab RACES, when drawn from the place
     hispanic: np.ndarray | None = None  # bool, when drawn from the place

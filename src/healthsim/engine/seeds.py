@@ -38,6 +38,7 @@ class Stream(IntEnum):
     POPULATION = 14  # place-based demographics (sex, age, race, Hispanic from the county tables)
     SDOH = 15  # person-level social determinants (income, education, food security)
     HOUSEHOLDS = 16  # household formation
+    STATE = 20  # member state: progression, complications, episodic conditions, mortality, therapy
     SSN = 30  # the keys of the cohort's SSN permutation (engine/ssn.py; block 0 only)
 
 

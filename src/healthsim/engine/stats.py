@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from healthsim.engine.conditions import eligible, member_prevalence
+from healthsim.engine.coverage import option_probabilities
 from healthsim.engine.members import MemberBlock
 from healthsim.plan.population import PopulationPlan
 
@@ -32,6 +33,8 @@ class RunStats:
     race: Counter = field(default_factory=Counter)
     ethnicity: Counter = field(default_factory=Counter)
     plan: Counter = field(default_factory=Counter)
+    plan_expected: Counter = field(default_factory=Counter)
+    plan_var: Counter = field(default_factory=Counter)
     cond_eligible: Counter = field(default_factory=Counter)
     cond_cases: Counter = field(default_factory=Counter)
     cond_expected: Counter = field(default_factory=Counter)
@@ -47,6 +50,11 @@ class RunStats:
         self.race.update(persons_race)
         self.ethnicity.update(persons_eth)
         self.plan.update(_counts(m.plan_index, int))
+        if len(plan.options) > 1:
+            p = option_probabilities(plan, m)
+            for i in range(len(plan.options)):
+                self.plan_expected[i] += float(p[:, i].sum())
+                self.plan_var[i] += float((p[:, i] * (1 - p[:, i])).sum())
         for key, values in m.expected.items():
             for i, v in enumerate(np.atleast_1d(values)):
                 self.expected[f"{key}:{i}"] += float(v)
@@ -107,8 +115,10 @@ def checks(plan: PopulationPlan, s: RunStats) -> list[Check]:
     out += _place_checks(plan, s, n)
     if len(plan.options) > 1:
         for i, o in enumerate(plan.options):
-            out.append(_share(f"coverage {o.plan_id} ({o.coverage_type})", o.share, s.plan.get(i, 0) + (
-                s.plan.get(-1, 0) if o.coverage_type == "uninsured" else 0), n))
+            count = s.plan.get(i, 0) + (s.plan.get(-1, 0) if o.coverage_type == "uninsured" else 0)
+            # targets follow the option's age limits: the expected share given who is old enough for it
+            out.append(_check(f"coverage {o.plan_id} ({o.coverage_type})", s.plan_expected[i] / n, count / n,
+                              math.sqrt(s.plan_var[i]) / n, share=True))
     for cond in plan.conditions:
         k = s.cond_eligible[cond.code]
         if k == 0:  # shown, not dropped: the spec asked for it and nobody could have it

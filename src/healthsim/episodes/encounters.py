@@ -58,5 +58,8 @@ def encounter_times(run, node, occ: Occurrences, rng: np.random.Generator) -> Oc
         end = start + minutes * 60
     occ.day = start // 86400
     occ.extra.update(start_ts=start.astype(np.int64), end_ts=end.astype(np.int64), los=los)
-    ok = end // 86400 <= np.minimum(run.end, run.death)[occ.member]
+    end_day, death = end // 86400, run.death[occ.member]
+    # a stay the member dies in is kept (it ends on the day of death with status 20, products/patient)
+    dies_in = (setting.setting in ("inpatient", "observation")) & (occ.day <= death) & (end_day > death)
+    ok = (end_day <= np.minimum(run.end, run.death)[occ.member]) | dies_in
     return occ.take(np.flatnonzero(ok))

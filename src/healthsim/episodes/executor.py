@@ -22,7 +22,6 @@ from healthsim.engine.members import MemberBlock
 from healthsim.engine.seeds import Stream, block_rng
 from healthsim.episodes.encounters import encounter_times
 from healthsim.episodes.lifecycle import run_lifecycle
-from healthsim.episodes.measures import Measures
 from healthsim.episodes.members import Coverage, journey_members, start_days, when_mask
 from healthsim.episodes.timing import (
     NEVER,
@@ -37,7 +36,9 @@ from healthsim.spec.journey_events import (
     EncounterEvent,
     EnrollmentChangeEvent,
     LabEvent,
+    MedicationEvent,
 )
+from healthsim.state.build import terminate
 
 
 @dataclass
@@ -52,7 +53,7 @@ class JourneyRun:
     cov: Coverage
     ctx: dict
     flags: dict
-    measures: Measures
+    measures: object  # state.measures.JourneyMeasures: the journey's view of the shared trajectories
     redated: np.ndarray
     occ: dict[str, Occurrences] = field(default_factory=dict)
     states: dict[str, Occurrences] = field(default_factory=dict)
@@ -91,18 +92,23 @@ class _RowContext(dict):
 def run_journey(plan: JourneyPlan, m: MemberBlock, seed: int, cov: Coverage, flags_for, ctx,
                 flags: dict) -> JourneyRun:
     """Every occurrence of every event of one journey for one block."""
-    rng = block_rng(seed, m.block, Stream.JOURNEYS, stream_id(plan.name, "members"))
+    rng = block_rng(seed, m.block, Stream.JOURNEYS, stream_id(plan.stream_name, "members"))
     active = journey_members(plan, m, flags, ctx, rng)
     start, active, redated = start_days(plan, m, cov, active, ctx, rng)
     end = np.minimum(start + plan.spec.duration - 1, cov.high)
-    first_day: dict[str, np.ndarray] = {}
-    run = JourneyRun(plan, m, active, start, end, cov, ctx, flags,
-                     Measures(plan, m, seed, start, ctx, first_day, flags_for), redated)
-    run.death = np.full(m.n, NEVER, np.int64)
+    if plan.spec.start.anchor == "condition_onset":
+        # an episode that starts at a diagnosis prescribes for it: the state's own start is withdrawn
+        fid = m.state.family_of(plan.spec.start.condition)
+        if fid is not None:
+            m.state.therapy.drop_incident(fid, active)
+    measures = m.state.measures.view(plan, start, active)
+    first_day = measures.first_day
+    run = JourneyRun(plan, m, active, start, end, cov, ctx, flags, measures, redated)
+    run.death = m.state.death_day.copy()  # the member state decides who dies, and when
     run.death_cause = np.full(m.n, None, dtype=object)
     run.term = np.full(m.n, NEVER, np.int64)
     if plan.spec.lifecycle is not None:
-        lc_rng = block_rng(seed, m.block, Stream.JOURNEYS, stream_id(plan.name, "lifecycle"))
+        lc_rng = block_rng(seed, m.block, Stream.JOURNEYS, stream_id(plan.stream_name, "lifecycle"))
         run.states = run_lifecycle(plan, run, lc_rng)
     for node in plan.nodes:
         _run_node(run, node, first_day)
@@ -118,6 +124,11 @@ def _anchor(run: JourneyRun, node: Node) -> Occurrences:
         return Occurrences(idx, run.start[idx] + lo, idx, np.minimum(run.start[idx] + hi, run.end[idx]))
     if node.anchor == "state_start":
         return run.states[node.anchor_ref]
+    if node.anchor == "condition":
+        onset = run.m.state.onset_of(node.anchor_ref)[idx]
+        day = np.maximum(onset, run.start[idx])
+        ok = (onset < NEVER) & (day <= run.end[idx])
+        return Occurrences(idx[ok], day[ok], idx[ok], run.end[idx][ok])
     if node.anchor == "parent":
         dec = run.occ[node.anchor_ref]
         branch_index = [b.name for b in _decision(run, node.anchor_ref).branches].index(node.branch[1])
@@ -188,12 +199,17 @@ def _run_node(run: JourneyRun, node: Node, first_day: dict) -> None:
     occ = occ.take(np.flatnonzero(ok))
     if isinstance(ev, EncounterEvent | LabEvent):
         occ = encounter_times(run, node, occ, rng)
+        occ = _on_the_calendar(run, ev, occ)
         for i, med in enumerate(getattr(ev, "medications", []) + getattr(ev, "discharge_medications", [])):
             mask = rng.random(len(occ)) < med.probability
             mask &= when_mask(med.when, m, occ.member, occ.day, run.flags, run.ctx)
+            mask &= m.state.therapy.allows(med.drug, occ.member, occ.day)
             occ.extra[f"med{i}"] = mask
             if med.id:
                 first_day[med.id] = first_day_per_member(m.n, occ.member[mask], occ.day[mask])
+    elif isinstance(ev, MedicationEvent):
+        ok = m.state.therapy.allows(ev.order.drug, occ.member, occ.day)
+        occ = occ.take(np.flatnonzero(ok)) if not ok.all() else occ
     elif isinstance(ev, DecisionEvent):
         occ.extra["branch"] = _choose(run, node, occ, rng)
         for b, branch in enumerate(ev.branches):
@@ -201,20 +217,28 @@ def _run_node(run: JourneyRun, node: Node, first_day: dict) -> None:
             mask[occ.member[occ.extra["branch"] == b]] = True
             run.branch_members[(node.key, branch.name)] = mask
     elif isinstance(ev, DeathEvent):
-        _record_death(run, occ, ev.cause)
+        pass  # deaths are the member state's: a journey's death event only happens where the state says
     elif isinstance(ev, EnrollmentChangeEvent) and ev.change == "term":
         month_end = (occ.day.astype("datetime64[D]").astype("datetime64[M]") + 1).astype("datetime64[D]")
         np.minimum.at(run.term, occ.member, month_end.astype(np.int64) - 1)
+        terminate(m.state, occ.member, occ.day)
     run.occ[node.key] = occ
     first_day[node.key] = first_day_per_member(m.n, occ.member, occ.day)
 
 
-def _record_death(run: JourneyRun, occ: Occurrences, cause: str | None) -> None:
-    earlier = occ.day < run.death[occ.member]
-    order = np.argsort(-occ.day, kind="stable")  # latest first, so the earliest is written last
-    rows = order[earlier[order]]
-    run.death[occ.member[rows]] = occ.day[rows]
-    run.death_cause[occ.member[rows]] = cause
+STAYS = ("inpatient", "observation")
+
+
+def _on_the_calendar(run: JourneyRun, ev, occ: Occurrences) -> Occurrences:
+    """One hospital at a time: stays are booked on the member's calendar (those that would overlap a
+    booked stay do not happen, nor anything that hangs from them); other visits cannot fall inside one."""
+    cal = run.m.state.calendar
+    if getattr(ev, "setting", None) in STAYS:
+        end = occ.extra["end_ts"] // 86400
+        booked = cal.book(occ.member, occ.day, end)
+        return occ.take(np.flatnonzero(booked)) if not booked.all() else occ
+    inside = cal.overlaps(occ.member, occ.day, occ.day, strict=True)
+    return occ.take(np.flatnonzero(~inside)) if inside.any() else occ
 
 
 def _choose(run: JourneyRun, node: Node, occ: Occurrences, rng: np.random.Generator) -> np.ndarray:

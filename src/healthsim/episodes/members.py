@@ -55,15 +55,15 @@ def coverage_windows(pop: PopulationPlan, m: MemberBlock, enrollments: pa.Table)
 
 
 def condition_flags(m: MemberBlock, prefixes) -> dict[str, np.ndarray]:
-    """prefix -> whether each member has a condition whose code starts with it."""
-    out = {}
-    for prefix in prefixes:
-        flag = np.zeros(m.n, bool)
-        for code, has in m.conditions.items():
-            if code.upper().startswith(prefix):
-                flag |= has
-        out[prefix] = flag
-    return out
+    """prefix -> whether each member has a condition whose code starts with it (at the end of their window).
+
+    These are context columns for distributions (`conditional: on: I50`); `when` clauses ask the
+    member state about the day of each event instead.
+    """
+    state = m.state
+    member = np.arange(m.n)
+    last = np.minimum(state.window_hi, state.death_day)
+    return {prefix: state.has(prefix, member, last) for prefix in prefixes}
 
 
 def context(pop: PopulationPlan, m: MemberBlock, flags: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -92,14 +92,18 @@ def when_mask(w: When | None, m: MemberBlock, member: np.ndarray, day: np.ndarra
         if w.max_age is not None:
             ok &= age < w.max_age + 1
     if w.condition:
-        ok &= np.any([flags[c][member] for c in w.condition], axis=0)
+        ok &= np.any([m.state.has(c, member, day) for c in w.condition], axis=0)
     if w.without_condition:
-        ok &= ~np.any([flags[c][member] for c in w.without_condition], axis=0)
+        ok &= ~np.any([m.state.has(c, member, day) for c in w.without_condition], axis=0)
     for name, values in (w.attribute or {}).items():
         column = ctx.get(name)
         ok &= np.isin(np.asarray(column)[member].astype(str), values) if column is not None else False
     if w.coverage:
         ok &= np.isin(ctx["coverage_type"][member].astype(str), w.coverage)
+    if w.medication:
+        classes = m.state.therapy.classes
+        ok &= np.any([classes[c].on(member, day) if c in classes else np.zeros(len(member), bool)
+                      for c in w.medication], axis=0)
     for event in w.without_event or []:
         if first_day is not None and event in first_day:
             ok &= first_day[event][member] > day
@@ -115,7 +119,8 @@ def when_mask(w: When | None, m: MemberBlock, member: np.ndarray, day: np.ndarra
 def journey_members(plan: JourneyPlan, m: MemberBlock, flags, ctx, rng: np.random.Generator) -> np.ndarray:
     """Which members have this journey: the attachment's `when` and `share`, and eligibility."""
     member = np.arange(m.n)
-    anchor_day = np.full(m.n, 0, np.int64)
+    # conditions in an attachment or eligibility `when` are judged at the end of the member's window
+    anchor_day = np.minimum(m.state.window_hi, m.state.death_day)
     ok = when_mask(plan.attach_when, m, member, anchor_day, flags, ctx)
     ok &= rng.random(m.n) < plan.share
     if plan.spec.eligibility is not None:
@@ -145,21 +150,27 @@ def start_days(plan: JourneyPlan, m: MemberBlock, cov: Coverage, active: np.ndar
     elif s.anchor == "date":
         start = np.full(n, days(s.on), np.int64) + offset
     else:
-        onset = np.full(n, -1, np.int64)
-        for code, has in m.conditions.items():
-            if code.upper().startswith(s.condition.upper()):
-                onset = np.where(has & (onset < 0), m.onset_day[code], onset)
-        active = active & (onset >= 0)
-        start = onset + offset
+        # An episode that starts at a diagnosis follows the member state's onset: only members
+        # diagnosed inside the window have it (`redate` is read as `skip`: moving an onset that the
+        # state, the conditions table and every earlier record already carry would contradict them).
+        onset = m.state.onset_of(s.condition)
+        active = active & (onset < NEVER)
+        start = np.where(onset < NEVER, onset + offset, cov.low)
         outside = (start < cov.low) | (start > cov.high)
-        fallback = cov.low + np.floor(u * (span + 1)).astype(np.int64)
-        if s.if_outside == "skip":
+        if s.if_outside in ("skip", "redate"):
             active = active & ~outside
-        elif s.if_outside == "redate":
-            redated = np.where(active & outside & (fallback > m.birth_day), fallback, -1)
-            start = np.where(outside, fallback, start)
         else:
+            fallback = cov.low + np.floor(u * (span + 1)).astype(np.int64)
             start = np.where(outside, fallback, start)
     active = active & (start >= cov.low) & (start <= cov.high) & (start > m.birth_day)
+    elig = plan.spec.eligibility
+    if elig is not None and elig.condition and s.anchor != "condition_onset":
+        # a journey for members with a condition starts no earlier than their diagnosis
+        onset = np.min([m.state.onset_of(c) for c in elig.condition], axis=0)
+        start = np.where(onset < NEVER, np.maximum(start, onset), start)
+    if plan.repetition:  # the k-th year of a yearly journey starts k years after the first
+        start = start + round(plan.repetition * 365.2425)
+    active = active & (start >= cov.low) & (start <= cov.high)
     active &= ~((start >= cov.gap_low) & (start <= cov.gap_high))
+    active &= start <= m.state.death_day
     return start.astype(np.int64), active, redated

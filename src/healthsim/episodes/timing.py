@@ -76,6 +76,8 @@ def occurrences(t: Timing, anchor: Occurrences, rng: np.random.Generator, ctx: d
     """
     n = len(anchor)
     first = anchor.day + base_offsets(t, n, rng, ctx)
+    if t.spread is not None:
+        return _spread(t, anchor, first, rng, ctx, until)
     if t.every is None:
         index = np.arange(n)
         day = first
@@ -91,11 +93,42 @@ def occurrences(t: Timing, anchor: Occurrences, rng: np.random.Generator, ctx: d
         day = first[index] + occ * t.every
         if t.jitter:
             day = day + rng.integers(-t.jitter, t.jitter + 1, len(index))
-        day = np.minimum(np.maximum(day, anchor.day[index]), bound[index])
+        day = reflect(day, anchor.day[index], bound[index])
     keep = rng.random(len(index)) >= t.missed if t.missed else np.ones(len(index), bool)
     index, day = index[keep], day[keep]
     return Occurrences(anchor.member[index], day.astype(np.int64), index.astype(np.int64),
                        anchor.end[index])
+
+
+def reflect(day: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Fold days that jitter pushed outside [lo, hi] back inside (mirror at the edge).
+
+    Clamping would pile them on the edge (the first day of a window collecting every early
+    draw); mirroring keeps a uniform density uniform up to the edge.
+    """
+    width = np.maximum(hi - lo, 0)
+    x = day - lo
+    period = np.maximum(2 * width, 1)
+    x = np.mod(x, period)
+    x = np.where(x > width, period - x, x)
+    return lo + np.where(width > 0, x, 0)
+
+
+def _spread(t: Timing, anchor: Occurrences, first: np.ndarray, rng: np.random.Generator, ctx,
+            until: np.ndarray) -> Occurrences:
+    """`count` occurrences per anchor on uniformly random days in [first, until] (a Poisson process)."""
+    n = len(anchor)
+    bound = until if t.until is None else np.minimum(until, anchor.day + t.until)
+    k = np.maximum(np.rint(sample_number(t.count, n, rng, ctx)), 0).astype(np.int64)
+    k = np.where(bound >= first, np.minimum(k, MAX_OCCURRENCES), 0)
+    index = np.repeat(np.arange(n), k)
+    span = (bound - first)[index] + 1
+    day = first[index] + np.floor(rng.random(len(index)) * span).astype(np.int64)
+    order = np.lexsort((day, index))
+    index, day = index[order], day[order]
+    keep = rng.random(len(index)) >= t.missed if t.missed else np.ones(len(index), bool)
+    index, day = index[keep], day[keep]
+    return Occurrences(anchor.member[index], day.astype(np.int64), index.astype(np.int64), anchor.end[index])
 
 
 def label_codes(dist: Distribution, labels: list[str], n: int, rng: np.random.Generator,

@@ -14,8 +14,9 @@ ICD-10-PCS, LOINC panels, RxNorm), and a `kind` the content does not have.
 
 from __future__ import annotations
 
+import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from healthsim.errors import FieldProblem, SpecError
 from healthsim.plan.journey_checks import check_codes, check_lifecycle, lifecycle_initial
@@ -52,10 +53,21 @@ class JourneyPlan:
     attach_when: When | None = None
     share: float = 1.0
     source: str = ""
+    repetition: int = 0  # k-th year of a `repeat: yearly` journey (0 = the first run)
 
     @property
     def name(self) -> str:
         return self.spec.journey_name
+
+    @property
+    def stream_name(self) -> str:
+        """The name random streams are keyed on: each repetition draws afresh."""
+        return self.name if self.repetition == 0 else f"{self.name}#year{self.repetition}"
+
+    def repeated(self, k: int) -> JourneyPlan:
+        """The k-th yearly repetition: same events, its own streams, starting k years later."""
+        nodes = tuple(replace(n, stream=stream_id(str(n.stream), f"year{k}")) for n in self.nodes)
+        return replace(self, nodes=nodes, repetition=k)
 
 
 def stream_id(*parts: str) -> int:
@@ -81,6 +93,12 @@ class _Walk:
         rel = event.timing.relative_to
         if rel is None or rel == default_anchor:
             anchor, ref = default_anchor, anchor_ref
+        elif rel.startswith("condition:"):
+            anchor, ref = "condition", rel.split(":", 1)[1].strip().upper()
+            if not re.match(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{0,4})?$", ref):
+                self.problems.append(FieldProblem(f"{path}.timing.relative_to",
+                                                  f"{rel!r}: write condition:<ICD-10-CM code or prefix>, e.g. "
+                                                  "condition:N18.6"))
         elif rel in ANCHORS:
             anchor, ref = rel, None
             if rel == "phase_start" and default_anchor != "phase_start":

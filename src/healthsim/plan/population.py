@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -46,6 +46,8 @@ class PlanOption:
     coverage_type: str
     share: float
     benefits: BenefitDesign
+    min_age: float | None = None
+    max_age: float | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,18 @@ class PopulationPlan:
     sdoh: SdohPlan | None = None
 
 
+def window_bounds(spec: ProfileSpec) -> tuple[date, date]:
+    """First and last day of the cohort: the spec's window, else the coverage dates, else the year of as_of."""
+    w = spec.window
+    if w is not None:
+        end = w.end or spec.as_of
+        if w.start is not None:
+            return w.start, end
+        days_back = round(w.years * 365.2425)
+        return end - timedelta(days=days_back - 1), end
+    return spec.coverage.enrollment.start or date(spec.as_of.year, 1, 1), spec.coverage.enrollment.end or spec.as_of
+
+
 def compile_profile(spec: ProfileSpec) -> PopulationPlan:
     """Resolve everything the engine needs; raise SpecError if the spec cannot run."""
     from healthsim.reference.geography import counties, zips
@@ -76,8 +90,7 @@ def compile_profile(spec: ProfileSpec) -> PopulationPlan:
     zip_rows, zip_p = _geography(spec)
     zip_rows, zip_p = _sdoh_geography(spec, zip_rows, zip_p)
     zip_county = np.searchsorted(counties().county_fips, zips().county_fips[zip_rows])
-    start = spec.coverage.enrollment.start or date(spec.as_of.year, 1, 1)
-    end = spec.coverage.enrollment.end or spec.as_of
+    start, end = window_bounds(spec)
     demography = _demography(spec, zip_rows, zip_p)
     lo, hi = spec.sdoh.fpl_range()
     return PopulationPlan(
@@ -265,6 +278,6 @@ def _options(spec: ProfileSpec) -> list[PlanOption]:
             plan_id=f"{COVERAGE_PREFIX[o.type]}-{n:02d}",
             plan_name=o.plan or default_plan_name(o.type),
             coverage_type=o.type, share=o.share,
-            benefits=o.benefits or default_benefits(o.type),
+            benefits=o.benefits or default_benefits(o.type), min_age=o.min_age, max_age=o.max_age,
         ))
     return out

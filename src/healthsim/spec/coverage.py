@@ -96,6 +96,9 @@ class CoverageOption(_Strict):
     plan: str | None = Field(None, description="Plan name; default from the coverage type.")
     share: float = Field(1.0, gt=0, le=1, validation_alias=AliasChoices("share", "weight"))
     benefits: BenefitDesign | None = None
+    min_age: float | None = Field(None, ge=0, le=125, description="Only members at least this old (at as_of) "
+                                  "may have this option; the others' shares are spread over the options they may have.")
+    max_age: float | None = Field(None, ge=0, le=125, description="Only members at most this old (at as_of).")
 
     @field_validator("type", mode="before")
     @classmethod

@@ -13,11 +13,13 @@ A superset of the seed README's example (`journey_name`, `duration`,
 
 Where the clock starts (`start`) is a spec option. The default (`anchor: coverage`)
 draws a day uniformly within the member's coverage, up to the cohort's as_of.
-`anchor: condition_onset` starts at the onset of a condition the member has;
-when that onset lies outside their coverage (a diagnosis years ago) the journey
-either re-dates the onset into the coverage period (`if_outside: redate`, so a
-"first year" journey really is the first year and the conditions table agrees),
-starts within coverage instead (`coverage`), or skips the member (`skip`).
+`anchor: condition_onset` starts at the member state's onset of a condition
+(for a stage code such as N18.6, the day the member enters that stage); when that
+onset lies outside their coverage (a diagnosis years ago) the journey starts
+within coverage instead (`coverage`) or skips the member (`skip`). `redate` is
+accepted for specs written for earlier versions and means `skip`: the member
+state never moves a diagnosis, so a "first year" journey is for members
+diagnosed inside the window.
 `anchor: coverage_start` starts on the first covered day (onboarding). Events
 falling after the journey's `duration`, the member's coverage, the cohort's
 as_of date or death are not generated (the record is censored, as real data is).
@@ -57,8 +59,8 @@ class StartSpec(_Strict):
     anchor: Literal["coverage", "coverage_start", "condition_onset", "date"] = "coverage"
     condition: str | None = Field(None, description="condition_onset: ICD-10-CM prefix, e.g. E11.")
     if_outside: Literal["redate", "coverage", "skip"] = Field(
-        "coverage", description="condition_onset outside coverage: redate the onset, start within "
-        "coverage, or skip the member.")
+        "coverage", description="condition_onset outside coverage: start within coverage, or skip the "
+        "member ('redate' is read as 'skip': the member state never moves a diagnosis).")
     on: date | None = Field(None, description="anchor: date — the start date.")
     offset: AnyDistribution | None = Field(None, description="Days added to the anchor (not for `coverage`).")
     min_follow_up: int = Field(
@@ -174,6 +176,9 @@ class JourneySpec(_Strict):
     kind: Literal["linear", "branching", "protocol", "lifecycle"] = "linear"
     duration: int = Field(365, gt=0, description="Journey length ('12 months', '3 years', or days).")
     start: StartSpec = Field(default_factory=StartSpec)
+    repeat: Literal["yearly"] | None = Field(
+        None, description="yearly: the journey runs again every year of the cohort's window (a year of care "
+        "over a 3-year window is three years of care), each year with its own draws.")
     eligibility: When | None = Field(None, description="Who can have this journey at all.")
     measures: dict[str, MeasureSpec] = Field(default_factory=dict)
     phases: list[Phase] = Field(default_factory=list)

@@ -9,10 +9,15 @@ timing kinds the seed names, by which fields are given:
     drawn      {offset: {distribution: ...}}         any distribution, in days
     window     {window: {target: 90, tolerance: 7}}  protocol visit: 83..97, peaked at 90
     recurring  add {every: "3 months", jitter: 7, count: 4 | {distribution: ...}, until: 365}
+    spread     {count: {distribution: poisson, mean: 0.8}, spread: uniform}   that many, on uniformly
+               random days between the first possible day and the end (a Poisson process: ED visits)
 
 The anchor is `relative_to`: `journey_start`, `phase_start`, `state_start`
-(lifecycle), `parent` (the decision a branch hangs from) or the id of another
-event (each of its occurrences anchors one occurrence of this one). `missed` is
+(lifecycle), `parent` (the decision a branch hangs from), the id of another
+event (each of its occurrences anchors one occurrence of this one), or
+`condition:<code>` — the first day in the journey that the member state says the
+member carries that code (the onset if it falls inside, the journey start if
+they already had it: `condition:N18.6` for dialysis sessions). `missed` is
 the chance a scheduled occurrence does not happen (protocol no-shows).
 """
 
@@ -83,7 +88,8 @@ class Timing(_Strict):
     """When an event happens relative to its anchor (see the module docstring)."""
 
     relative_to: str | None = Field(
-        None, description="journey_start, phase_start, state_start, parent, or another event's id. "
+        None, description="journey_start, phase_start, state_start, parent, condition:<ICD-10-CM code> "
+        "(the member state's onset), or another event's id. "
         "Default: phase_start in a phase, parent in a branch, state_start in a lifecycle state.")
     at: Days | None = Field(None, description="Fixed offset in days.")
     range: tuple[Days, Days] | None = Field(None, description="Uniform whole days in [low, high].")
@@ -97,6 +103,10 @@ class Timing(_Strict):
     until: Days | None = Field(
         None, description="Recurring: last possible offset from the anchor (default: end of the phase, "
         "state or journey).")
+    spread: Literal["uniform"] | None = Field(
+        None, description="With `count`: the occurrences fall on uniformly random days from the first possible "
+        "day to the end of the phase/state/journey (unscheduled events such as ED visits), instead of every "
+        "`every` days.")
     missed: float = Field(0.0, ge=0, le=1, description="Chance each occurrence is missed (no-show).")
     until_event: str | None = Field(
         None, description="Recurring: stop the day before the member's first occurrence of this event.")
@@ -118,15 +128,18 @@ class Timing(_Strict):
         given = [k for k in ("at", "range", "offset", "window") if getattr(self, k) is not None]
         if len(given) > 1:
             raise ValueError(f"give one of at, range, offset, window (got {', '.join(given)})")
-        if self.every is None and (self.count is not None or self.jitter or self.until is not None):
-            raise ValueError("count, jitter and until apply to recurring timing: add `every`")
+        if self.spread is not None and self.count is None:
+            raise ValueError("spread needs `count` (how many occurrences to spread)")
+        if self.every is None and self.spread is None and (self.count is not None or self.jitter
+                                                          or self.until is not None):
+            raise ValueError("count, jitter and until apply to recurring timing: add `every` (or `spread: uniform`)")
         if isinstance(self.count, int) and self.count < 0:
             raise ValueError("count must be >= 0")
         return self
 
     @property
     def kind(self) -> str:
-        if self.every is not None:
+        if self.every is not None or self.spread is not None:
             return "recurring"
         if self.window is not None:
             return "window"
@@ -174,11 +187,14 @@ class When(_Strict):
     without_condition: list[str] | None = Field(None, description="Has none of these.")
     attribute: dict[str, list[str]] | None = Field(None, description="Attribute value is one of these.")
     coverage: list[str] | None = Field(None, description="Coverage type is one of these.")
+    medication: list[str] | None = Field(
+        None, description="On a drug of one of these classes that day (the member state's medications, "
+        "e.g. anticoagulant, insulin).")
     result: ResultTest | None = None
     without_event: list[str] | None = Field(
         None, description="None of these events (ids) has happened to the member before this day.")
 
-    @field_validator("condition", "without_condition", "coverage", "without_event", mode="before")
+    @field_validator("condition", "without_condition", "coverage", "without_event", "medication", mode="before")
     @classmethod
     def _listify(cls, v: object) -> object:
         return [v] if isinstance(v, str) else v

@@ -206,6 +206,28 @@ class Geography(_Strict):
         return v
 
 
+class Window(_Strict):
+    """The span of time the cohort covers, ending at `as_of` unless `end` is given.
+
+    `years: 3` covers the three years up to as_of; `start`/`end` give dates. Enrollment, the year of
+    care (repeated every year), lifecycle journeys, condition progression and deaths span it, and
+    members age within it. Without a window the cohort covers the calendar year of as_of (or the
+    coverage's `enrollment.start`/`end`).
+    """
+
+    years: float | None = Field(None, gt=0, le=10, description="Length in years, ending at as_of.")
+    start: date | None = Field(None, description="First day (instead of `years`).")
+    end: date | None = Field(None, description="Last day (default: as_of).")
+
+    @model_validator(mode="after")
+    def _one(self) -> Window:
+        if (self.years is None) == (self.start is None):
+            raise ValueError("give `years` or `start` (e.g. window: {years: 3})")
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise ValueError(f"window start {self.start} is after its end {self.end}")
+        return self
+
+
 class ProfileSpec(_Strict):
     """Who is in the population. Loads from JSON or YAML; see `healthsim schema profile`."""
 
@@ -214,6 +236,8 @@ class ProfileSpec(_Strict):
     count: int = Field(ge=1, le=MAX_COUNT, description="Number of members.")
     seed: int = Field(42, ge=0, lt=2**63, description="Random seed: same spec + seed = same bytes.")
     as_of: date = Field(DEFAULT_AS_OF, description="The cohort's 'today': ages and dates are relative to it.")
+    window: Window | None = Field(None, description="The span the cohort covers, e.g. {years: 3} "
+                                  "(default: the calendar year of as_of).")
     demographics: Demographics = Field(
         default_factory=Demographics,
         description="Who the members are; omitted: the place's population (see Demographics).")
@@ -238,6 +262,13 @@ class ProfileSpec(_Strict):
         default_factory=HouseholdSpec,
         description="Households: auto (families where the payer enrolls them), off, or {size: 4}.")
     sources: list[str] = Field(default_factory=list, description="Citations for the figures used.")
+
+    @model_validator(mode="after")
+    def _window_inside(self) -> ProfileSpec:
+        w = self.window
+        if w is not None and ((w.end or self.as_of) > self.as_of or (w.start is not None and w.start > self.as_of)):
+            raise ValueError(f"window must end on or before as_of ({self.as_of})")
+        return self
 
     @model_validator(mode="after")
     def _reference_place(self) -> ProfileSpec:

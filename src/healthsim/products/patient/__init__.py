@@ -4,5 +4,5 @@
     records              encounters and what happens at them (diagnoses, procedures, referrals)
     clinical_rows        lab orders and results, vitals, medication orders
     finish               buffers -> Arrow tables with identifiers and sex/age code checks
-    population_updates   conditions and enrollments kept consistent with journeys
+    therapy_orders       the member state's chronic medications as prescriptions; stops on recorded results
 """

@@ -68,7 +68,8 @@ def add_vitals(rec: BlockRecords, run, node, rows: EncounterRows, keys) -> None:
     _record(rec, run, keys, values, rows, idx, t, t, np.full(len(idx), -1, np.int64))
 
 
-def add_labs(rec: BlockRecords, run, node, rows: EncounterRows, occ, items, rng, kind: str) -> None:
+def add_labs(rec: BlockRecords, run, node, rows: EncounterRows, occ, items, rng, kind: str,
+             adjust: dict[str, np.ndarray] | None = None) -> None:
     panels = lab_panels()
     n = len(occ)
     if kind == "daily":
@@ -76,16 +77,21 @@ def add_labs(rec: BlockRecords, run, node, rows: EncounterRows, occ, items, rng,
         idx_all = np.repeat(np.arange(n), los)
         nth = np.arange(len(idx_all)) - np.repeat(np.cumsum(los) - los, los) + 1
         day = occ.day[idx_all] + nth
+        alive = day <= rec.cutoff[occ.member[idx_all]]  # a stay the member dies in ends that day
+        idx_all, nth, day = idx_all[alive], nth[alive], day[alive]
         tag = f"{node.key}#daily"
         base_ts = day * 86400 + 5 * 3600 + rng.integers(0, 7200, len(idx_all))
     else:
         idx_all = np.arange(n)
+        nth = np.ones(n)
         day = occ.day
         tag = node.key
         base_ts = rows.start_ts + rng.integers(5, 25, n) * 60
     member = occ.member[idx_all]
     keys = [k for item in items for k in panels[item.panel].members]
-    values = run.measures.observe(tag, list(dict.fromkeys(keys)), member, day)
+    fade = 0.7 ** (nth - 1) if kind == "daily" else np.ones(len(idx_all))  # an acute change fades day by day
+    changes = {k: v[idx_all] * fade for k, v in (adjust or {}).items()}
+    values = run.measures.observe(tag, list(dict.fromkeys(keys)), member, day, adjust=changes)
     for item in items:
         panel = panels[item.panel]
         mask = rng.random(len(idx_all)) < item.probability
@@ -121,20 +127,29 @@ def add_medications(rec: BlockRecords, run, node, rows: EncounterRows, occ) -> N
 def add_order(rec: BlockRecords, run, item, enc_row, member, authored, keep, event: str, salt: int) -> None:
     from healthsim.engine.seeds import Stream, block_rng
 
-    drug = drugs()[item.drug]
     n = len(member)
     rng = block_rng(rec.seed, run.m.block, Stream.CLINICAL, salt)
     ctx = run.sub_ctx(member)
     supply = np.maximum(np.rint(sample_number(item.days_supply, n, rng, ctx)), 1).astype(np.int64)
     refills = np.maximum(np.rint(sample_number(item.refills, n, rng, ctx)), 0).astype(np.int64)
-    dose = item.dose or drug.dose
+    stop = run.m.state.therapy.stop_day(item.drug, member, authored // 86400)
+    order_rows(rec, item.drug, enc_row, member, authored, keep, event, supply, refills, stop,
+               dose=item.dose, frequency=item.frequency)
+
+
+def order_rows(rec: BlockRecords, rxcui: str, enc_row, member, authored, keep, event: str, supply, refills, stop,
+               dose=None, frequency=None) -> None:
+    """Medication order rows: dose, route and frequency from the drug unless given; quantity per fill."""
+    drug = drugs()[rxcui]
+    n = len(member)
+    dose = dose or drug.dose
     per_day = drug.units_per_day * dose / drug.dose
     quantity = np.ceil(per_day * supply * 10) / 10
     if drug.unit in ("tablet", "capsule", "pen", "syringe", "inhaler"):
         quantity = np.ceil(per_day * supply)
     label = rec.vocab["label"].code
-    freq = item.frequency or drug.frequency
+    freq = frequency or drug.frequency
     rec.med.add(n, enc_row=enc_row, member=member, authored=authored, keep=keep, event=label(event),
                 rxnorm=label(drug.rxcui), dose=np.full(n, float(dose)), frequency=label(freq),
                 sig=label(f"{dose:g} {drug.dose_unit} {drug.route} {freq}"), quantity=quantity,
-                supply=supply, refills=refills)
+                supply=supply, refills=refills, stop=np.asarray(stop, np.int64))

@@ -39,6 +39,7 @@ class BlockRecords:
     mev: Buffer = field(default_factory=Buffer)
     states: Buffer = field(default_factory=Buffer)
     recorded: Buffer = field(default_factory=Buffer)
+    state: object = None  # the block's MemberState
     node_rows: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
     nodes: list[str] = field(default_factory=list)
 
@@ -49,12 +50,12 @@ class BlockRecords:
         self.vocab["text"].code(None)
 
     def node_code(self, run, node) -> int:
-        self.node_rows[(run.plan.index, node.key)] = self.enc.rows + np.arange(len(run.occ[node.key]))
+        self.node_rows[(run.plan.index, run.plan.repetition, node.key)] = self.enc.rows + np.arange(len(run.occ[node.key]))
         self.nodes.append(node.key)
         return len(self.nodes) - 1
 
     def encounter_rows_of(self, run, key: str) -> np.ndarray:
-        return self.node_rows[(run.plan.index, key)]
+        return self.node_rows[(run.plan.index, run.plan.repetition, key)]
 
     def add_procedure(self, rows: EncounterRows, idx: np.ndarray, code, day, units, modifier) -> None:
         n = len(idx)

@@ -18,6 +18,7 @@ from healthsim.products.patient.clinical_rows import FLAGS
 from healthsim.products.patient.context import BlockRecords
 from healthsim.products.patient.rows import Vocab, nullable, nullable_dates, person_ids, ts
 from healthsim.reference.clinical import drugs, lab_panels, observables, pcs_codes, procedure_codes
+from healthsim.state.model import NEVER
 
 DAYS_PER_YEAR = 365.25
 
@@ -41,6 +42,8 @@ def _age_ok(m: MemberBlock, member, day, sex_rule, lo, hi) -> np.ndarray:
 
 def finish_tables(rec: BlockRecords, m: MemberBlock) -> dict[str, pa.Table]:
     enc_id, out = _encounters(rec, m)
+    if not len(enc_id):  # rows outside any visit (the state's prescriptions) look up index 0
+        enc_id = np.full(1, -1, np.int64)
     out["diagnoses"] = _diagnoses(rec, m, enc_id)
     out["procedures"] = _procedures(rec, m, enc_id)
     order_id, out["lab_orders"] = _lab_orders(rec, m, enc_id)
@@ -89,6 +92,26 @@ def _encounters(rec: BlockRecords, m: MemberBlock) -> tuple[np.ndarray, dict]:
     return enc_id, {"encounters": table}
 
 
+def _unspecified_beside_specific(vocab: np.ndarray, code: np.ndarray, enc: np.ndarray) -> np.ndarray:
+    """Rows of a family's default code (E11.9) on an encounter that also carries a more specific code of
+    that family (E11.22, E11.65): ICD-10-CM codes the specific one instead (guideline I.C.4.a)."""
+    from healthsim.conditions import library
+
+    lib = library()
+    defaults = {f.codes.default: f.id for f in lib.families.values() if f.codes.complications}
+    if not len(code):
+        return np.zeros(0, bool)
+    fam_of = np.array([lib.family_of(v) or "" for v in vocab], dtype=object)
+    is_default = np.array([defaults.get(v) is not None for v in vocab])[code]
+    if not is_default.any():
+        return np.zeros(len(code), bool)
+    fam = fam_of[code]
+    fam_idx = np.unique(fam, return_inverse=True)[1]
+    group = enc * 1000 + fam_idx
+    _, inverse, counts = np.unique(group, return_inverse=True, return_counts=True)
+    return is_default & (fam != "") & (counts[inverse] > 1)
+
+
 def _diagnoses(rec: BlockRecords, m: MemberBlock, enc_id: np.ndarray) -> pa.Table:
     from healthsim.reference.code_rules import rules_for
     from healthsim.reference.icd10 import descriptions
@@ -106,6 +129,7 @@ def _diagnoses(rec: BlockRecords, m: MemberBlock, enc_id: np.ndarray) -> pa.Tabl
     key = enc_id[enc_row[rows]] * 1_000_003 + code[rows]
     _, first = np.unique(key, return_index=True)
     rows = rows[np.sort(first)]
+    rows = rows[~_unspecified_beside_specific(vocab.astype(str), code[rows], enc_id[enc_row[rows]])]
     enc = enc_id[enc_row[rows]]
     starts = np.r_[0, np.flatnonzero(enc[1:] != enc[:-1]) + 1] if len(enc) else np.zeros(0, np.int64)
     rank = np.arange(len(enc)) - np.repeat(starts, np.diff(np.r_[starts, len(enc)])) + 1 if len(enc) else enc
@@ -217,11 +241,15 @@ def _medications(rec: BlockRecords, m: MemberBlock, enc_id: np.ndarray) -> pa.Ta
     table = drugs()
     start = authored // 86400
     supply, refills = md.get("supply")[rows], md.get("refills")[rows]
-    end = start + supply * (refills + 1) - 1
+    stop = md.get("stop")[rows]
+    end = np.minimum(start + supply * (refills + 1) - 1, stop)
+    # a stop is recorded whenever one happened (late refills can run past the supply's nominal end)
+    stopped = (stop < NEVER) & (stop <= rec.as_of)
     er = enc_row[rows]
     status = Vocab()
     status.code("active")
     status.code("completed")
+    status.code("stopped")
     return pa.table({
         "order_id": ids, "encounter_id": nullable(np.where(er >= 0, enc_id[np.maximum(er, 0)], 0), er >= 0, pa.int64()),
         "person_id": m.person_id[member], "journey_event": label.column(md.get("event")[rows]),
@@ -235,7 +263,8 @@ def _medications(rec: BlockRecords, m: MemberBlock, enc_id: np.ndarray) -> pa.Ta
         "quantity_unit": _labels(label, rx, lambda v: table[v].unit),
         "days_supply": supply.astype(np.int32), "refills": refills.astype(np.int32), "authored_time": ts(authored),
         "start_date": dates(start), "end_date": dates(end),
-        "status": status.column((end <= rec.as_of).astype(np.int32)),
+        "stop_date": nullable_dates(np.where(stopped, stop, 0), stopped),
+        "status": status.column(np.where(stopped & (stop <= rec.as_of), 2, (end <= rec.as_of).astype(np.int32))),
     })
 
 

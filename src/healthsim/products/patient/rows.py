@@ -59,6 +59,11 @@ class Buffer:
             self.parts[name].append(np.broadcast_to(arr, (n,)) if arr.ndim == 0 else arr)
         self.rows += n
 
+    def replace(self, name: str, values: np.ndarray) -> None:
+        """Set a whole column (every part at once), e.g. after a pass over all rows."""
+        assert len(values) == self.rows
+        self.parts[name] = [np.asarray(values)]
+
     def get(self, name: str, dtype=None) -> np.ndarray:
         parts = self.parts.get(name)
         if not parts:

@@ -1,12 +1,13 @@
 """PatientJourneyStep: the engine step that runs a profile's journeys for each block.
 
-For a block it (1) runs every attached journey (episodes/executor) into
-occurrences, (2) takes the earliest death or enrollment termination of any
-journey as the member's cut-off, so no journey records anything after it,
-(3) turns occurrences into PatientSim rows (records.py), and (4) returns the
-new tables plus the population tables it changes: conditions (journey-recorded
-diagnoses; onsets re-dated by `start.if_outside: redate`) and enrollments
-(coverage ends at the end of the month of death, or at a termination).
+For a block it (1) runs every attached journey (episodes/executor) over the
+member state (m.state, built by the member-state step), (2) takes the state's
+death and any termination as the member's cut-off, so nothing is recorded after
+it, (3) turns occurrences into PatientSim rows (records.py), adds the state's
+chronic medications as prescriptions (therapy_orders.py) and stops drugs whose
+stop rule a recorded result meets, and (4) re-emits the state's tables that
+episodes can change: conditions (diagnoses encounters established), deaths (with
+the lifecycle journey a member died in) and enrollments (terminations).
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from healthsim.engine.columns import days
 from healthsim.engine.members import MemberBlock
 from healthsim.episodes.executor import run_journey
 from healthsim.episodes.members import condition_flags, context, coverage_windows
-from healthsim.episodes.timing import NEVER
 from healthsim.plan.journey import JourneyPlan
 from healthsim.plan.population import PopulationPlan
 from healthsim.products.patient.clinical_rows import add_order
 from healthsim.products.patient.context import BlockRecords
+from healthsim.products.patient.dx import establish_diagnoses
 from healthsim.products.patient.finish import finish_tables
-from healthsim.products.patient.population_updates import update_conditions, update_enrollments
 from healthsim.products.patient.records import materialise_encounters
+from healthsim.products.patient.therapy_orders import add_state_orders, apply_observed_stops
 from healthsim.spec.journey_events import (
     EncounterEvent,
     EnrollmentChangeEvent,
@@ -36,6 +37,7 @@ from healthsim.spec.journey_events import (
     MemberEvent,
     ReferralEvent,
 )
+from healthsim.state.tables import conditions_table, deaths_table, update_enrollments
 
 
 @dataclass
@@ -46,8 +48,17 @@ class PatientJourneyStep:
     def static_tables(self) -> dict[str, pa.Table]:
         return {}
 
+    def _plans(self) -> list[JourneyPlan]:
+        """Every journey run: a `repeat: yearly` journey once per year of the window."""
+        out = []
+        for plan in self.journeys:
+            years = _years(self.population) if plan.spec.repeat == "yearly" else 1
+            out += [plan] + [plan.repeated(k) for k in range(1, years)]
+        return out
+
     def run_block(self, m: MemberBlock, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
         pop = self.population
+        state = m.state
         cov = coverage_windows(pop, m, tables["enrollments"])
         prefixes = sorted({p for j in self.journeys for p in j.conditions_used})
         flags = condition_flags(m, prefixes)
@@ -58,22 +69,37 @@ class PatientJourneyStep:
             return flags[prefix]
 
         ctx = context(pop, m, flags)
-        runs = [run_journey(plan, m, pop.seed, cov, flags_for, ctx, flags) for plan in self.journeys]
-        death = np.full(m.n, NEVER, np.int64)
-        for run in runs:
-            death = np.minimum(death, run.death)
-        term = np.full(m.n, NEVER, np.int64)
-        for run in runs:
-            term = np.minimum(term, run.term)
+        state.measures.ctx.update(flags)
+        runs = [run_journey(plan, m, pop.seed, cov, flags_for, ctx, flags) for plan in self._plans()]
+        term = np.minimum.reduce([run.term for run in runs] + [state.term_day])
+        death = state.death_day
         cutoff = np.minimum(np.minimum(death, term), days(pop.as_of))
         rec = BlockRecords(pop.seed, days(pop.as_of), cutoff, death)
+        rec.state = state
+        establish_diagnoses(state, runs, cutoff)
         for run in runs:
             _materialise(rec, run)
+        add_state_orders(rec, m)
+        apply_observed_stops(rec)
         out = finish_tables(rec, m)
-        out["deaths"] = _deaths(runs, m, death)
-        out["conditions"] = update_conditions(tables["conditions"], runs, rec, m)
+        out["deaths"] = deaths_table(state, m, _death_journeys(runs, m))
+        out["conditions"] = conditions_table(state, m)
         out["enrollments"] = update_enrollments(tables["enrollments"], m, death, term)
         return out
+
+
+def _years(pop: PopulationPlan) -> int:
+    lo, hi = days(pop.period_start), min(days(pop.period_end), days(pop.as_of))
+    return max(1, int(np.ceil((hi - lo + 1) / 365.2425 - 0.01)))
+
+
+def _death_journeys(runs, m: MemberBlock) -> np.ndarray:
+    """The lifecycle journey whose death state a member entered (None elsewhere)."""
+    out = np.full(m.n, None, dtype=object)
+    for run in runs:
+        hit = (run.death_cause != None) & (out == None)
+        out[hit] = run.plan.name
+    return out
 
 
 def _materialise(rec: BlockRecords, run) -> None:
@@ -120,18 +146,3 @@ def _member_event(rec: BlockRecords, run, node, occ, keep) -> None:
                 kind=label.code(kind), day=occ.day, outcome=outcome, keep=keep)
 
 
-def _deaths(runs, m: MemberBlock, death: np.ndarray) -> pa.Table:
-    rows = np.flatnonzero(death < NEVER)
-    cause = np.full(len(rows), None, dtype=object)
-    journey = np.full(len(rows), None, dtype=object)
-    for run in runs:
-        mine = run.death[rows] == death[rows]
-        fill = mine & (journey == None)
-        cause[fill] = run.death_cause[rows][fill]
-        journey[fill] = run.plan.name
-    return pa.table({
-        "person_id": m.person_id[rows],
-        "death_date": pa.array(death[rows].astype(np.int32), pa.int32()).cast(pa.date32()),
-        "cause_code": pa.array(cause.tolist(), pa.string()),
-        "journey": pa.array(journey.tolist(), pa.string()),
-    })

@@ -55,8 +55,16 @@ def pharmacy_claims_table(ctx: ClaimContext, m: MemberBlock, tables: dict[str, p
     enr = tables["enrollments"]
     span = (ints(enr.column("person_id")), day_numbers(enr.column("start_date")),
             day_numbers(enr.column("end_date")))
+    # no fill after the cohort's as_of, the prescription's stop date or the member's death
+    last = np.full(len(person), ctx.as_of_day, np.int64)
+    stop = orders.column("stop_date")
+    if stop.null_count < len(stop):
+        last = np.minimum(last, np.where(pc.is_valid(stop).to_numpy(zero_copy_only=False),
+                                         day_numbers(pc.fill_null(stop, 0)), last))
+    if m.state is not None:
+        last = np.minimum(last, m.state.death_day[member])
     fills = schedule_fills(day_numbers(orders.column("start_date")), ints(orders.column("days_supply")),
-                           ints(orders.column("refills")), np.full(len(person), ctx.as_of_day), rng)
+                           ints(orders.column("refills")), last, rng)
     covered = coverage_status(person[fills.order], fills.day, *span) == COVERED
     o, fill_no, day = fills.order[covered], fills.fill_no[covered], fills.day[covered]
     product = products_for_orders(plain(orders.column("rxnorm")).to_numpy(zero_copy_only=False),
