@@ -87,8 +87,9 @@ def test_invariants_catch_a_fill_after_death(validation_store, tmp_path):
                             "AND fill_date > DATE '2025-01-02'", [cid, pid]).fetchone()[0]
     after = {i.id: i for i in api.validate(db, cid).invariants}
     assert later > 0
-    assert after["dated_after_death"].violations >= before["dated_after_death"] + later
-    assert any(e.startswith(f"person {pid}:") for e in after["dated_after_death"].examples)
+    assert after["fill_after_death"].violations >= before["fill_after_death"] + later
+    assert any(e.startswith(f"person {pid}:") for e in after["fill_after_death"].examples)
+    assert not api.validate(db, cid).passed
 
 
 def test_cli_prints_the_table_and_strict_exits_1_on_failures(validation_store, capsys, diabetic_result):

@@ -53,7 +53,7 @@ def report(
     with task("writing the report") as progress:
         result = api.report(db, path, cohort_id=cohort, progress=progress)
     counts = result.validation.counts()
-    say(f"report for cohort [bold]{result.cohort_id}[/] written to {result.path} "
+    say(f"report for cohort [bold]{result.cohort_id}[/] written to {safe_text(result.path)} "
                   f"({result.bytes / 1e6:.1f} MB, {len(result.charts)} plots, {result.seconds:.1f} s); "
                   f"benchmarks {counts['pass']} pass, {counts['fail']} fail; "
                   f"{len(result.validation.violations)} invariants violated")
@@ -74,7 +74,7 @@ def show_validation(result, show_all: bool = False) -> None:
         m = b.measurement
         iv = m.interval() if m else None
         status = f"[{_STYLE[b.status]}]{b.status}[/]" + ("" if b.row.gate else " [dim](info)[/]")
-        t.add_row(b.metric_label, b.population_label, _fmt(m.value if m else None, b.unit),
+        t.add_row(safe_text(b.metric_label), safe_text(b.population_label), _fmt(m.value if m else None, b.unit),
                   f"{_fmt(iv[0], b.unit)}..{_fmt(iv[1], b.unit)}" if iv else "", _fmt(b.row.published, b.unit),
                   b.row.tolerance_text, status)
     out.print(t)
@@ -83,13 +83,13 @@ def show_validation(result, show_all: bool = False) -> None:
         for col in ("invariant", "violations", "example"):
             inv.add_column(col, justify="right" if col == "violations" else "left")
         for i in result.invariants:
-            inv.add_row(i.label, f"[{'green' if i.passed else 'bold red'}]{i.violations:,}[/]",
-                        (i.examples[0] if i.examples else i.skipped)[:90])
+            inv.add_row(safe_text(i.label), f"[{'green' if i.passed else 'bold red'}]{i.violations:,}[/]",
+                        safe_text((i.examples[0] if i.examples else i.skipped)[:90]))
         out.print(inv)
     if show_all:
         for b in result.benchmarks:
             if b.status == "n/a":
-                out.print(f"[dim]n/a {b.row.id}: {b.reason}[/]")
+                out.print(f"[dim]n/a {b.row.id}: {safe_text(b.reason)}[/]")
     out.print(f"benchmarks: {counts['pass']} pass, {counts['fail']} fail, {counts['few']} too few to judge, "
                   f"{counts['n/a']} do not apply (--all lists them); invariants: "
                   f"{len(result.violations)} of {len(result.invariants)} violated; "

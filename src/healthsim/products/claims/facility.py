@@ -73,7 +73,39 @@ def outpatient_lines(enc: Encounters, procs: Procedures, labs: LabTests) -> Line
         len(lab), kind=INSTITUTIONAL, encounter=labs.encounter[lab], fee_row=labs.fee_row[lab],
         code=labs.code[lab], code_system="CPT", revenue_code=fs.revenue_code[labs.fee_row[lab]],
         day=labs.day[lab], pos=enc.pos[lrow[lab]])
-    return LineSet.concat([*heads, proc_lines, lab_lines])
+    hopd = facility_rows(enc, ("outpatient_surgery",))
+    return LineSet.concat([*heads, proc_lines, lab_lines, _ancillaries(enc, ed, ED_ANCILLARIES, 0),
+                           _ancillaries(enc, hopd, HOPD_ANCILLARIES, len(ED_ANCILLARIES))])
+
+
+# What else an ED facility claim itemises besides the visit level, labs and studies: the blood
+# draw, an IV push and hydration, common drugs and fluids (OPPS packages drugs and fluids into the
+# visit). Per ED visit, each with its chance (HealthSim assumption, from the typical composition of
+# Medicare ED facility claims; from memory): code, revenue code, units, chance, packaged.
+ED_ANCILLARIES = (("36415", "0300", 1, 0.70, True), ("96374", "0260", 1, 0.35, False),
+                  ("96360", "0260", 1, 0.20, False), ("J7030", "0258", 1, 0.25, True),
+                  ("J2405", "0636", 4, 0.25, True), ("J1885", "0636", 2, 0.12, True))
+# Hospital outpatient procedures and studies: a blood draw, fluids, an antiemetic, an IV push.
+HOPD_ANCILLARIES = (("36415", "0300", 1, 0.45, True), ("J7030", "0258", 1, 0.55, True),
+                    ("J2405", "0636", 4, 0.30, True), ("96374", "0260", 1, 0.20, False))
+ANCILLARY_SALT = 32
+
+
+def _ancillaries(enc: Encounters, rows: np.ndarray, table: tuple, offset: int) -> LineSet:
+    """Per encounter, each ancillary of `table` with its chance (a hash of the encounter id and the
+    item, so the same visit itemises the same lines in whatever block it is made)."""
+    from healthsim.products.claims.hashing import hash_uniform
+
+    if len(rows) == 0:
+        return LineSet.empty()
+    parts = []
+    for i, (code, rev, units, chance, packaged) in enumerate(table):
+        take = rows[hash_uniform(enc.id[rows], offset + i, salt=ANCILLARY_SALT) < chance]
+        parts.append(LineSet.build(len(take), kind=INSTITUTIONAL, encounter=enc.id[take], fee_row=_fee(code),
+                                   code=code, code_system="HCPCS" if code[0].isalpha() else "CPT",
+                                   units=units, revenue_code=rev, day=enc.start_day[take], pos=enc.pos[take],
+                                   packaged=packaged))
+    return LineSet.concat(parts)
 
 
 def _primary_surgery(encounter: np.ndarray, fee: np.ndarray, surgical: np.ndarray) -> np.ndarray:
@@ -91,9 +123,27 @@ def _primary_surgery(encounter: np.ndarray, fee: np.ndarray, surgical: np.ndarra
 
 
 def dialysis_lines(enc: Encounters) -> LineSet:
+    """One line per session (0821), billed monthly: an ESRD facility sends one claim per member,
+    facility and calendar month (type of bill 072x), keyed on the month's first session."""
     d = facility_rows(enc, "dialysis")
     return LineSet.build(len(d), kind=INSTITUTIONAL, encounter=enc.id[d], fee_row=_fee("90999"), code="90999",
-                         code_system="CPT", revenue_code="0821", day=enc.start_day[d], pos=enc.pos[d])
+                         code_system="CPT", revenue_code="0821", day=enc.start_day[d], pos=enc.pos[d],
+                         claim_encounter=_first_of_month(enc, d))
+
+
+def _first_of_month(enc: Encounters, rows: np.ndarray) -> np.ndarray:
+    """Per session: the encounter id of the first session of the same member, facility and month."""
+    if len(rows) == 0:
+        return np.zeros(0, np.int64)
+    month = enc.start_day[rows].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    key = np.stack([enc.person[rows], enc.facility[rows], month], axis=1)
+    order = np.lexsort((enc.start_day[rows], enc.id[rows], key[:, 2], key[:, 1], key[:, 0]))
+    k = key[order]
+    new = np.r_[True, (k[1:] != k[:-1]).any(axis=1)]
+    first_id = enc.id[rows][order][np.flatnonzero(new)][np.cumsum(new) - 1]
+    out = np.empty(len(rows), np.int64)
+    out[order] = first_id
+    return out
 
 
 STAY_CODE_SALT = 31

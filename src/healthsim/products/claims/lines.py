@@ -45,6 +45,8 @@ class LineSet:
     packaged: np.ndarray      # bool: paid inside another line's rate (allowed 0)
     base_scale: np.ndarray    # float: share of the fee schedule base (ASC facility rates)
     share: np.ndarray         # float: share of a DRG stay's charges (inpatient lines), else 0
+    claim_encounter: np.ndarray  # int64: the encounter whose claim the line goes on (0 = its own);
+    #                              a dialysis facility bills a month of sessions on one claim
 
     @classmethod
     def empty(cls) -> LineSet:
@@ -54,7 +56,7 @@ class LineSet:
     def build(cls, n: int, **cols) -> LineSet:
         """A LineSet of n lines; unspecified columns take their defaults."""
         base = {"fee_row": -1, "code": "", "code_system": "", "modifier": "", "units": 1, "revenue_code": "",
-                "pos": "", "packaged": False, "base_scale": 1.0, "share": 0.0}
+                "pos": "", "packaged": False, "base_scale": 1.0, "share": 0.0, "claim_encounter": 0}
         out = {}
         for f in fields(cls):
             value = cols.get(f.name, base.get(f.name))
@@ -71,11 +73,11 @@ class LineSet:
 
     @property
     def claim_id(self) -> np.ndarray:
-        return self.encounter * 10 + self.kind
+        return np.where(self.claim_encounter > 0, self.claim_encounter, self.encounter) * 10 + self.kind
 
 
 _DTYPES = {"kind": np.int8, "encounter": np.int64, "fee_row": np.int64, "units": np.int64, "day": np.int64,
-           "packaged": bool, "base_scale": float, "share": float}
+           "packaged": bool, "base_scale": float, "share": float, "claim_encounter": np.int64}
 
 
 def _system(fee_row: np.ndarray) -> np.ndarray:
