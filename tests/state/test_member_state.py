@@ -172,3 +172,16 @@ def test_random_profile_and_journey_combinations_run_or_are_refused(profile, jou
         return
     assert tables["persons"].num_rows == count
     assert np.all(tables["persons"].column("person_id").to_numpy() >= 1)
+
+
+def test_new_patient_visits_only_open_a_relationship(year_of_care):
+    """99202-99205 / 9938x only at a member's first visit with that provider; every later visit is established."""
+    (bad,) = _one(year_of_care, """WITH v AS (SELECT person_id, provider_id, em_code, start_time,
+            row_number() OVER (PARTITION BY person_id, provider_id ORDER BY start_time) AS nth
+            FROM encounters WHERE em_code IN ('99202','99203','99204','99205','99381','99382','99383','99384',
+                                              '99385','99386','99387') AND provider_id IS NOT NULL)
+        SELECT count(*) AS n FROM v WHERE nth > 1""")
+    assert bad["n"] == 0
+    (share,) = _one(year_of_care, """SELECT avg((em_code IN ('99202','99203','99204','99205'))::INT) AS new
+        FROM encounters WHERE em_code BETWEEN '99202' AND '99215'""")
+    assert 0.01 < share["new"] < 0.25  # mostly established: a chronic population knows its doctors

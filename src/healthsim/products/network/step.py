@@ -23,6 +23,7 @@ from healthsim.products.network.assign import assign_encounters
 from healthsim.products.network.lookup import attribute_pcps
 from healthsim.products.network.pool import NETWORK_BLOCK, Network, build_network
 from healthsim.products.network.tables import network_tables
+from healthsim.products.patient.em import new_or_established
 
 AGE_SAMPLE = 20_000
 """Ages drawn from the profile to estimate its share of children (pool sizing only)."""
@@ -64,7 +65,8 @@ class NetworkStep:
         out = {"pcp_attributions": attributions}
         if "encounters" in tables:  # journeys ran first: say who saw each member, and where
             rng = block_rng(self.plan.seed, m.block, Stream.NETWORK, ENCOUNTERS_SUB)
-            out["encounters"] = assign_encounters(self.network, m, tables["encounters"], pcp_of_member, rng)
+            out["encounters"] = new_or_established(
+                assign_encounters(self.network, m, tables["encounters"], pcp_of_member, rng), m, pcp_of_member)
         return out
 
 
