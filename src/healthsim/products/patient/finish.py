@@ -101,15 +101,23 @@ def _unspecified_beside_specific(vocab: np.ndarray, code: np.ndarray, enc: np.nd
     defaults = {f.codes.default: f.id for f in lib.families.values() if f.codes.complications}
     if not len(code):
         return np.zeros(0, bool)
-    fam_of = np.array([lib.family_of(v) or "" for v in vocab], dtype=object)
-    is_default = np.array([defaults.get(v) is not None for v in vocab])[code]
+    is_default = np.isin(vocab, list(defaults))[code]
     if not is_default.any():
         return np.zeros(len(code), bool)
+    # family index per vocabulary entry, only for the families that have such a default
+    targets = sorted(set(defaults.values()))
+    fam_of = np.full(len(vocab), -1, np.int64)
+    used = np.unique(code)
+    fam_of[used] = [targets.index(f) if (f := lib.family_of(v)) in targets else -1 for v in vocab[used]]
     fam = fam_of[code]
-    fam_idx = np.unique(fam, return_inverse=True)[1]
-    group = enc * 1000 + fam_idx
+    rows = np.flatnonzero(fam >= 0)
+    out = np.zeros(len(code), bool)
+    if not len(rows):
+        return out
+    group = enc[rows] * len(targets) + fam[rows]
     _, inverse, counts = np.unique(group, return_inverse=True, return_counts=True)
-    return is_default & (fam != "") & (counts[inverse] > 1)
+    out[rows] = is_default[rows] & (counts[inverse] > 1)
+    return out
 
 
 def _diagnoses(rec: BlockRecords, m: MemberBlock, enc_id: np.ndarray) -> pa.Table:
