@@ -161,7 +161,7 @@ def test_profile_attaches_journeys_by_condition(tmp_path):
     data["journeys"] = [{"template": "chf-lifecycle", "when": {"condition": "I50"}}]
     result = api.generate(api.load_profile(data), tmp_path / "c.duckdb")
     with duckdb.connect(str(result.db), read_only=True) as con:
-        outside = con.execute("""SELECT count(DISTINCT person_id) FROM encounters WHERE person_id NOT IN
+        outside = con.execute("""SELECT count(DISTINCT person_id) FROM encounters WHERE journey = 'CHF Lifecycle' AND person_id NOT IN
                                  (SELECT person_id FROM conditions WHERE code LIKE 'I50%')""").fetchone()[0]
         inside = con.execute("SELECT count(DISTINCT person_id) FROM encounters").fetchone()[0]
     assert outside == 0 and inside > 100
