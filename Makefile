@@ -32,8 +32,8 @@ run: $(STAMP)
 	$(BIN)/healthsim report --db out/healthsim.duckdb --out out/report.html
 
 test: $(STAMP)
-	@echo "running the test suite: about 3 minutes on 2 idle cores, up to 8 on a busy machine"
-	$(BIN)/python -m pytest
+	@echo "running the test suite on 2 processes: about 5 minutes on 2 idle cores"
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
+
+# pytest-xdist workers inherit COLUMNS=80 from the controller; the CLI's piped-output width
+# (140 unless COLUMNS says otherwise) must be the same whether the suite runs on one process or two.
+os.environ["COLUMNS"] = "140"
 
 import duckdb
 import pyarrow as pa

@@ -226,3 +226,27 @@ def test_seed_sentences_parse(text):
         assert [j.template for j in spec.journeys] == want["journeys"]
     if want.get("trial"):
         assert spec.trial is not None
+
+
+def test_original_sdoh_factors_become_z_code_conditions_at_their_shares(tmp_path):
+    """The seed's `sdoh: {source, factors}` (medicaid-pediatric) is read, not refused: each factor
+    share is a Z-code condition at that prevalence, and a cohort carries it in about that share."""
+    import duckdb
+
+    from healthsim import api
+    from healthsim.spec.load import validate_model
+    from healthsim.spec.profile import ProfileSpec
+
+    doc = documents(EXAMPLES / "medicaid-pediatric__1.json")[0]
+    n = aliases.normalise(doc)
+    profile = validate_model(ProfileSpec, n.document, source="example")
+    shares = {c.code: c.prevalence for c in profile.conditions}
+    assert shares["Z59.41"] == 0.22 and shares["Z59.819"] == 0.15 and shares["Z59.82"] == 0.18
+    assert any("limited_english dropped" in note for note in n.notes)
+    profile = profile.model_copy(update={"count": 600, "journeys": []})
+    db = tmp_path / "p.duckdb"
+    api.generate(profile, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        n_food = con.sql("SELECT count(DISTINCT person_id) FROM conditions WHERE code = 'Z59.41'").fetchall()[0][0]
+    # 600 members at 22%: 99.9% interval about +-9.7 points
+    assert 0.12 * 600 <= n_food <= 0.32 * 600, n_food

@@ -37,14 +37,23 @@ def test_exception_after_first_table_leaves_no_partial_cohort(tmp_path, monkeypa
 
 
 def test_keyboard_interrupt_rolls_back(tmp_path):
-    db = tmp_path / "k.duckdb"
+    """Ctrl-C mid-run: a store the run created is removed (no empty file to mistake for a
+    cohort store); a store that held cohorts keeps them, byte for byte, and gains nothing."""
 
     def interrupt(done, total):
         raise KeyboardInterrupt
 
+    db = tmp_path / "k.duckdb"
     with pytest.raises(KeyboardInterrupt):
         api.generate(api.load_profile("medicare-diabetic", count=25_000), db, progress=interrupt)
-    assert counts(db)["cohorts"] == 0 and counts(db)["persons"] == 0
+    assert not db.exists() and not db.with_name(db.name + ".wal").exists()
+
+    first = api.generate(api.load_profile("medicare-diabetic", count=300, seed=1), db)
+    before = counts(db)
+    with pytest.raises(KeyboardInterrupt):
+        api.generate(api.load_profile("medicare-diabetic", count=25_000), db, progress=interrupt)
+    assert counts(db) == before
+    assert [c["cohort_id"] for c in api.list_cohorts(db)] == [first.cohort_id]
 
 
 def test_new_cohorts_and_deletes_leave_other_cohorts_untouched(tmp_path):

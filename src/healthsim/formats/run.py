@@ -92,9 +92,18 @@ def _with_fault_point(progress: Progress | None) -> Progress:
     kill tests stop an export there, mid-write) on each call."""
     from healthsim.faults import fault_point
 
-    def report(done: int, total: int) -> None:
-        fault_point("export.progress")
-        if progress is not None:
-            progress(done, total)
+    class _Report:
+        """Forwards (done, total) after the fault point, and steps unchanged: a plain
+        closure here once swallowed every exporter's step announcements."""
 
-    return report
+        def __call__(self, done: int, total: int) -> None:
+            fault_point("export.progress")
+            if progress is not None:
+                progress(done, total)
+
+        def step(self, label: str) -> None:
+            announce(progress, label)
+
+    from healthsim.progress import step as announce
+
+    return _Report()

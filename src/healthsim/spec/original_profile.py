@@ -81,6 +81,8 @@ def profile(src: dict, out: Normalised, meta: dict | None = None) -> dict:
     conditions = list(src.pop("conditions", None) or [])
     attributes = dict(src.pop("attributes", None) or {})
     conditions += _clinical(clinical_src, attributes, notes)
+    if isinstance(src.get("sdoh"), dict):
+        src["sdoh"] = _sdoh(src["sdoh"], conditions, notes)
     doc["conditions"] = _conditions(conditions, notes)
     if attributes:
         doc["attributes"] = attributes
@@ -309,6 +311,46 @@ def _severity(dist: dict, notes: list[str]) -> dict:
     _note(notes, "clinical.severity read as attribute diabetes_control ("
           + ", ".join(f"{k} -> {labels.get(str(k).lower(), k)}" for k in weights) + ")")
     return {"distribution": "categorical", "weights": mapped}
+
+
+# The original format's SDOH factors (shares of members) and the ICD-10-CM Z code that
+# records each on a member (FY2026 codes; Z59.41 and Z59.82 were added in FY2023).
+SDOH_FACTOR_CODES = {
+    "food_insecurity": ("Z59.41", "Food insecurity"),
+    "housing_instability": ("Z59.819", "Housing instability, housed, unspecified"),
+    "homelessness": ("Z59.00", "Homelessness unspecified"),
+    "transportation_barriers": ("Z59.82", "Transportation insecurity"),
+    "transportation_insecurity": ("Z59.82", "Transportation insecurity"),
+    "financial_insecurity": ("Z59.869", "Financial insecurity, unspecified"),
+    "low_literacy": ("Z55.0", "Illiteracy and low-level literacy"),
+}
+
+
+def _sdoh(sdoh: dict, conditions: list, notes: list[str]) -> dict:
+    """The original's `sdoh: {source, factors}` block as HealthSim reads it: area SDOH always
+    come from the member's county (PopulationSim), so `source` needs nothing; each factor
+    share becomes a Z-code condition at that prevalence; the filters HealthSim has are kept."""
+    from healthsim.spec.population import SdohSpec
+
+    sdoh = dict(sdoh)
+    source = sdoh.pop("source", None)
+    if source is not None:
+        _note(notes, f"sdoh.source {source!r}: area SDOH (SVI, RUCC, income) come from each member's "
+              "county in the shipped PopulationSim tables")
+    factors = sdoh.pop("factors", None)
+    if isinstance(factors, dict):
+        for name, share in factors.items():
+            code = SDOH_FACTOR_CODES.get(str(name).lower())
+            if code is None or not isinstance(share, (int, float)):
+                _note(notes, f"sdoh.factors.{name} dropped: no ICD-10-CM Z code records it")
+                continue
+            conditions.append({"code": code[0], "name": code[1], "prevalence": float(share)})
+            _note(notes, f"sdoh.factors.{name} {share}: condition {code[0]} ({code[1]}) in that share")
+    elif factors is not None:
+        _note(notes, "sdoh.factors dropped: expected a mapping of factor to share")
+    for key in [k for k in sdoh if k not in SdohSpec.model_fields]:
+        _note(notes, f"sdoh.{key} {sdoh.pop(key)!r} dropped: no HealthSim counterpart")
+    return sdoh
 
 
 def _conditions(conditions: list, notes: list[str]) -> list[dict]:

@@ -26,6 +26,7 @@ NESTED = {  # entry template root -> templates that must appear inside the entry
     "2.16.840.1.113883.10.20.22.4.1": (T.RESULT_OBSERVATION,),
     "2.16.840.1.113883.10.20.22.4.26": (T.VITAL_SIGN_OBSERVATION,),
     "2.16.840.1.113883.10.20.22.4.52": (T.IMMUNIZATION_MEDICATION,),
+    "2.16.840.1.113883.10.20.22.4.60": (T.POLICY_ACTIVITY,),
 }
 
 
@@ -129,7 +130,7 @@ def check_document(xml: bytes, as_of: date | None = None) -> list[str]:
             problems.append(f"{el.tag.split('}')[1]} code {el.get('code')} without codeSystem")
     limit = as_of.strftime("%Y%m%d") if as_of else None
     for value in doc.xpath("//v3:effectiveTime/@value | //v3:effectiveTime/*/@value | //v3:birthTime/@value "
-                           "| //v3:time/@value", namespaces=NS):
+                           "| //v3:time/@value | //v3:time/*/@value", namespaces=NS):
         if not _valid_ts(value):
             problems.append(f"invalid timestamp {value!r}")
         elif limit and value[:8] > limit:

@@ -302,6 +302,43 @@ def procedures(ctx, pid, items) -> tuple[str, list[str]]:
     return table(["Procedure", "Code", "System", "Date"], rows), entries
 
 
+def payers(ctx, pid, spans, as_of: date) -> tuple[str, list[str]]:
+    """The Payers section: one Coverage Activity per enrollment span, holding its Policy
+    Activity (payer organisation, SOPT coverage type, member id, covered period)."""
+    from healthsim.formats.payers import payer_for
+
+    rows, entries = [], []
+    for e in spans:
+        payer = payer_for(e["plan_id"], e["plan"])
+        sopt = T.SOPT_CODES.get(e["coverage_type"])
+        rows.append([e["plan"] or payer.name, e["coverage_type"], e["member_id"] or "",
+                     ts(e["start_date"]), ts(e["end_date"])])
+        kind = (f'<code code="{sopt[0]}" codeSystem="{T.SOPT}" codeSystemName="Source of Payment Typology (PHDSC)"'
+                f' displayName="{attr(sopt[1])}"/>') if sopt else '<code nullFlavor="OTH"/>'
+        member = f'<id root="{ctx.fhir.rid("ccda", "member-system", e["plan_id"])}" extension="{attr(e["member_id"])}"/>' \
+            if e["member_id"] else '<id nullFlavor="UNK"/>'
+        relationship = {"01": "SPS", "19": "CHILD"}.get(e["relationship"] or "18", "SELF")
+        policy = (f'<act classCode="ACT" moodCode="EVN">{tid(T.POLICY_ACTIVITY)}'
+                  f'{ctx.id("policy", pid, e["span_no"])}{kind}<statusCode code="completed"/>'
+                  f'<performer typeCode="PRF"><templateId root="{T.PAYER_PERFORMER[0]}"/><assignedEntity>'
+                  f'<id root="2.16.840.1.113883.6.300" extension="{payer.payer_id}"/>'
+                  f'<code code="PAYOR" codeSystem="2.16.840.1.113883.5.110" codeSystemName="HL7 RoleClassRelationship"/>'
+                  f"<representedOrganization><name>{text(e['plan'] or payer.name)}</name></representedOrganization>"
+                  "</assignedEntity></performer>"
+                  f'<participant typeCode="COV"><templateId root="{T.COVERED_PARTY[0]}"/>'
+                  f'<time><low value="{ts(e["start_date"])}"/>'
+                  + (f'<high value="{ts(e["end_date"])}"/>' if e["end_date"] <= as_of else "") + "</time>"
+                  f'<participantRole classCode="PAT">{member}'
+                  f'<code code="{relationship}" codeSystem="2.16.840.1.113883.5.111" codeSystemName="HL7 RoleCode"/>'
+                  "</participantRole></participant></act>")
+        entries.append(f'<act classCode="ACT" moodCode="EVN">{tid(T.SECTIONS[9].entry)}'
+                       f'{ctx.id("coverage", pid, e["span_no"])}'
+                       f'<code code="48768-6" codeSystem="{T.LOINC}" displayName="Payment sources"/>'
+                       f'<statusCode code="completed"/><entryRelationship typeCode="COMP">'
+                       f'<sequenceNumber value="{e["span_no"] or 1}"/>{policy}</entryRelationship></act>')
+    return table(["Plan", "Coverage", "Member ID", "From", "To"], rows), entries
+
+
 def document(ctx: DocumentContext, head: str, parts: dict[str, tuple[str, list[str]]]) -> str:
     body = "".join(section(s, *parts[s.key]) for s in T.SECTIONS if s.key in parts)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -21,7 +21,7 @@ from healthsim.spec.vocab import ETHNICITIES, RACES
 
 TABLES = {"persons": None, "identities": None, "conditions": None, "medication_orders": None,
           "encounters": None, "diagnoses": None, "lab_orders": None, "observations": None, "procedures": None,
-          "deaths": None, "pcp_attributions": None}
+          "deaths": None, "pcp_attributions": None, "enrollments": None}
 
 
 def _group(block, name: str, key: str = "person_id") -> dict:
@@ -56,6 +56,7 @@ class CcdaExporter:
             died = {r["person_id"]: r["death_date"] for r in rows(block["deaths"])} if "deaths" in block.tables else {}
             conds, meds = _group(block, "conditions"), _group(block, "medication_orders")
             visits, procs = _group(block, "encounters"), _group(block, "procedures")
+            spans = _group(block, "enrollments")
             dx = _group(block, "diagnoses", "encounter_id")
             orders = _group(block, "lab_orders")
             by_order: dict = defaultdict(list)
@@ -89,6 +90,8 @@ class CcdaExporter:
                     "immunizations": D.immunizations(ctx, pid, doses(fhir_ctx.key, pid, p["birth_date"], info.as_of,
                                                                      died.get(pid))),
                     "procedures": D.procedures(ctx, pid, procs.get(pid, [])),
+                    "payers": D.payers(ctx, pid, [e for e in spans.get(pid, []) if e["start_date"] <= info.as_of],
+                                       info.as_of),
                 }
                 xml = D.document(ctx, head, parts)
                 (folder / f"patient-{pid:08d}.xml").write_bytes(xml.encode("utf-8"))

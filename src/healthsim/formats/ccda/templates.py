@@ -61,6 +61,8 @@ SECTIONS = (
             ("2.16.840.1.113883.10.20.22.4.52", "2015-08-01"), False),
     Section("procedures", ("2.16.840.1.113883.10.20.22.2.7.1", "2014-06-09"), "47519-4", "Procedures",
             ("2.16.840.1.113883.10.20.22.4.14", "2014-06-09"), False),
+    Section("payers", ("2.16.840.1.113883.10.20.22.2.18", "2015-08-01"), "48768-6", "Payers",
+            ("2.16.840.1.113883.10.20.22.4.60", "2015-08-01"), False),
 )
 
 # entry-level templates nested inside the section entries
@@ -72,4 +74,17 @@ MEDICATION_INFORMATION = ("2.16.840.1.113883.10.20.22.4.23", "2014-06-09")
 RESULT_OBSERVATION = ("2.16.840.1.113883.10.20.22.4.2", "2015-08-01")
 VITAL_SIGN_OBSERVATION = ("2.16.840.1.113883.10.20.22.4.27", "2014-06-09")
 IMMUNIZATION_MEDICATION = ("2.16.840.1.113883.10.20.22.4.54", "2014-06-09")
+POLICY_ACTIVITY = ("2.16.840.1.113883.10.20.22.4.61", "2015-08-01")
+PAYER_PERFORMER = ("2.16.840.1.113883.10.20.22.4.87", None)
+COVERED_PARTY = ("2.16.840.1.113883.10.20.22.4.89", None)
+SOPT = "2.16.840.1.113883.3.221.5"  # PHDSC Source of Payment Typology
+# coverage type -> (SOPT code, display); PHDSC SOPT v9 codes (from memory of the published table)
+SOPT_CODES = {
+    "medicare": ("121", "Medicare FFS"),
+    "medicare_advantage": ("11", "Medicare (Managed Care)"),
+    "medicaid": ("2", "MEDICAID"),
+    "dual": ("14", "Dual Eligibility Medicare/Medicaid Organization"),
+    "commercial": ("5", "PRIVATE HEALTH INSURANCE"),
+    "exchange": ("5", "PRIVATE HEALTH INSURANCE"),
+}
 ENCOUNTER_DIAGNOSIS = ("2.16.840.1.113883.10.20.22.4.80", "2015-08-01")
