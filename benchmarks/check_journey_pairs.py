@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.state import test_journey_combinations as t  # noqa: E402
+from tests.state import test_journey_combinations as t
 
 
 def main() -> None:

@@ -122,13 +122,13 @@ def take_places(rt: RequestText):
 
 SDOH_PHRASES = (
     (re.compile(r"\b(?:low[- ]income|lower[- ]income|low[- ]wage|below 200% (?:of )?(?:the )?(?:federal )?"
-                r"poverty(?: level)?|near[- ]poor)\b", re.I), {"income": "low"}),
+                r"poverty(?: level)?|near[- ]poor)\b", re.IGNORECASE), {"income": "low"}),
     (re.compile(r"\b(?:poor|impoverished|below (?:the )?poverty(?: line| level)?|in poverty)\b(?!\s+"
-                r"(?:control|glycemic|health|adherence))", re.I), {"income": "poor"}),
-    (re.compile(r"\b(?:high[- ]income|affluent|wealthy|well[- ]off)\b", re.I), {"income": "not_low"}),
+                r"(?:control|glycemic|health|adherence))", re.IGNORECASE), {"income": "poor"}),
+    (re.compile(r"\b(?:high[- ]income|affluent|wealthy|well[- ]off)\b", re.IGNORECASE), {"income": "not_low"}),
     (re.compile(r"\b(?:high(?:ly)? (?:social(?:ly)? )?vulnerab(?:le|ility)|high[- ]SVI|socially vulnerable|"
-                r"underserved|disadvantaged)\b", re.I), {"svi": "high"}),
-    (re.compile(r"\b(?:low (?:social )?vulnerability|low[- ]SVI)\b", re.I), {"svi": "low"}),
+                r"underserved|disadvantaged)\b", re.IGNORECASE), {"svi": "high"}),
+    (re.compile(r"\b(?:low (?:social )?vulnerability|low[- ]SVI)\b", re.IGNORECASE), {"svi": "low"}),
 )
 
 

@@ -17,7 +17,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from healthsim.engine.members import MemberBlock
-from healthsim.state.model import NEVER
 
 NEW = {"99202": "99212", "99203": "99213", "99204": "99214", "99205": "99215"}
 ESTABLISHED = {v: k for k, v in NEW.items()} | {"99211": "99202"}
@@ -41,7 +40,7 @@ def new_or_established(encounters: pa.Table, m: MemberBlock, pcp_of_member: np.n
     if encounters.num_rows == 0 or m.state is None:
         return encounters
     em = encounters.column("em_code").cast(pa.string()).to_numpy(zero_copy_only=False)
-    em = np.where(em == None, "", em).astype(str)  # noqa: E711
+    em = np.where(em == None, "", em).astype(str)
     kinds = set(NEW) | set(ESTABLISHED) | set(PREVENTIVE_NEW) | set(PREVENTIVE_ESTABLISHED)
     coded = np.isin(em, list(kinds))
     if not coded.any():
