@@ -80,7 +80,11 @@ def test_cli_exits_2_without_traceback_and_writes_no_cohort(tmp_path, capsys, pa
 
 def test_cli_usage_errors_exit_2(tmp_path, capsys):
     assert main(["generate", "--template", "no-such-template", "--db", str(tmp_path / "y.duckdb")]) == 2
-    assert "did you mean" in capsys.readouterr().err or True
+    err = " ".join(capsys.readouterr().err.replace("│", " ").split())
+    assert "no template 'no-such-template'. Available:" in err and "medicare-diabetic" in err
+    assert main(["generate", "--template", "medicare-diabetc", "--db", str(tmp_path / "y.duckdb")]) == 2
+    err = " ".join(capsys.readouterr().err.replace("│", " ").split())
+    assert "did you mean 'medicare-diabetic'?" in err
     assert main(["generate", "--template", "medicare-diabetic", "--count", "-3",
                  "--db", str(tmp_path / "y.duckdb")]) == 2
     assert main(["cohorts", "show", "42", "--db", str(tmp_path / "y.duckdb")]) == 2

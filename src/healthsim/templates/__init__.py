@@ -70,5 +70,5 @@ def _entry(name: str) -> tuple[str, str]:
     if name not in files:
         near = difflib.get_close_matches(name, list(files), n=1)
         hint = f"; did you mean {near[0]!r}?" if near else ""
-        raise NotFoundError(f"no template {name!r}{hint} Available: {', '.join(files)}")
+        raise NotFoundError(f"no template {name!r}{hint or '.'} Available: {', '.join(files)}")
     return files[name]
