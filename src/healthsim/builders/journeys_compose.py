@@ -55,7 +55,23 @@ def journeys(facts: Facts, doc: dict) -> tuple[list[JourneyRequest], Extra]:
             extra.notes.append(f"journey template {j.template!r} is not installed in this version: "
                                "it is recorded in the spec but will not run")
     _attach(doc, [j for j in out if j.available], extra)
+    _window_for(doc, out, extra)
     return out, extra
+
+
+def _window_for(doc: dict, out: list[JourneyRequest], extra: Extra) -> None:
+    """A journey asked for over more than a year ("CHF over 3 years") needs a cohort window that long:
+    enrollment, the member state (progression, deaths) and the journey then span the same years."""
+    import math
+
+    months = max((float(j.adjustments.get("duration_months") or 0) for j in out if j.available), default=0)
+    if months <= 12 or doc.get("window"):
+        return
+    years = min(10, math.ceil(months / 12 - 1e-9))
+    doc["window"] = {"years": years}
+    extra.assumptions.append(Assumption(
+        field="window", value=f"{years} years",
+        reason=f"a journey runs {months:g} months: the cohort covers the {years} years up to as_of"))
 
 
 CLAIM_FORMATS = {"x12-837p", "x12-837i", "x12-835", "x12-276-277", "x12-278", "ncpdp", "ncpdp-script", "ccda",

@@ -1,0 +1,36 @@
+"""A journey asked for over several years gets a cohort window that long (issue 9's
+"300 Medicare members with CHF over 3 years"): enrollment, care, progression and deaths span
+every year, not a one-year clip of a 36-month journey."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from healthsim import api
+
+
+@pytest.mark.parametrize("text, years", [
+    ("300 Medicare members with CHF over 3 years", 3),
+    ("50 heart failure patients on Medicare followed for 2 years", 2),
+    ("100 Medicare diabetics with claims", None),
+])
+def test_multi_year_requests_set_the_window(text, years):
+    spec = api.parse_request(text)
+    window = spec.profile.window
+    assert (window.years if window else None) == years
+
+
+def test_chf_over_three_years_spans_three_years(tmp_path):
+    spec = api.parse_request("300 Medicare members with CHF over 3 years", count=120, seed=7)
+    db = tmp_path / "chf.duckdb"
+    api.generate_request(spec, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        first, last = con.sql("SELECT min(start_date), max(end_date) FROM enrollments").fetchall()[0]
+        years = dict(con.sql("SELECT year(start_time), count(*) FROM encounters GROUP BY 1").fetchall())
+        late_hf = con.sql("SELECT count(*) FROM diagnoses d JOIN encounters e USING (cohort_id, encounter_id) "
+                          "WHERE d.code LIKE 'I50%' AND year(e.start_time) = year(DATE '2025-12-31') - 2"
+                          ).fetchall()[0][0]
+    assert (first.year, last.year) == (2023, 2025)
+    assert set(years) == {2023, 2024, 2025} and min(years.values()) > 0.5 * max(years.values())
+    assert late_hf > 0  # heart-failure care in the first year of the window, too
