@@ -19,16 +19,16 @@ from healthsim.canonical.table import table
 S, D, I64, I32, F64, B = pa.string(), pa.date32(), pa.int64(), pa.int32(), pa.float64(), pa.bool_()
 
 
-def _address(what: str) -> list[C]:
+def _address(what: str, real: bool = False) -> list[C]:
+    own = "; a real hospital's own" if real else ""
     return [
-        C("address_line", S, f"Street address of the {what} (fictional house number and street; "
-                             "a real hospital's own)."),
+        C("address_line", S, f"Street address of the {what} (fictional house number and street{own})."),
         C("city", S, "USPS city of the ZIP."),
         C("state", S, "USPS state code."),
-        C("zip", S, "5-digit ZIP code (near the members it serves; a real hospital's own ZIP)."),
+        C("zip", S, f"5-digit ZIP code, near the members it serves{own}."),
         C("county_fips", S, "5-digit county FIPS code of the ZIP."),
-        C("latitude", F64, "Latitude (ZIP centroid with ~1 km of jitter; a real hospital's own)."),
-        C("longitude", F64, "Longitude (ZIP centroid with ~1 km of jitter; a real hospital's own)."),
+        C("latitude", F64, f"Latitude (ZIP centroid with ~1 km of jitter{own})."),
+        C("longitude", F64, f"Longitude (ZIP centroid with ~1 km of jitter{own})."),
         C("phone", S, "Phone in the fictional 555-01xx range."),
     ]
 
@@ -73,7 +73,7 @@ FACILITIES = table("facilities", "Facilities (NPI entity type 2): hospitals, ASC
                    "(critical access: at most 25) or SNF's; null otherwise."),
     C("source", S, "'cms': a real Medicare-certified hospital (CMS Hospital General Information, "
                    "HIFLD beds and location); 'synthetic': generated."),
-    *_address("facility"),
+    *_address("facility", real=True),
 ], key=("facility_id",), product="networksim")
 
 PHARMACIES = table("pharmacies", "Dispensing pharmacies of the network: retail, mail order, specialty.", [
