@@ -10,9 +10,10 @@ draws the practices they use from the real geography of supply:
 - **Gravity model** (`gravity`): a practice used by people of origin ZIP o sits
   in ZIP d with probability proportional to d's supply (its residents x the
   kind's providers per 100,000, specialists and surgery/imaging/lab sites
-  tilted 3:1 towards urban ZIPs) x exp(-km(o, d) / L) x 0.25 if d is in
-  another state (plans contract by state; care crosses a state line mostly
-  where the line is near), among ZIPs within the class's radius. L is the
+  tilted 3:1 towards urban ZIPs) x exp(-km(o, d) / L), among ZIPs within the
+  class's radius; for primary care x 0.15 if d is in another state (plans
+  contract by state; care crosses a state line mostly where the line is
+  near), for the area pools of other kinds only in-state ZIPs. L is the
   class's distance scale, longer for rural origins (CLASSES).
 - **Virtual practices**: ZIP d holds round(supply / mean practice size) practices
   of a kind; a draw lands on one of them (uniformly), so members of
@@ -27,15 +28,16 @@ draws the practices they use from the real geography of supply:
   OVERLAP x the cohort's share of the kind's supply, at least one per area, from
   origins drawn among the area's members; members then see the nearest.
 
-Calibration: with L = 7 km (urban origin) / 14 km (rural origin) the median
-member-to-PCP great-circle distance is ~8-9 km nationally (about 10-12 km by
-road at the usual 1.2-1.4 road/straight-line ratio), 6-7 km for urban members
-and ~20 km for rural ones; published: a median one-way distance to Medicare
-office visits of 7.7 miles (12.4 km) by road, IQR 1.9-18.7 miles, rural
-patients travelling further (Chan, Hart & Goodman, J Rural Health 2006; 1998
-Medicare claims, 5 states). The other classes' scales are HealthSim choices
-(specialists farther, as the same study reports); measured by
-benchmarks/bench_network.py.
+Calibration: with L = 6 km (urban origin) / 16 km (rural origin) the median
+member-to-PCP great-circle distance is ~7-8 km nationally (about 9-10 km by
+road at the usual 1.2-1.4 road/straight-line ratio), ~8.5 km in Harris County,
+~8 km in Cook and Los Angeles counties, ~20 km for rural members; published: a
+median one-way distance to Medicare office visits of 7.7 miles (12.4 km) by
+road, IQR 1.9-18.7 miles, rural patients travelling further (Chan, Hart &
+Goodman, J Rural Health 2006; 1998 Medicare claims, 5 states). The scale is
+kept a little under that figure so an urban county's median stays within issue
+11's 10 km. The other classes' scales are HealthSim choices (specialists
+farther, as the same study reports). Measured by benchmarks/bench_network.py.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ import numpy as np
 
 from healthsim.products.network.nearest import EARTH_RADIUS_KM, Grid, query_cells, unit_vectors
 
-BORDER = 0.25
+BORDER = 0.15
 """Weight of a destination in another state than the origin."""
 URBAN_TILT = 3.0
 NATIONAL_CHILD_SHARE = 0.22  # Census 2020: 22.1% of residents under 18
@@ -67,14 +69,21 @@ class GravityClass:
     urban_km: float   # distance scale L from an urban origin
     rural_km: float   # ... from a rural one
     radius_km: float  # destinations beyond this are not considered (exp(-radius / rural L) ~ 3-5%)
+    border: float     # weight of a destination in another state
 
 
 CLASSES = {
-    "primary": GravityClass(1.0, 7.0, 14.0, 50.0),
-    "specialist": GravityClass(URBAN_TILT, 15.0, 30.0, 90.0),
-    "community": GravityClass(1.0, 10.0, 20.0, 60.0),
-    "pharmacy": GravityClass(1.0, 4.0, 10.0, 30.0),
+    "primary": GravityClass(1.0, 6.0, 16.0, 50.0, BORDER),
+    "specialist": GravityClass(URBAN_TILT, 15.0, 30.0, 90.0, 0.0),
+    "community": GravityClass(1.0, 10.0, 20.0, 60.0, 0.0),
+    "pharmacy": GravityClass(1.0, 4.0, 10.0, 30.0, 0.0),
 }
+"""Primary care is drawn for each member ZIP and may lie across a nearby state line; the
+area pools of the other classes stay in the state of the members they are drawn for (members
+near a state line may still choose a closer site across it: see nearby_lists)."""
+ZIP3_PER_SITE = 6
+"""An area pool has at least one site per this many occupied 3-digit ZIP areas, so a state-wide
+pool of a small cohort is spread over the state rather than one site for all of it."""
 GRAVITY_CELL = 1.0  # degrees: origins are taken one such cell at a time
 
 
@@ -165,8 +174,9 @@ def gravity(draws: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             w *= supply[cand]
             for st in np.unique(z.state[uniq]):  # one or two states per cell
                 rows = np.flatnonzero(z.state[uniq] == st)
-                w[rows] *= np.where(z.state[cand] == st, np.float32(1.0), np.float32(BORDER))
+                w[rows] *= np.where(z.state[cand] == st, np.float32(1.0), np.float32(cls.border))
             np.putmask(w, km > cls.radius_km, 0.0)
+            w[np.arange(len(uniq)), np.searchsorted(cand, uniq)] += np.float32(1e-30)  # never an empty row
             cum = np.cumsum(w, axis=1, dtype=np.float64)
             total = cum[:, -1].copy()
             cum += (np.cumsum(total) - total)[:, None]  # rows one after another: one sorted array
@@ -234,6 +244,11 @@ def area_keys(occ: Occupancy, served: np.ndarray, zip3_min: float, state_min: fl
 _ZIP3: list = []
 
 
+def zip3_of(rows: np.ndarray) -> np.ndarray:
+    """The 3-digit ZIP prefix (int) of reference ZIP rows."""
+    return _zip3_and_state()[0][rows]
+
+
 def _zip3_and_state() -> tuple[np.ndarray, np.ndarray]:
     """Per reference ZIP: its 3-digit prefix and a state number (both int)."""
     if not _ZIP3:
@@ -264,17 +279,17 @@ def area_origins(key: np.ndarray, weight: np.ndarray, draws_per_area: dict[int, 
     return order[at]
 
 
-OUT_OF_STATE_FACTOR, OUT_OF_STATE_KM = 2.0, 20.0
-"""A site in another state counts as this much further when members choose among the nearest
-(effective km = 2 x km + 20): a member near a state line may cross it for a much closer
-practice; otherwise office care stays in the member's state."""
+BORDER_KM, OUT_OF_STATE_FACTOR = 30.0, 1.5
+"""When members choose among the nearest sites, one in another state counts only if it is
+within BORDER_KM of the member, and then as 1.5 x its distance: office care stays in the
+member's state except near a state line (or where the state has no site of the kind)."""
 RANK_WEIGHTS = (0.6, 0.25, 0.15)
 
 
 def nearby_lists(zip_rows: np.ndarray, site_lat: np.ndarray, site_lon: np.ndarray,
                  site_state: np.ndarray, k: int = 3):
     """Per ZIP row, the k sites with the smallest effective distance (the nearest in the ZIP's
-    state and overall, out-of-state ones counted further), none much further than the best
+    state and overall; out-of-state ones see BORDER_KM), none much further than the best
     (more than twice as far and 15 km further), weighted by rank: an acute.Candidates over
     the reference ZIPs whose items index the sites."""
     from healthsim.products.network.acute import Candidates
@@ -301,7 +316,8 @@ def nearby_lists(zip_rows: np.ndarray, site_lat: np.ndarray, site_lon: np.ndarra
     idx = np.concatenate([idx_in, idx_all], axis=1)
     km = np.concatenate([km_in, km_all], axis=1)
     other = site_state[np.maximum(idx, 0)] != q_state[:, None]
-    eff = np.where(idx < 0, np.inf, np.where(other, OUT_OF_STATE_FACTOR * km + OUT_OF_STATE_KM, km))
+    far = np.where(km <= BORDER_KM, OUT_OF_STATE_FACTOR * km, 1e6 + km)  # 1e6: only if nothing in-state
+    eff = np.where(idx < 0, np.inf, np.where(other, far, km))
     eff = np.where(_repeats(idx), np.inf, eff)  # a site found by both searches counts once
     order = np.lexsort((idx, eff), axis=1)[:, :k]
     idx, eff = np.take_along_axis(idx, order, 1), np.take_along_axis(eff, order, 1)

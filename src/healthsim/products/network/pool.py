@@ -349,7 +349,10 @@ def _area_draws(seed: int, table: SupplyTable, i: int, occ: Occupancy, child_sha
     key = local.area_keys(occ, served, float(table.zip3_min[i]), float(table.state_min[i]))
     areas, inv = np.unique(key, return_inverse=True)
     m = np.bincount(inv, served, len(areas))
-    n = np.maximum(1, np.rint(m * table.per_100k[i] / 1e5 * OVERLAP)).astype(np.int64)
+    zip3 = local.zip3_of(occ.rows)
+    spread = np.bincount(np.unique(inv.astype(np.int64) * 1000 + zip3) // 1000, minlength=len(areas))
+    floor = np.ceil(spread / local.ZIP3_PER_SITE)
+    n = np.maximum(floor, np.rint(m * table.per_100k[i] / 1e5 * OVERLAP)).astype(np.int64)
     n[-1] += max(0, int(table.min_count[i]) - int(n.sum()))
     u = _rng(seed, f"origin:{table.kind[i]}").random(int(n.sum()))
     return local.area_origins(key, served, dict(zip(areas.tolist(), n.tolist(), strict=True)), u)
@@ -481,15 +484,34 @@ def _practices_and_providers(seed: int, table: SupplyTable, units: Units, occ: O
     return practices, _people(seed, table, kind_all, practice_all, practices, facilities, hospitals), first_provider
 
 
+EVERY_HOSPITAL = ("hospitalist", "emergency_medicine")
+"""Hospital-based kinds with a group at every network hospital (an admission's attending and
+an ED visit's physician work at that hospital); the others (anesthesiology, radiology,
+pathology) only where the members who use the hospital earn one, and at the busiest network
+hospital of each state, so every state has them (lookups elsewhere take the nearest)."""
+
+
 def _hospital_groups(table, i, occ, hp, facilities, hospitals):
-    """One group of a hospital-based kind at every network hospital: OVERLAP x the share of
-    the kind's supply for the members who use it, at least one, at most its beds' share."""
+    """Groups of a hospital-based kind at network hospitals: OVERLAP x the share of the kind's
+    supply for the members who use each one, at most its beds' share (see EVERY_HOSPITAL)."""
+    from healthsim.reference.geography import zips
+
     members = hp.candidates.members_of(len(hospitals), occ.members)
     beds = np.where(facilities.beds[hospitals] > 0, facilities.beds[hospitals], UNKNOWN_BEDS)
     per_bed = table.per_100k[i] / 1e5 * US_POPULATION / US_STAFFED_BEDS
     cap = np.maximum(1, np.rint(beds * per_bed))
-    n = np.clip(np.ceil(members * table.per_100k[i] / 1e5 * OVERLAP), 1, cap).astype(np.int64)
-    return i, n, facilities.sites.take(hospitals), hospitals
+    want = members * table.per_100k[i] / 1e5 * OVERLAP
+    if str(table.kind[i]) in EVERY_HOSPITAL:
+        n = np.clip(np.ceil(want), 1, cap)
+    else:
+        n = np.minimum(np.rint(want), cap)
+        state = zips().state[facilities.sites.zip_row[hospitals]]
+        order = np.lexsort((-members, state))
+        busiest = order[np.r_[True, state[order][1:] != state[order][:-1]]]
+        n[busiest] = np.maximum(n[busiest], 1)
+    n = n.astype(np.int64)
+    keep = n > 0
+    return i, n[keep], facilities.sites.take(hospitals[keep]), hospitals[keep]
 
 
 def _attach(seed, table, i, practices, units, occ, counts) -> np.ndarray:
