@@ -409,11 +409,13 @@ def list_formats() -> dict[str, str]:
 
 
 def json_schema(kind: str) -> dict:
-    """JSON Schema of a spec kind: 'profile', 'journey', or 'request' (profile + journeys + outputs)."""
+    """JSON Schema of a spec kind: 'profile', 'journey', 'request' (profile + journeys + outputs) or 'trial'."""
     from healthsim.builders.request import RequestSpec
     from healthsim.spec.journey import JourneySpec
 
-    models = {"profile": ProfileSpec, "journey": JourneySpec, "request": RequestSpec}
+    from healthsim.spec.trial import ProtocolSpec
+
+    models = {"profile": ProfileSpec, "journey": JourneySpec, "request": RequestSpec, "trial": ProtocolSpec}
     if kind not in models:
         raise SpecError([FieldProblem("kind", "unknown schema", kind, ", ".join(models))])
     return models[kind].model_json_schema(by_alias=True)

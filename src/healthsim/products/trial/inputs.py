@@ -36,7 +36,8 @@ def tap_filter(name: str, table: pa.Table) -> pa.Table | None:
     if name == "identities":
         return table.filter(pc.equal(table["product"], "patientsim")).select(["person_id", "identifier"])
     if name == "persons":
-        return table.select(["person_id", "sex", "birth_date", "race", "ethnicity", "state"])
+        return table.select(["person_id", "sex", "birth_date", "race", "ethnicity", "state", "latitude",
+                             "longitude"])
     return table
 
 

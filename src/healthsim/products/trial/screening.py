@@ -26,6 +26,11 @@ class Sites:
     facility_id: np.ndarray
     name: np.ndarray
     state: np.ndarray
+    latitude: np.ndarray
+    longitude: np.ndarray
+
+
+TRAVEL_KM = 600  # candidates farther than this from every site are not approached (regional recruitment)
 
 
 def choose_sites(protocol: ProtocolSpec, inputs: TrialInputs) -> Sites:
@@ -48,8 +53,20 @@ def choose_sites(protocol: ProtocolSpec, inputs: TrialInputs) -> Sites:
         if idx.size:
             picked.append(int(idx[np.lexsort((fids[idx], -beds[idx]))[0]]))
     picked_arr = np.array(picked, dtype=np.int64)
+    lat = pc.fill_null(hosp["latitude"], 0.0).to_numpy(zero_copy_only=False)[picked_arr]
+    lon = pc.fill_null(hosp["longitude"], 0.0).to_numpy(zero_copy_only=False)[picked_arr]
     return Sites(np.array([f"{i + 1:03d}" for i in range(len(picked))]), fids[picked_arr], names[picked_arr],
-                 h_state[picked_arr])
+                 h_state[picked_arr], lat, lon)
+
+
+def nearest_site(sites: Sites, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of the nearest site, its great-circle distance in km) for each point."""
+    la1, lo1 = np.radians(lat)[:, None], np.radians(lon)[:, None]
+    la2, lo2 = np.radians(sites.latitude)[None, :], np.radians(sites.longitude)[None, :]
+    h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
+    km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    idx = km.argmin(axis=1)
+    return idx, km[np.arange(lat.size), idx]
 
 
 @dataclass
@@ -115,17 +132,15 @@ def screen(protocol: ProtocolSpec, inputs: TrialInputs, sites: Sites, study_star
            rng: np.random.Generator) -> Screening:
     p = inputs.persons
     pid = p["person_id"].to_numpy()
-    state = p["state"].to_numpy(zero_copy_only=False).astype(str)
-    near = np.isin(state, sites.state)
-    pid = pid[near]
-    state = state[near]
+    lat = pc.fill_null(p["latitude"], 0.0).to_numpy(zero_copy_only=False)
+    lon = pc.fill_null(p["longitude"], 0.0).to_numpy(zero_copy_only=False)
+    site, km = nearest_site(sites, lat, lon) if sites.site_id.size else (np.zeros(pid.size, int), np.full(pid.size, 1e9))
+    near = km <= TRAVEL_KM
+    pid, site = pid[near], site[near]
     birth = days(p["birth_date"])[near]
     sex = p["sex"].to_numpy(zero_copy_only=False).astype(str)[near]
     span = protocol.recruitment.enrollment_months * 30
     consent = study_start + rng.integers(0, span, size=pid.size)
-    # a candidate screens at the site of their state (the one site there)
-    site = np.searchsorted(np.sort(sites.state), state)
-    site = np.argsort(sites.state)[site]
     screening_day = consent + rng.integers(0, 4, size=pid.size)
     order = np.lexsort((pid, screening_day))
     pid, site, consent, screening_day, birth, sex = (a[order] for a in (pid, site, consent, screening_day, birth, sex))
