@@ -282,6 +282,15 @@ def generate_trial(protocol, db: str | Path = DEFAULT_DB, progress: Progress | N
     return TrialRun(result, protocol, summary)
 
 
+def validate_sdtm(folder: str | Path):
+    """HealthSim's SDTM conformance check over an export directory (formats/sdtm/conformance.py)."""
+    from healthsim.formats.sdtm.conformance import check
+
+    if not Path(folder).is_dir():
+        raise NotFoundError(f"no SDTM export at {folder}: export one with --format sdtm")
+    return check(folder)
+
+
 def _remove_store_file(db: str | Path) -> None:
     import contextlib
 

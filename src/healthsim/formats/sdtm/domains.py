@@ -199,6 +199,19 @@ def build(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _visit_rule(protocol: dict, name: str, day: int, lo: int, hi: int) -> str:
+    """TVSTRL: the window in study days; in cycle protocols, cycle and post-cycle visits move with
+    dose delays, so their rule says so (and the conformance check does not hold them to fixed days)."""
+    cycles = protocol.get("cycles")
+    if cycles and day >= 1:
+        if str(name).startswith("CYCLE"):
+            return f"DAY 1 OF {name.split(' DAY')[0]} (21-DAY CYCLES, DELAYS ALLOWED)".replace(
+                "21", str(cycles["length_days"]))
+        last = cycles["length_days"] * cycles["count"]
+        return f"{int(day) - last} DAYS AFTER THE LAST CYCLE ENDS, -{int(day) - int(lo)}/+{int(hi) - int(day)} DAYS"
+    return f"DAY {int(lo)} TO DAY {int(hi)}"
+
+
 def _design(study, t) -> dict[str, pd.DataFrame]:
     sid = study["study_id"]
     protocol = json.loads(study["protocol"])
@@ -226,8 +239,9 @@ def _design(study, t) -> dict[str, pd.DataFrame]:
                        "EPOCH": [r[5] for r in ta_rows]})
     tvd = _frame("TV", {"STUDYID": [sid] * len(tv), "VISITNUM": tv["visitnum"], "VISIT": tv["visit"],
                         "VISITDY": tv["target_day"],
-                        "TVSTRL": [f"DAY {lo} TO DAY {hi}" for lo, hi in zip(tv["window_low"], tv["window_high"],
-                                                                           strict=True)],
+                        "TVSTRL": [_visit_rule(protocol, name, day, lo, hi) for name, day, lo, hi in
+                                   zip(tv["visit"], tv["target_day"], tv["window_low"], tv["window_high"],
+                                       strict=True)],
                         "TVENRL": [""] * len(tv)})
     crit = protocol["criteria"]
     ti_rows = [("INCL01", f"Age {crit['min_age']} to {crit['max_age']} years at screening", "INCLUSION")]

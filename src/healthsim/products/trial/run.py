@@ -56,7 +56,7 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
     n = r.size
     # screening visit -> day 1: the screening window's distance before the first dose
     first = protocol.visits[0]
-    gap = (1 - first.day) - rng(2).integers(first.window[0], first.window[1] + 1, size=n)
+    gap = -(first.day + rng(2).integers(first.window[0], first.window[1] + 1, size=n))
     day1 = scr.screening_day[r] + np.maximum(gap, 1)
     stratum = allocation.strata(protocol, sex_all[r], scr.age[r], scr.labs["hba1c"][r], sites.state[scr.site[r]])
     arm, block = allocation.allocate(protocol, stratum, rng(3))
@@ -140,6 +140,18 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
         "study_day": np.where(sv_missed, None, sv_day), "status": np.where(sv_missed, "missed", "done"),
         "in_window": sv_in, "encounter_id": np.where(sv_missed, None, enc_id)})
     tables["exposures"] = _exposures(protocol, visits, done, course, arm, day1, pid_r)
+    if protocol.cycles is not None:  # the last dose is the last infusion given
+        ex = tables["exposures"]
+        last = np.full(m, None, dtype=object)
+        if ex.num_rows:
+            e_idx = screening.index_of(scr.person_id, ex["person_id"].to_numpy())
+            e_day = days(ex["end_date"])
+            best = np.full(m, -1, dtype=np.int64)
+            np.maximum.at(best, e_idx, e_day)
+            last = np.where(best >= 0, best, None)
+        subj = tables["trial_subjects"]
+        col = subj.schema.get_field_index("last_dose_date")
+        tables["trial_subjects"] = subj.set_column(col, subj.schema.field(col), _dates(last))
     tables["trial_findings"] = _findings(protocol, rows, day1, pid_r, visits, base.sex)
     ev = events
     tables["adverse_events"] = _table("adverse_events", {
