@@ -421,7 +421,6 @@ def json_schema(kind: str) -> dict:
     """JSON Schema of a spec kind: 'profile', 'journey', 'request' (profile + journeys + outputs) or 'trial'."""
     from healthsim.builders.request import RequestSpec
     from healthsim.spec.journey import JourneySpec
-
     from healthsim.spec.trial import ProtocolSpec
 
     models = {"profile": ProfileSpec, "journey": JourneySpec, "request": RequestSpec, "trial": ProtocolSpec}

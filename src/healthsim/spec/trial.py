@@ -192,15 +192,15 @@ class ProtocolSpec(_Strict):
     def _check(self) -> ProtocolSpec:
         codes = [a.armcd for a in self.arms]
         if len(set(codes)) != len(codes):
-            raise ValueError(f"arm codes must be unique: {codes}")
+            raise ValueError(f"arms: arm codes must be unique: {codes}")
         total = sum(a.ratio for a in self.arms)
         size = self.randomisation.block_size
         if size is not None and size % total:
-            raise ValueError(f"randomisation.block_size {size} must be a multiple of the ratio sum {total}")
+            raise ValueError(f"randomisation.block_size: {size} must be a multiple of the ratio sum {total}")
         for ae in self.adverse_events:
             unknown = set(ae.incidence) - set(codes)
             if unknown:
-                raise ValueError(f"adverse event {ae.term}: unknown arms {sorted(unknown)}; arms: {codes}")
+                raise ValueError(f"adverse_events: {ae.term}: unknown arms {sorted(unknown)}; arms: {codes}")
         unknown = set(self.endpoint.effect) - set(codes)
         if unknown:
             raise ValueError(f"endpoint.effect: unknown arms {sorted(unknown)}; arms: {codes}")
@@ -208,14 +208,14 @@ class ProtocolSpec(_Strict):
             raise ValueError(f"endpoint.test {self.endpoint.test!r}: allowed {', '.join(LAB_TESTS)}")
         names = [v.visit for v in self.visits]
         if len(set(names)) != len(names):
-            raise ValueError("visit names must be unique")
+            raise ValueError("visits: visit names must be unique")
         days = [v.day for v in self.visits]
         if days != sorted(days) or days[0] >= 1:
-            raise ValueError("visits must be in day order and start with screening (a day before 1)")
+            raise ValueError("visits: must be in day order and start with screening (a day before 1)")
         if self.endpoint.visit is not None and self.endpoint.visit not in names:
             raise ValueError(f"endpoint.visit {self.endpoint.visit!r} is not a visit: {names}")
         if self.criteria.min_age > self.criteria.max_age:
-            raise ValueError("criteria.min_age is above max_age")
+            raise ValueError("criteria.min_age is above criteria.max_age")
         return self
 
     def block_size(self) -> int:

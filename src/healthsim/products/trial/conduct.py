@@ -143,7 +143,7 @@ def schedule(protocol: ProtocolSpec, visits: PlannedVisits, course: Course, day1
              stays: tuple[np.ndarray, np.ndarray, np.ndarray], subject_pid: np.ndarray, death_sd: np.ndarray,
              rng: np.random.Generator) -> DoneVisits:
     """Every post-randomisation visit inside each subject's participation, with its actual day."""
-    n, v = day1.size, len(visits)
+    n = day1.size
     post = np.flatnonzero(visits.target >= 1)
     s_idx = np.repeat(np.arange(n), post.size)
     v_idx = np.tile(post, n)
@@ -156,7 +156,10 @@ def schedule(protocol: ProtocolSpec, visits: PlannedVisits, course: Course, day1
     width = np.maximum(half_high - half_low, 0)
     offset = np.clip(np.rint(rng.normal(0, np.maximum(width, 1) / 5)), half_low, half_high).astype(np.int64)
     d = protocol.discontinuation
-    outside = (rng.random(s_idx.size) < d.out_of_window_rate) & (planned > 1)
+    # a dose cannot come much before the cycle is over: cycle visits fall -1..+3 days, never outside
+    is_cycle = visits.cycle[v_idx] > 0
+    offset = np.where(is_cycle, np.clip(offset, -1, 3), offset)
+    outside = (rng.random(s_idx.size) < d.out_of_window_rate) & (planned > 1) & ~is_cycle
     extra = rng.integers(1, 6, size=s_idx.size)
     offset = np.where(outside, np.where(rng.random(s_idx.size) < 0.5, half_low - extra, half_high + extra), offset)
     actual = planned + offset

@@ -138,7 +138,7 @@ def measure(protocol: ProtocolSpec, base: Baseline, arm: np.ndarray, visit_subje
     sel = has["vitals"][visit_index]
     s, v, d = visit_subject[sel], visit_index[sel], visit_day[sel]
     if s.size:
-        for code, (_, _, _, _, sd) in VITAL_TESTS.items():
+        for code in VITAL_TESTS:
             if code == "HEIGHT":
                 first = d < 1  # height at screening only
                 rows.add(s[first], v[first], d[first], "VS", code, np.round(vit0[code][s[first]], 1))

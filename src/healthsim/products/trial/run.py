@@ -109,8 +109,8 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
         "target_day": visits.target, "window_low": visits.low, "window_high": visits.high,
         "epoch": visits.epoch.tolist(), "assessments": [", ".join(a) for a in visits.assessments]})
     m = scr.person_id.size
-    full = lambda values, fill=None: _scatter(m, r, values, fill)  # noqa: E731 (randomised -> everyone screened)
-    to_date = lambda sd: np.where(sd >= conduct.FAR, None, day1 + sd - 1)  # noqa: E731 (study day -> epoch day)
+    full = lambda values, fill=None: _scatter(m, r, values, fill)
+    to_date = lambda sd: np.where(sd >= conduct.FAR, None, day1 + sd - 1)
     disposition = np.where(scr.failed, "SCREEN FAILURE", full(course.disposition, None))
     tables["trial_subjects"] = _table("trial_subjects", {
         "person_id": scr.person_id, "study_id": [study_id] * m, "usubjid": usubjid,
@@ -299,6 +299,7 @@ def _findings(protocol, rows, day1, pid_r, visits, sex) -> pa.Table:
     baseline = np.zeros(s.size, dtype=bool)
     idx = np.flatnonzero(pre)
     if idx.size:
+        idx = idx[np.lexsort((d[idx], key[idx]))]  # by test within subject, then day: the last of each is baseline
         last = idx[np.r_[key[idx][1:] != key[idx][:-1], True]]
         baseline[last] = True
     return _table("trial_findings", {
