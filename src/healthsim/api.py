@@ -262,7 +262,8 @@ def trial_profile(protocol) -> ProfileSpec:
     if "template" in doc:
         base = load_template(str(doc.pop("template")), "profile")
         doc = {**base, **doc}
-    doc["count"] = max(1, math.ceil(protocol.subjects * protocol.recruitment.candidates_per_subject))
+    # at least 200 candidates: a network (and so trial sites) needs a population to be built around
+    doc["count"] = max(200, math.ceil(protocol.subjects * protocol.recruitment.candidates_per_subject))
     doc["seed"] = protocol.seed
     span = study_span_days(protocol) + protocol.criteria.lab_lookback_days + 30
     doc["window"] = {"years": min(10, math.ceil(span / 365.25))}
@@ -506,6 +507,8 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
     `out`/FORMAT (default: `exports_root`/cohort-ID/FORMAT, exports_root defaulting to
     the store's folder/exports)."""
     _check_trial(spec)
+    if getattr(spec, "trial", None):
+        return _trial_request(spec, db, progress, out, exports_root, workers)
     _check_export_targets(spec, db, out, exports_root)  # a bad --out is refused before any work
     result = generate(spec.profile, db, progress=progress, workers=default_workers(spec.profile, workers))
     try:
@@ -550,6 +553,45 @@ def _export_request(spec, result: GenerateResult, db, out, exports_root) -> Requ
         target = Path(out) if out else root / f"cohort-{result.cohort_id}"
         run.exports.append(export_cohort(db, name, target / name, cohort_id=result.cohort_id))
     return run
+
+
+TRIAL_TEMPLATES = {"C": "nsclc-phase2", "E11": "t2d-phase3"}
+
+
+def trial_protocol_for(trial: dict):
+    """The shipped protocol a trial request fits (by indication: oncology or type 2 diabetes),
+    sized to the subjects asked for; (protocol, notes). Other indications are refused clearly."""
+    indication = str(trial.get("indication") or "E11")
+    name = next((t for prefix, t in TRIAL_TEMPLATES.items() if indication.startswith(prefix)), None)
+    if name is None:
+        raise SpecError([FieldProblem("trial.indication", "no shipped trial protocol for this indication; write "
+                                      "a protocol file (healthsim schema trial) and run generate --trial FILE",
+                                      indication, ", ".join(f"{k}* ({v})" for k, v in TRIAL_TEMPLATES.items()))])
+    subjects = int(trial.get("subjects") or 0) or None
+    protocol = load_protocol(name, subjects=subjects)
+    notes = [f"trial protocol {name} ({protocol.study_id}, {protocol.phase.lower()}) for indication {indication}"]
+    phase = str(trial.get("phase") or "")
+    if phase and phase not in protocol.phase.replace("PHASE ", "").replace("III", "3").replace("II", "2"):
+        notes.append(f"phase {phase} was asked; the shipped {indication[:3]} protocol is {protocol.phase.lower()}")
+    return protocol, notes
+
+
+def _trial_request(spec, db, progress, out, exports_root, workers) -> RequestRun:
+    protocol, notes = trial_protocol_for(spec.trial)
+    formats = list(spec.trial.get("formats") or []) or list(spec.outputs.formats)
+    run = generate_trial(protocol, db, progress, workers=workers)
+    t = run.summary
+    notes.append(f"{t['screened']:,} screened, {t['randomised']:,} randomised at {t['sites']} sites; "
+                 f"{t['completed']:,} completed; {t['adverse_events']:,} adverse events")
+    if t.get("shortfall"):
+        notes.append(t["shortfall"])
+    out_run = RequestRun(run.result, notes=notes)
+    root = Path(exports_root) if exports_root else Path(db).parent / "exports"
+    target = Path(out) if out else root / f"cohort-{run.result.cohort_id}"
+    for fmt in formats:
+        if fmt in list_formats():
+            out_run.exports.append(export_cohort(db, fmt, target / fmt, cohort_id=run.result.cohort_id))
+    return out_run
 
 
 def _check_trial(spec) -> None:

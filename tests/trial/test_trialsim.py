@@ -249,3 +249,21 @@ def test_adverse_event_model_at_scale_matches_the_protocol():
             assert abs(got - p) <= 3.29 * np.sqrt(p * (1 - p) / (n // 3)), (event.term, code, got, p)
     grades = ev.grade[ev.term == "Nausea"]
     assert abs((grades == 1).mean() - 0.7) < 0.03
+
+
+def test_trial_requests_in_words_run_a_protocol_and_export_sdtm(tmp_path):
+    """'Quick generate 5 trial subjects' and an oncology trial request run the fitting protocol
+    (never an ordinary cohort), and the SDTM they ask for passes the check."""
+    db = tmp_path / "q.duckdb"
+    run = api.generate_request(api.parse_request("Quick generate 5 trial subjects"), db, out=tmp_path / "a")
+    assert any("t2d-phase3" in n for n in run.notes)
+    subj = q(db, "SELECT count(*) AS n FROM trial_subjects WHERE cohort_id = ? AND NOT screen_failed",
+             [run.result.cohort_id])
+    assert subj["n"][0] == 5
+    assert [e.format for e in run.exports] == ["sdtm"] and api.validate_sdtm(tmp_path / "a" / "sdtm").ok
+    onc = api.parse_request("a Phase II lung cancer trial with 12 subjects")
+    run = api.generate_request(onc, db, out=tmp_path / "b")
+    assert any("nsclc-phase2" in n for n in run.notes)
+    with pytest.raises(SpecError) as info:
+        api.trial_protocol_for({"indication": "I50.9", "subjects": 10})
+    assert "trial.indication" in str(info.value)
