@@ -262,8 +262,8 @@ def trial_profile(protocol) -> ProfileSpec:
     if "template" in doc:
         base = load_template(str(doc.pop("template")), "profile")
         doc = {**base, **doc}
-    # at least 200 candidates: a network (and so trial sites) needs a population to be built around
-    doc["count"] = max(200, math.ceil(protocol.subjects * protocol.recruitment.candidates_per_subject))
+    # at least 600 candidates: a network (and so trial sites near enough) needs a population around it
+    doc["count"] = max(600, math.ceil(protocol.subjects * protocol.recruitment.candidates_per_subject))
     doc["seed"] = protocol.seed
     span = study_span_days(protocol) + protocol.criteria.lab_lookback_days + 30
     doc["window"] = {"years": min(10, math.ceil(span / 365.25))}
