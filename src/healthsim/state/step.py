@@ -16,7 +16,12 @@ import pyarrow as pa
 from healthsim.engine.members import MemberBlock
 from healthsim.plan.population import PopulationPlan
 from healthsim.state.build import build_state
-from healthsim.state.tables import conditions_table, deaths_table, empty_conditions, update_enrollments
+from healthsim.state.tables import (
+    conditions_table,
+    deaths_table,
+    empty_conditions,
+    update_enrollments,
+)
 
 
 def member_context(pop: PopulationPlan, m: MemberBlock) -> dict:
