@@ -122,9 +122,10 @@ def build_run(spec: ProfileSpec) -> RunPlan:
 
     population = compile_profile(spec)
     network = NetworkStep.from_plan(population)
-    state = MemberStateStep(population)  # first, always: every product reads the member state
-    steps = [state, network]
     journeys = compile_attachments(_with_end_of_life(spec.journeys))
+    # first, always: every product reads the member state (with journeys, their step writes its tables)
+    state = MemberStateStep(population, tables_later=bool(journeys))
+    steps = [state, network]
     if journeys:  # journeys next: NetworkSim assigns providers to their encounters, then claims
         steps = [state, PatientJourneyStep(population, journeys), network]
         c = spec.claims
@@ -262,8 +263,8 @@ def trial_profile(protocol) -> ProfileSpec:
     if "template" in doc:
         base = load_template(str(doc.pop("template")), "profile")
         doc = {**base, **doc}
-    # at least 200 candidates: a network (and so trial sites) needs a population to be built around
-    doc["count"] = max(200, math.ceil(protocol.subjects * protocol.recruitment.candidates_per_subject))
+    # at least 600 candidates: a network (and so trial sites near enough) needs a population around it
+    doc["count"] = max(600, math.ceil(protocol.subjects * protocol.recruitment.candidates_per_subject))
     doc["seed"] = protocol.seed
     span = study_span_days(protocol) + protocol.criteria.lab_lookback_days + 30
     doc["window"] = {"years": min(10, math.ceil(span / 365.25))}
