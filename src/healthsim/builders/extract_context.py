@@ -40,8 +40,20 @@ NAME = re.compile(r"\b(?:(?:save|saved|store|stored|keep)\s+(?:it\s+|this\s+|the
 TEMPLATE_WORD = re.compile(r"^\s*(?:template|profile)\b")
 TRIAL_SIZE = re.compile(r"\b(\d{1,3}(?:,\d{3})*)\s*-?\s*arm(?:s|ed)?\b")
 
-__all__ = ["installed_journeys", "take_as_of", "take_period", "take_coverage", "take_flag", "take_formats", "take_name",
-           "take_purpose", "take_seed", "take_template", "take_trial", "template_catalog"]
+__all__ = [
+    "installed_journeys",
+    "take_as_of",
+    "take_coverage",
+    "take_flag",
+    "take_formats",
+    "take_name",
+    "take_period",
+    "take_purpose",
+    "take_seed",
+    "take_template",
+    "take_trial",
+    "template_catalog",
+]
 
 
 def take_seed(rt: RequestText) -> int | None:
