@@ -122,9 +122,10 @@ def build_run(spec: ProfileSpec) -> RunPlan:
 
     population = compile_profile(spec)
     network = NetworkStep.from_plan(population)
-    state = MemberStateStep(population)  # first, always: every product reads the member state
-    steps = [state, network]
     journeys = compile_attachments(_with_end_of_life(spec.journeys))
+    # first, always: every product reads the member state (with journeys, their step writes its tables)
+    state = MemberStateStep(population, tables_later=bool(journeys))
+    steps = [state, network]
     if journeys:  # journeys next: NetworkSim assigns providers to their encounters, then claims
         steps = [state, PatientJourneyStep(population, journeys), network]
         c = spec.claims
