@@ -27,6 +27,8 @@ from healthsim.templates import list_templates, load_template
 if TYPE_CHECKING:
     from healthsim.builders.request import RequestSpec
     from healthsim.formats.base import ExportResult
+    from healthsim.validation.report import ReportResult
+    from healthsim.validation.result import ValidationResult
 
 DEFAULT_DB = Path("out/healthsim.duckdb")
 FrameKind = Literal["pandas", "polars", "arrow"]
@@ -122,9 +124,10 @@ def build_run(spec: ProfileSpec) -> RunPlan:
 
     population = compile_profile(spec)
     network = NetworkStep.from_plan(population)
-    state = MemberStateStep(population)  # first, always: every product reads the member state
-    steps = [state, network]
     journeys = compile_attachments(_with_end_of_life(spec.journeys))
+    # first, always: every product reads the member state (with journeys, their step writes its tables)
+    state = MemberStateStep(population, tables_later=bool(journeys))
+    steps = [state, network]
     if journeys:  # journeys next: NetworkSim assigns providers to their encounters, then claims
         steps = [state, PatientJourneyStep(population, journeys), network]
         c = spec.claims
@@ -136,7 +139,7 @@ def build_run(spec: ProfileSpec) -> RunPlan:
 
 
 def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress | None = None,
-             *, workers: int = 1, chunk_blocks: int = 1) -> GenerateResult:
+             *, workers: int = 1, chunk_blocks: int = 1, _trial=None) -> GenerateResult:
     """Execute a profile into a new cohort in the DuckDB file `db`.
 
     `workers` > 1 makes blocks in that many processes; `chunk_blocks` groups
@@ -153,30 +156,41 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
                       run.block_size, __version__)
     result: dict[str, Any] = {}
 
+    extra_rows: dict[str, int] = {}
+
     def finish() -> tuple[dict, dict]:
         step(progress, "checks and commit")
         counts = {name: int(t.num_rows) for name, t in static.items()}
         counts.update({k: int(v) for k, v in stats.rows.items()})
+        for name, n in extra_rows.items():
+            counts[name] = counts.get(name, 0) + n
         result["checks"] = checks(run.population, stats)
         summary = {"checks": [c.__dict__ | {"ok": c.ok} for c in result["checks"]], "stats": stats.as_dict()}
+        if "trial" in result:
+            summary["trial"] = result["trial"]
         result["counts"] = counts
         return counts, summary
 
+    after = None
+    blocks_in = iter_blocks(run, stats, progress, workers=workers)
+    made = blocks_in
+    if _trial is not None:  # TrialSim: keep what screening reads as blocks pass, run the protocol at the end
+        made, after = _trial_tap(_trial, blocks_in, static, spec, result, extra_rows, progress)
+
     if workers > 1:
         step(progress, f"blocks in {workers} processes")
-    made = iter_blocks(run, stats, progress, workers=workers)
     new_file = not Path(db).exists()
     try:  # closing the block generator stops worker processes and removes the spool at once
         step(progress, "open store")
         with CohortStore(db) as store:
             cohort_id = store.write_cohort(meta, static, _announcing(chunked(made, chunk_blocks), progress, "write"),
-                                           finish, threads=1 if workers > 1 else None)
+                                           finish, threads=1 if workers > 1 else None, after_blocks=after)
     except BaseException:
         if new_file:  # the run made the file and nothing was committed: leave no empty store behind
             _remove_store_file(db)
         raise
     finally:
-        made.close()
+        blocks_in.close()
     from healthsim.store.query import financials
 
     step(progress, "financials")
@@ -186,6 +200,99 @@ def generate(spec: ProfileSpec, db: str | Path = DEFAULT_DB, progress: Progress 
         raise interrupts.mark_committed(exc, f"cohort {cohort_id} in {db}") from None
     return GenerateResult(cohort_id, Path(db), spec, result["counts"], result["checks"],
                           time.perf_counter() - started, stats.as_dict(), money)
+
+
+def _trial_tap(protocol, blocks, static, spec, result, extra_rows, progress):
+    """(blocks passed through while the trial's inputs are kept, the after-blocks trial run)."""
+    from healthsim.products.trial import TrialInputs, run_trial, tap_filter
+
+    parts: dict[str, list] = {}
+
+    def tapped():
+        for tables in blocks:
+            for name, t in tables.items():
+                kept = tap_filter(name, t)
+                if kept is not None:
+                    parts.setdefault(name, []).append(kept)
+            yield tables
+
+    def after() -> dict:
+        step(progress, f"trial {protocol.study_id}")
+        inputs = TrialInputs.from_parts(parts, static["facilities"])
+        out = run_trial(protocol, inputs, spec.as_of)
+        result["trial"] = out.summary
+        tables = {**out.tables, **out.emr}
+        for name, t in tables.items():
+            extra_rows[name] = int(t.num_rows)
+        return tables
+
+    return tapped(), after
+
+
+@dataclass
+class TrialRun:
+    """A protocol run: the cohort it went into and what the trial made."""
+
+    result: GenerateResult
+    protocol: Any
+    summary: dict
+
+
+def load_protocol(source: str | Path | dict, *, subjects: int | None = None, seed: int | None = None):
+    """A ProtocolSpec from a shipped trial template name, a YAML/JSON file, or a dict."""
+    from healthsim.spec.trial import ProtocolSpec
+
+    if isinstance(source, dict):
+        data, origin = dict(source), "trial protocol"
+    elif isinstance(source, str | Path) and Path(source).suffix.lower() in (".json", ".yaml", ".yml"):
+        data, origin = read_document(source), str(source)
+    else:
+        data, origin = load_template(str(source), "trial"), f"trial template {source}"
+    if subjects is not None:
+        data["subjects"] = subjects
+    if seed is not None:
+        data["seed"] = seed
+    return validate_model(ProtocolSpec, data, source=origin)
+
+
+def trial_profile(protocol) -> ProfileSpec:
+    """The candidate population a protocol screens: its recruitment profile, sized and windowed."""
+    import math
+
+    from healthsim.products.trial.run import study_span_days
+
+    doc = dict(protocol.recruitment.profile)
+    if "template" in doc:
+        base = load_template(str(doc.pop("template")), "profile")
+        doc = {**base, **doc}
+    # at least 600 candidates: a network (and so trial sites near enough) needs a population around it
+    doc["count"] = max(600, math.ceil(protocol.subjects * protocol.recruitment.candidates_per_subject))
+    doc["seed"] = protocol.seed
+    span = study_span_days(protocol) + protocol.criteria.lab_lookback_days + 30
+    doc["window"] = {"years": min(10, math.ceil(span / 365.25))}
+    return validate_model(ProfileSpec, doc, source=f"trial {protocol.study_id} recruitment.profile")
+
+
+def generate_trial(protocol, db: str | Path = DEFAULT_DB, progress: Progress | None = None, *,
+                   workers: int | None = None) -> TrialRun:
+    """Generate a protocol's candidates (member state, a year of care each), screen and randomise them,
+    and run the trial: one cohort holding the candidates, the trial tables and the trial visits."""
+    spec = trial_profile(protocol)
+    result = generate(spec, db, progress, workers=default_workers(spec, workers), _trial=protocol)
+    from healthsim.store.cohort_store import CohortStore as _Store
+
+    with _Store(db, read_only=True) as store:
+        summary = (store.get_cohort(result.cohort_id).get("summary") or {}).get("trial", {})
+    return TrialRun(result, protocol, summary)
+
+
+def validate_sdtm(folder: str | Path):
+    """HealthSim's SDTM conformance check over an export directory (formats/sdtm/conformance.py)."""
+    from healthsim.formats.sdtm.conformance import check
+
+    if not Path(folder).is_dir():
+        raise NotFoundError(f"no SDTM export at {folder}: export one with --format sdtm")
+    return check(folder)
 
 
 def _remove_store_file(db: str | Path) -> None:
@@ -291,15 +398,18 @@ def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | No
     return run_export(db, fmt, out, cohort_id=cohort_id, progress=progress, options=options)
 
 
-def validate(db: str | Path = DEFAULT_DB, cohort_id: int | None = None, *, progress: Progress | None = None):
+def validate(db: str | Path = DEFAULT_DB, cohort_id: int | None = None, *,
+             progress: Progress | None = None) -> ValidationResult:
     """Compare a cohort (default: the latest in `db`) with the shipped benchmark table and check
-    its integrity invariants. Returns a `validation.ValidationResult` (`.passed`, `.as_dict()`)."""
+    its integrity invariants. Returns a `validation.result.ValidationResult`: `.passed` (no gating
+    benchmark failed, no invariant violated), `.failures`, `.violations`, `.benchmarks`, `.as_dict()`."""
     from healthsim.validation import validate as run_validation
 
     return run_validation(db, cohort_id, progress=progress)
 
 
-def report(db: str | Path, out: str | Path, cohort_id: int | None = None, *, progress: Progress | None = None):
+def report(db: str | Path, out: str | Path, cohort_id: int | None = None, *,
+           progress: Progress | None = None) -> ReportResult:
     """Write one self-contained HTML report about a cohort to `out` (plots, benchmarks, invariants).
     Returns a `validation.report.ReportResult` (path, charts drawn, the validation result)."""
     from healthsim.validation.report import write_report
@@ -315,11 +425,12 @@ def list_formats() -> dict[str, str]:
 
 
 def json_schema(kind: str) -> dict:
-    """JSON Schema of a spec kind: 'profile', 'journey', or 'request' (profile + journeys + outputs)."""
+    """JSON Schema of a spec kind: 'profile', 'journey', 'request' (profile + journeys + outputs) or 'trial'."""
     from healthsim.builders.request import RequestSpec
     from healthsim.spec.journey import JourneySpec
+    from healthsim.spec.trial import ProtocolSpec
 
-    models = {"profile": ProfileSpec, "journey": JourneySpec, "request": RequestSpec}
+    models = {"profile": ProfileSpec, "journey": JourneySpec, "request": RequestSpec, "trial": ProtocolSpec}
     if kind not in models:
         raise SpecError([FieldProblem("kind", "unknown schema", kind, ", ".join(models))])
     return models[kind].model_json_schema(by_alias=True)
@@ -402,6 +513,8 @@ def generate_request(spec, db: str | Path = DEFAULT_DB, progress: Progress | Non
     `out`/FORMAT (default: `exports_root`/cohort-ID/FORMAT, exports_root defaulting to
     the store's folder/exports)."""
     _check_trial(spec)
+    if getattr(spec, "trial", None):
+        return _trial_request(spec, db, progress, out, exports_root, workers)
     _check_export_targets(spec, db, out, exports_root)  # a bad --out is refused before any work
     result = generate(spec.profile, db, progress=progress, workers=default_workers(spec.profile, workers))
     try:
@@ -446,6 +559,45 @@ def _export_request(spec, result: GenerateResult, db, out, exports_root) -> Requ
         target = Path(out) if out else root / f"cohort-{result.cohort_id}"
         run.exports.append(export_cohort(db, name, target / name, cohort_id=result.cohort_id))
     return run
+
+
+TRIAL_TEMPLATES = {"C": "nsclc-phase2", "E11": "t2d-phase3"}
+
+
+def trial_protocol_for(trial: dict):
+    """The shipped protocol a trial request fits (by indication: oncology or type 2 diabetes),
+    sized to the subjects asked for; (protocol, notes). Other indications are refused clearly."""
+    indication = str(trial.get("indication") or "E11")
+    name = next((t for prefix, t in TRIAL_TEMPLATES.items() if indication.startswith(prefix)), None)
+    if name is None:
+        raise SpecError([FieldProblem("trial.indication", "no shipped trial protocol for this indication; write "
+                                      "a protocol file (healthsim schema trial) and run generate --trial FILE",
+                                      indication, ", ".join(f"{k}* ({v})" for k, v in TRIAL_TEMPLATES.items()))])
+    subjects = int(trial.get("subjects") or 0) or None
+    protocol = load_protocol(name, subjects=subjects)
+    notes = [f"trial protocol {name} ({protocol.study_id}, {protocol.phase.lower()}) for indication {indication}"]
+    phase = str(trial.get("phase") or "")
+    if phase and phase not in protocol.phase.replace("PHASE ", "").replace("III", "3").replace("II", "2"):
+        notes.append(f"phase {phase} was asked; the shipped {indication[:3]} protocol is {protocol.phase.lower()}")
+    return protocol, notes
+
+
+def _trial_request(spec, db, progress, out, exports_root, workers) -> RequestRun:
+    protocol, notes = trial_protocol_for(spec.trial)
+    formats = list(spec.trial.get("formats") or []) or list(spec.outputs.formats)
+    run = generate_trial(protocol, db, progress, workers=workers)
+    t = run.summary
+    notes.append(f"{t['screened']:,} screened, {t['randomised']:,} randomised at {t['sites']} sites; "
+                 f"{t['completed']:,} completed; {t['adverse_events']:,} adverse events")
+    if t.get("shortfall"):
+        notes.append(t["shortfall"])
+    out_run = RequestRun(run.result, notes=notes)
+    root = Path(exports_root) if exports_root else Path(db).parent / "exports"
+    target = Path(out) if out else root / f"cohort-{run.result.cohort_id}"
+    for fmt in formats:
+        if fmt in list_formats():
+            out_run.exports.append(export_cohort(db, fmt, target / fmt, cohort_id=run.result.cohort_id))
+    return out_run
 
 
 def _check_trial(spec) -> None:

@@ -52,6 +52,8 @@ def template_catalog() -> tuple[dict[str, str], dict[str, str]]:
 
     profiles, journeys = {}, {}
     for info in list_templates():
+        if info.kind not in ("profile", "journey"):
+            continue
         target = profiles if info.kind == "profile" else journeys
         for phrase in {info.name, info.name.replace("-", " "), info.title.lower()}:
             target[phrase.lower()] = info.name

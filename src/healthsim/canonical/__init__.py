@@ -13,7 +13,7 @@ import importlib
 
 from healthsim.canonical.table import TABLES, Column, Table, table
 
-for _name in ("population", "network", "clinical", "claims"):
+for _name in ("population", "network", "clinical", "claims", "trial"):
     importlib.import_module(f"{__name__}.{_name}")
 
 __all__ = ["TABLES", "Column", "Table", "table"]

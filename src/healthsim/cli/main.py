@@ -19,6 +19,7 @@ from healthsim.cli import lake as lake_cli
 from healthsim.cli import validate as validate_cli
 from healthsim.cli.progress import NORMAL, QUIET, VERBOSE, say, set_verbosity, task
 from healthsim.cli.render import (
+    err_console,
     error_panel,
     first_sentence,
     out,
@@ -82,8 +83,15 @@ def generate(
     engine: lake_cli.EngineOption = "local",
     scheduler: lake_cli.SchedulerOption = None,
     overwrite: lake_cli.OverwriteOption = False,
+    trial: Annotated[str | None, typer.Option(
+        "--trial", help="Run a TrialSim protocol (template name such as t2d-phase3, or a protocol file); "
+                        "--count is then the number of subjects to randomise.")] = None,
 ) -> None:
     """Generate a cohort from a spec file, a template or a request sentence into the DuckDB store."""
+    if trial is not None:
+        if spec or template or journey or lake is not None:
+            raise UsageError("--trial runs a protocol on its own: drop the spec, --template, --journey and --lake")
+        return _generate_trial(trial, count, seed, db, workers)
     if bool(spec) == bool(template):
         raise UsageError("give either a spec file, a template name or a request, or --template NAME")
     if spec and journey:
@@ -110,8 +118,24 @@ def generate(
         raise interrupts.mark_committed(exc, f"cohort {result.cohort_id} in {result.db}") from None
 
 
+def _generate_trial(source: str, count: int | None, seed: int | None, db: Path, workers: int | None) -> None:
+    protocol = api.load_protocol(source, subjects=count, seed=seed)
+    with task(f"trial {protocol.study_id}: candidates for {plural(protocol.subjects, 'subject')}",
+              total=None, unit="members") as progress:
+        run = api.generate_trial(protocol, db, progress=progress, workers=workers)
+    t = run.summary
+    arms = ", ".join(f"{k} {v}" for k, v in t.get("arms", {}).items())
+    out.print(f"trial {safe_text(t['study_id'])} in cohort {run.result.cohort_id} of {safe_text(str(db))}: "
+              f"{t['screened']:,} screened, {t['randomised']:,} randomised ({arms}) at {t['sites']} sites; "
+              f"screen failures {t['screen_failure_rate']:.0%}; {t['completed']:,} completed, "
+              f"{t['deaths']} died; {t['adverse_events']:,} adverse events")
+    if t.get("shortfall"):
+        err_console.print(f"[yellow]note:[/] {safe_text(t['shortfall'])}")
+    out.print(f"SDTM: healthsim export --db {safe_text(str(db))} --format sdtm --out sdtm/")
+
+
 @app.command()
-def schema(kind: Annotated[str, typer.Argument(help="profile, journey or request")] = "profile") -> None:
+def schema(kind: Annotated[str, typer.Argument(help="profile, journey, request or trial")] = "profile") -> None:
     """Print the JSON Schema of a spec kind."""
     import json
 

@@ -19,7 +19,7 @@ from healthsim.formats.base import (
     register,
 )
 
-for _name in ("tabular", "fhir", "hl7v2", "x12", "ncpdp", "ccda"):
+for _name in ("tabular", "fhir", "hl7v2", "x12", "ncpdp", "ccda", "sdtm"):
     importlib.import_module(f"{__name__}.{_name}")
 
 __all__ = ["EXPORTERS", "CohortSource", "ExportResult", "Exporter", "get_exporter", "register"]

@@ -158,8 +158,10 @@ def nothing_to_export(exporter, source: CohortSource) -> str | None:
         return None
     what = " or ".join(f"{table}" + (" with " + ", ".join(f"{k} = {v!r}" for k, v in eq.items()) if eq else "")
                        for table, eq in needs)
+    hint = getattr(exporter, "needs_hint", "generate the cohort with journeys and claims (e.g. --journey "
+                                             "annual-care) first")
     return (f"format {exporter.name}: cohort {source.info.cohort_id} has no {what}, so there is nothing to "
-            f"export; generate the cohort with journeys and claims (e.g. --journey annual-care) first")
+            f"export; {hint}")
 
 
 EXPORTERS: dict[str, Exporter] = {}

@@ -1,6 +1,7 @@
 """Ready-made profiles and journeys, shipped as YAML data files.
 
-A template is one file in `profiles/` or `journeys/`; its name is the file
+A template is one file in `profiles/`, `journeys/` or `trials/` (TrialSim protocols);
+its name is the file
 stem. Adding one needs no code: `templates list` and the contract tests find
 it by listing the folder.
 """
@@ -16,13 +17,13 @@ import yaml
 
 from healthsim.errors import NotFoundError
 
-KINDS = ("profiles", "journeys")
+KINDS = ("profiles", "journeys", "trials")
 
 
 @dataclass(frozen=True)
 class TemplateInfo:
     name: str
-    kind: str  # 'profile' or 'journey'
+    kind: str  # 'profile', 'journey' or 'trial'
     title: str
     description: str
 
@@ -48,7 +49,7 @@ def list_templates(kind: str | None = None) -> list[TemplateInfo]:
         if kind and k != kind:
             continue
         data = yaml.safe_load(text) or {}
-        title = data.get("profile_name") or data.get("journey_name") or name
+        title = data.get("profile_name") or data.get("journey_name") or data.get("study_id") or name
         out.append(TemplateInfo(name, k, title, str(data.get("description", "")).strip()))
     return out
 
