@@ -62,7 +62,8 @@ def test_834_add_change_term_reinstatement_and_reenrollment_codes():
 
 def test_fast_uuid5_matches_the_standard_library():
     ns = uuid.uuid5(uuid.NAMESPACE_URL, "healthsim:test")
-    for name in ("persons/1", "encounters/4200000003", "x" * 300):
+    names = ["persons/1", "encounters/4200000003", "x" * 300, "é/ü"] + [f"observations/{i}" for i in range(2000)]
+    for name in names:  # every variant nibble occurs
         assert uuid5_str(ns.bytes, name) == str(uuid.uuid5(ns, name))
 
 
