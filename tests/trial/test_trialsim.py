@@ -100,14 +100,16 @@ def test_nothing_after_death_or_last_contact_and_visits_are_encounters(trials):
         assert enc["n"][0] > 0 and enc["n"][0] == enc["found"][0] == enc["at_site"][0] == enc["z006"][0]
         # one identity: USUBJID beside the MRN and the member id
         ids = q(db, """SELECT count(DISTINCT s.person_id) AS n, count(DISTINCT m.person_id) AS mrn,
-                          count(DISTINCT u.person_id) AS usub
+                          count(DISTINCT u.person_id) AS usub, count(DISTINCT b.person_id) AS member
                        FROM trial_subjects s
                        LEFT JOIN identities m ON m.cohort_id = s.cohort_id AND m.person_id = s.person_id
                         AND m.product = 'patientsim'
+                       LEFT JOIN identities b ON b.cohort_id = s.cohort_id AND b.person_id = s.person_id
+                        AND b.product = 'membersim'
                        LEFT JOIN identities u ON u.cohort_id = s.cohort_id AND u.person_id = s.person_id
                         AND u.product = 'trialsim' AND u.identifier = s.usubjid
                        WHERE s.cohort_id = ?""", [cid])
-        assert ids["n"][0] == ids["mrn"][0] == ids["usub"][0]
+        assert ids["n"][0] == ids["mrn"][0] == ids["usub"][0] == ids["member"][0]
     # the member state's integrity holds with the trial visits added
     from healthsim.store.arrow_sql import query_tables
     from healthsim.validation.integrity import CHECKS, count_violations
