@@ -290,3 +290,24 @@ def test_mcp_runs_a_trial_and_checks_its_sdtm(tmp_path):
         assert big.is_error
 
     _with_server(ws, body)
+
+
+def test_a_trial_recruited_from_an_existing_cohort(tmp_path):
+    """generate --trial X --cohort N: subjects come from a cohort already in the store (screened on its
+    member state); the trial joins that cohort in one transaction; a second trial is refused."""
+    from healthsim.errors import UsageError
+
+    db = tmp_path / "c.duckdb"
+    doc = api.spec_document(api.load_profile("medicare-diabetic", count=800, seed=4, journeys=["annual-care"]))
+    doc["window"] = {"years": 4}
+    doc["demographics"]["age"] = {"distribution": "uniform", "min": 65, "max": 75}
+    base = api.generate(api.load_profile(doc), db)
+    run = api.run_trial_on_cohort(api.load_protocol("t2d-phase3", subjects=8, seed=1), db, base.cohort_id)
+    assert run.summary["randomised"] == 8 and "window_note" not in run.summary
+    shown = api.show_cohort(db, base.cohort_id)
+    assert shown["row_counts"]["trial_subjects"] == run.summary["screened"]
+    assert shown["summary"]["trial"]["study_id"] == "T2D-301"
+    export_cohort(db, "sdtm", tmp_path / "s", cohort_id=base.cohort_id)
+    assert api.validate_sdtm(tmp_path / "s").ok
+    with pytest.raises(UsageError):
+        api.run_trial_on_cohort(api.load_protocol("t2d-phase3", subjects=20), db, base.cohort_id)

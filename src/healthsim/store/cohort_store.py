@@ -187,6 +187,28 @@ class CohortStore:
         cols = [d[0] for d in self.con.description]
         return _decode(dict(zip(cols, row, strict=True)))
 
+    def add_to_cohort(self, cohort_id: int, tables: Mapping[str, pa.Table], summary_key: str,
+                      summary: dict) -> None:
+        """Append rows made later from a committed cohort (a trial run on it) in one transaction, and
+        record their counts and a summary entry on the cohort: all of it or nothing."""
+        info = self.get_cohort(cohort_id)
+        counts = dict(info.get("row_counts") or {})
+        for name, t in tables.items():
+            counts[name] = counts.get(name, 0) + int(t.num_rows)
+        merged = dict(info.get("summary") or {})
+        merged[summary_key] = summary
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self._insert_tables(cohort_id, tables)
+            self.con.execute("UPDATE cohorts SET row_counts = ?, summary = ? WHERE cohort_id = ?",
+                             [json.dumps(counts), json.dumps(merged, default=str), cohort_id])
+            with interrupts.deferred():
+                fault_point("store.commit")
+                self.con.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
     def delete_cohort(self, cohort_id: int) -> dict:
         """Remove one cohort's rows from every table, in one transaction."""
         info = self.get_cohort(cohort_id)
