@@ -34,3 +34,12 @@ def test_chf_over_three_years_spans_three_years(tmp_path):
     assert (first.year, last.year) == (2023, 2025)
     assert set(years) == {2023, 2024, 2025} and min(years.values()) > 0.5 * max(years.values())
     assert late_hf > 0  # heart-failure care in the first year of the window, too
+
+
+def test_a_stored_spec_reloads_with_its_window():
+    """A cohort's stored spec document (which carries fields the original-format reader also knows,
+    such as demographics.source) reloads with every HealthSim field, the window included."""
+    spec = api.parse_request("300 Medicare members with CHF over 3 years", count=50).profile
+    again = api.load_profile(api.spec_document(spec))
+    assert again.window == spec.window and again.window.years == 3
+    assert api.spec_document(again) == api.spec_document(spec)
