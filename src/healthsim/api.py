@@ -265,6 +265,9 @@ def trial_profile(protocol) -> ProfileSpec:
     # at least 600 candidates: a network (and so trial sites near enough) needs a population around it
     doc["count"] = max(600, math.ceil(protocol.subjects * protocol.recruitment.candidates_per_subject))
     doc["seed"] = protocol.seed
+    # candidates need a member state and a record, not a year of claims (the costliest tables): claims
+    # only when the recruitment profile asks for them
+    doc.setdefault("claims", {"medical": False, "pharmacy": False})
     span = study_span_days(protocol) + protocol.criteria.lab_lookback_days + 30
     doc["window"] = {"years": min(10, math.ceil(span / 365.25))}
     return validate_model(ProfileSpec, doc, source=f"trial {protocol.study_id} recruitment.profile")

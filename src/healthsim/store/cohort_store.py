@@ -69,6 +69,8 @@ class CohortStore:
             raise StoreError(f"cannot open cohort database {self.path}: {exc}") from None
         # Bound DuckDB's buffer pool so peak memory stays flat in cohort size.
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        # the CLI draws its own progress: DuckDB's bar on long reads would print over it
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self._ensure_schema()
 
