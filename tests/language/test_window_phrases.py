@@ -43,3 +43,32 @@ def test_a_stored_spec_reloads_with_its_window():
     again = api.load_profile(api.spec_document(spec))
     assert again.window == spec.window and again.window.years == 3
     assert api.spec_document(again) == api.spec_document(spec)
+
+
+@pytest.mark.parametrize("text, start, as_of", [
+    ("diabetes patients from 2022 to 2024, 100 members", "2022-01-01", "2024-12-31"),
+    ("COPD members between 2021 and 2023", "2021-01-01", "2023-12-31"),
+    ("300 MA members, 2019-2021, with claims", "2019-01-01", "2021-12-31"),
+    ("200 members with asthma since 2023", "2023-01-01", "2025-12-31"),
+])
+def test_calendar_years_set_the_window_and_are_never_a_count(text, start, as_of):
+    spec = api.parse_request(text)
+    p = spec.profile
+    assert (str(p.window.start), str(p.as_of)) == (start, as_of)
+    assert p.count not in {int(start[:4]), int(as_of[:4])}
+
+
+def test_a_calendar_year_is_the_cohorts_year():
+    p = api.parse_request("200 MA members in 2023").profile
+    assert str(p.as_of) == "2023-12-31" and p.window is None
+
+
+def test_from_2022_to_2024_spans_those_years(tmp_path):
+    spec = api.parse_request("Medicare members with heart failure from 2022 to 2024 with claims", count=60, seed=3)
+    db = tmp_path / "years.duckdb"
+    api.generate_request(spec, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        years = dict(con.sql("SELECT year(start_time), count(*) FROM encounters GROUP BY 1").fetchall())
+        first, last = con.sql("SELECT min(start_date), max(end_date) FROM enrollments").fetchall()[0]
+    assert set(years) == {2022, 2023, 2024}
+    assert first.year == 2022 and last.year == 2024

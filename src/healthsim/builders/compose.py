@@ -282,6 +282,8 @@ def _seed_and_date(doc: dict, facts: Facts, said: list[Assumption]) -> None:
                                reason="default; the same seed gives the same data"))
     if facts.as_of is not None:
         doc["as_of"] = facts.as_of.isoformat()
+    if facts.window is not None:
+        doc["window"] = dict(facts.window)
 
 
 def _demographics(doc: dict, facts: Facts, said: list[Assumption], template: str,

@@ -19,7 +19,11 @@ def describe(spec: RequestSpec) -> list[str]:
     p = spec.profile
     doc = p.model_dump(mode="json", by_alias=True, exclude_none=True)
     demo = doc["demographics"]
-    lines = [f"{p.count:,} members: {p.profile_name} (seed {p.seed}, as of {p.as_of})",
+    span = ""
+    if p.window is not None:
+        span = (f", covering {p.window.years:g} years" if p.window.years is not None
+                else f", from {p.window.start}" + (f" to {p.window.end}" if p.window.end else ""))
+    lines = [f"{p.count:,} members: {p.profile_name} (seed {p.seed}, as of {p.as_of}{span})",
              f"  age: {describe_age(demo['age'])}; sex: {_weights(demo.get('gender'))}"]
     geo = doc.get("geography") or {}
     where = ", ".join(geo["states"]) if geo.get("states") else (

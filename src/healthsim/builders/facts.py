@@ -64,6 +64,7 @@ class Facts(BaseModel):
     subject: str | None = Field(None, description="The request's subject, a default cohort name.")
     seed: int | None = None
     as_of: date | None = None
+    window: dict | None = Field(None, description="The span asked for ('from 2022 to 2024'): a Window document.")
     coverage: list[tuple[str, float | None]] | None = None
     medicare_unqualified: bool | None = Field(None, description="'Medicare' said without Advantage/Original.")
     age: AgeFact | None = None
