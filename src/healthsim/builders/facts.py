@@ -78,6 +78,10 @@ class Facts(BaseModel):
     counties: list[str] | None = None
     place_labels: list[str] = Field(default_factory=list)
     urban_share: float | None = None
+    sdoh: dict | None = Field(None, description="'low-income', 'high social vulnerability': the profile's "
+                                                "sdoh section (builders/places.take_sdoh).")
+    match_place: bool | None = Field(None, description="'match the population of X': X's own people "
+                                                        "(builders/population_match.py).")
     urban_text: str | None = None
     conditions: list[ConditionFact] = Field(default_factory=list)
     healthy: bool = False

@@ -22,7 +22,7 @@ from healthsim.builders import extract_codes as codes
 from healthsim.builders import extract_context as ctx
 from healthsim.builders import extract_journeys as journeys
 from healthsim.builders import extract_people as people
-from healthsim.builders import extract_places, places
+from healthsim.builders import extract_places, places, population_match
 from healthsim.builders.compose import compose
 from healthsim.builders.facts import ConditionFact, Facts
 from healthsim.builders.request import RequestError, RequestSpec
@@ -97,6 +97,8 @@ def parse_facts(text: object) -> Facts:
     facts.pharmacy_claims = ctx.take_flag(rt, "pharmacy_claims")
     facts.claims = ctx.take_flag(rt, "claims") or (True if any("claims" in i.text for i in intents) else None)
     facts.age, single = people.take_age(rt)
+    facts.match_place = population_match.take_match_place(rt) or None
+    facts.sdoh = places.take_sdoh(rt) or None
     _places(rt, facts)
     urban = _take_urban(rt)
     coverage, program_states = ctx.take_coverage(rt)

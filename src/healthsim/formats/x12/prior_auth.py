@@ -84,25 +84,37 @@ def authorizations(claims: pa.Table, lines: pa.Table, encounters: pa.Table | Non
     r = rules()
     if not claims.num_rows or not lines.num_rows:
         return []
+    # lines whose code could need authorization (a few percent) are found first, on the
+    # lines alone; only those are joined to their claims and visits
+    numbers = _code_numbers(lines.column("code"))
+    billed = pc.fill_null(lines.column("billed"), 0).to_numpy(zero_copy_only=False)
+    surgery_rule, drug_rule = r["elective_surgery"], r["specialty_drugs"]
+    prefixed = pc.fill_null(pc.starts_with(lines.column("code"), drug_rule["prefix"]), False)
+    candidate = (_in_ranges(numbers, r["advanced_imaging"]["ranges"]) | _in_ranges(numbers, surgery_rule["ranges"])
+                 | (prefixed.to_numpy(zero_copy_only=False) & (billed >= drug_rule["min_allowed"])))
+    if not candidate.any():
+        return []
     keys = ["claim_id", "encounter_id", "person_id", "member_id", "billing_npi", "service_from"]
-    joined = lines.join(claims.select(keys), "claim_id", join_type="inner", use_threads=False)
+    joined = lines.filter(pa.array(candidate)).join(claims.select(keys), "claim_id", join_type="inner",
+                                                    use_threads=False)
     if encounters is not None and "encounter_id" in encounters.column_names:
         visit = encounters.select(["encounter_id", "type", "admission_type"])
         joined = joined.join(visit, "encounter_id", join_type="left outer", use_threads=False)
+    if "line_no" in joined.column_names:  # the lines in claim and line order, whatever the joins did
+        joined = joined.sort_by([("claim_id", "ascending"), ("line_no", "ascending")])
+    if encounters is not None and "encounter_id" in encounters.column_names:
         kind = pc.fill_null(joined.column("type"), "").to_numpy(zero_copy_only=False)
         admission = pc.fill_null(joined.column("admission_type"), "").to_numpy(zero_copy_only=False)
     else:
         kind = admission = np.full(joined.num_rows, "", dtype=object)
     numbers = _code_numbers(joined.column("code"))
-    codes = pc.fill_null(joined.column("code"), "").to_numpy(zero_copy_only=False)
-    billed = joined.column("billed").to_numpy(zero_copy_only=False)
+    billed = pc.fill_null(joined.column("billed"), 0).to_numpy(zero_copy_only=False)
     imaging = _in_ranges(numbers, r["advanced_imaging"]["ranges"])
-    surgery_rule = r["elective_surgery"]
     planned = np.isin(kind, surgery_rule["encounter_types"]) | (
         (kind == "inpatient") & np.isin(admission, surgery_rule["inpatient_admission_types"]))
     surgery = _in_ranges(numbers, surgery_rule["ranges"]) & planned
-    drug_rule = r["specialty_drugs"]
-    drug = np.char.startswith(codes.astype(str), drug_rule["prefix"]) & (billed >= drug_rule["min_allowed"])
+    prefixed = pc.fill_null(pc.starts_with(joined.column("code"), drug_rule["prefix"]), False)
+    drug = prefixed.to_numpy(zero_copy_only=False) & (billed >= drug_rule["min_allowed"])
     need = imaging | surgery | drug
     if not need.any():
         return []

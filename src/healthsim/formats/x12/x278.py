@@ -31,8 +31,12 @@ VERSION = "005010X217"
 ORIGINATOR = "9900000001"
 
 
-def _span_claim(cb, auth: Authorization) -> dict:
-    return next((c for c in cb.claims if c.get("encounter_id") == auth.encounter_id), None)
+def first_claims(cb) -> dict:
+    """encounter_id -> the visit's first claim (one pass over the block's claims)."""
+    out: dict = {}
+    for c in cb.claims:
+        out.setdefault(c.get("encounter_id"), c)
+    return out
 
 
 def header_levels(cb, claim: dict, auth: Authorization, payer, provider, response: bool) -> list[str]:
@@ -76,13 +80,12 @@ def service_levels(auth: Authorization, response: bool) -> list[str]:
     return out
 
 
-def review(cb, auth: Authorization, payer, provider, response: bool) -> list[str]:
-    claim = _span_claim(cb, auth) or {}
+def review(cb, auth: Authorization, claim: dict, payer, provider, response: bool) -> list[str]:
     when = d8(auth.answered if response else auth.requested)
     body = [seg("BHT", "0007", "11" if response else "13", f"HS278{auth.encounter_id}", when,
                 "1000" if response else "0900")]
     body += header_levels(cb, claim, auth, payer, provider, response)
-    dx = (cb.dx_codes(claim) if claim else ["R69"])[0]
+    dx = (cb.dx_codes(claim) or ["R69"])[0]
     body += event_level(auth, dx, response)
     body += service_levels(auth, response)
     return body
@@ -105,8 +108,9 @@ class X12_278Exporter:
         if not cb.auths:
             return
         by_payer: dict = defaultdict(list)
+        claims = first_claims(cb)
         for auth in cb.auths:
-            claim = _span_claim(cb, auth)
+            claim = claims.get(auth.encounter_id)
             if claim is not None:
                 by_payer[cb.payer(claim)].append(auth)
         for payer, auths in sorted(by_payer.items(), key=lambda kv: kv[0].plan_id):
@@ -114,7 +118,8 @@ class X12_278Exporter:
             for kind, response, route in (
                     ("requests", False, Route.of(run.options, SUBMITTER_ID, payer.payer_id)),
                     ("responses", True, Route.of(run.options, payer.payer_id, SUBMITTER_ID))):
-                txs = [("278", review(cb, a, payer, party(run.by_npi, a.billing_npi), response)) for a in auths]
+                txs = [("278", review(cb, a, claims[a.encounter_id], payer, party(run.by_npi, a.billing_npi),
+                                      response)) for a in auths]
                 text = interchange(run.info, run.controls, route, functional_code="HI", version=VERSION,
                                    transactions=txs)
                 (run.out / f"278-{kind}-{tag}.x12").write_text(text, encoding="ascii")

@@ -21,6 +21,7 @@ certification number of its 278 (x12/prior_auth.py).
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 from healthsim.formats.base import CohortSource, register
@@ -116,21 +117,30 @@ def claim_loop(cb: ClaimBlock, claim: dict, v: Version, billing: Party, renderin
     out += claim_refs(cb, claim, v)
     out.append("HI*" + "*".join([f"ABK:{dx[0]}", *(f"ABF:{c}" for c in dx[1:])]))
     if rendering is not None and rendering.npi != billing.npi:
-        out.append(seg("NM1", "82", "1", clean(rendering.last or rendering.name), clean(rendering.first),
-                       "", "", "", "XX", rendering.npi))
-        if rendering.taxonomy:
-            out.append(seg("PRV", "PE", "PXC", rendering.taxonomy))
+        out += rendering_loop(rendering)
     out += other_payer_loops(cb, claim)
-    pointers = ":".join(str(i) for i in range(1, min(4, len(dx)) + 1))
+    pointers = POINTERS[min(4, len(dx))]
+    service_from = claim["service_from"]
     for n, line in enumerate(lines, start=1):
-        proc = "HC:" + clean(line["code"])
-        if line.get("modifier"):
-            proc = ":".join([proc, *(clean(m) for m in line["modifier"].replace(",", " ").split()[:4])])
-        when = d8(line.get("service_date") or claim["service_from"])
+        proc = line["proc_x12"]
+        when = line.get("service_date") or service_from
         units = line["units_x12"] if line["units"] else "1"
         out += [f"LX*{n}", f"SV1*{proc}*{line['billed_x12']}*UN*{units}***{pointers}",
                 f"DTP*472*D8*{when}"]
     return out
+
+
+POINTERS = {n: ":".join(str(i) for i in range(1, n + 1)) for n in range(5)}
+
+
+@lru_cache(maxsize=65536)
+def rendering_loop(rendering: Party) -> tuple[str, ...]:
+    """Loop 2310B (NM1*82, PRV) of a rendering provider: the same segments for all their claims."""
+    out = [seg("NM1", "82", "1", clean(rendering.last or rendering.name), clean(rendering.first),
+               "", "", "", "XX", rendering.npi)]
+    if rendering.taxonomy:
+        out.append(seg("PRV", "PE", "PXC", rendering.taxonomy))
+    return tuple(out)
 
 
 def submissions(cb: ClaimBlock, claims: list[dict]) -> list[tuple[dict, Version]]:
@@ -152,11 +162,12 @@ def transaction(cb: ClaimBlock, items: list[tuple[dict, Version]], info, payer, 
         body += [seg("HL", str(parent), "", "20", "1"), *provider_loop(party(by_npi, npi), "85")]
         for claim, v in by_billing[npi]:
             hl += 1
-            body.append(seg("HL", str(hl), str(parent), "22", "0"))
+            body.append(f"HL*{hl}*{parent}*22*0")
             key = (claim["person_id"], claim["member_id"], cb.span(claim).get("plan_id"))
-            if key not in subscribers:
-                subscribers[key] = subscriber_loop(cb, claim, payer)
-            body += subscribers[key]
+            loop = subscribers.get(key)
+            if loop is None:
+                loop = subscribers[key] = subscriber_loop(cb, claim, payer)
+            body += loop
             rendering = by_npi.get(claim.get("rendering_npi")) if claim.get("rendering_npi") else None
             body += claim_loop(cb, claim, v, party(by_npi, npi), rendering)
     return body
