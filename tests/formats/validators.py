@@ -390,7 +390,9 @@ def validate_x12_834(out: Path, db) -> None:
     same_plan_continuations = count(db, """SELECT count(*) FROM enrollments a JOIN enrollments b
         ON a.person_id = b.person_id AND b.span_no = a.span_no + 1 AND b.start_date = a.end_date + 1
         AND a.plan_id = b.plan_id""")
-    assert len(adds) + sum(s[3] == "001" for s in ins) == spans - same_plan_continuations
+    plan_changes = sum(s[3] == "001" and s[4] == "22" for s in ins)
+    assert len(adds) + plan_changes == spans - same_plan_continuations
+    assert {s[4] for s in ins if s[3] == "001"} <= {"22", "AI"}  # plan change; coverage level change
     assert sum(s[3] == "024" for s in ins) == count(db, """SELECT count(*) FROM enrollments e JOIN cohorts c
         USING (cohort_id) WHERE e.end_date < c.as_of AND NOT EXISTS (SELECT 1 FROM enrollments n
         WHERE n.person_id = e.person_id AND n.start_date = e.end_date + 1)""")

@@ -57,13 +57,13 @@ class FhirContext:
 
     def rid(self, table: str, *key) -> str:
         """Resource id of the row of `table` with this key (uuid5, as uuid.uuid5 gives)."""
-        return self._cached(table, "/".join(map(str, key)))
+        return self._cached(table, str(key[0]) if len(key) == 1 else "/".join(map(str, key)))
 
     shared_rid = rid
 
     def ref(self, resource_type: str, table: str, *key) -> dict:
         """{"reference": "Type/id"}; the same (immutable by convention) dict is reused."""
-        return self._cached_ref(resource_type, table, "/".join(map(str, key)))
+        return self._cached_ref(resource_type, table, str(key[0]) if len(key) == 1 else "/".join(map(str, key)))
 
     def _ref(self, resource_type: str, table: str, key: str) -> dict:
         return {"reference": f"{resource_type}/{self._cached(table, key)}"}
@@ -123,7 +123,10 @@ def coding(system: str, code: str, display: str | None = None) -> dict:
     return c
 
 
+@lru_cache(maxsize=1 << 16)
 def concept(system: str, code: str, display: str | None = None, text: str | None = None) -> dict:
+    """A CodeableConcept; the same dict for the same arguments (resources are serialised as
+    they are built and never changed after, like the references)."""
     cc = {"coding": [coding(system, code, display)]}
     if text or display:
         cc["text"] = text or display
