@@ -30,7 +30,38 @@ Progress = Callable[[int, int], None]
 """Called with (members done, members total) after each block."""
 
 BLOCK_PERSONS = 10_000
-"""Persons per read block: one block of every table is in memory at a time."""
+"""Persons per read block at most: one block of every table is in memory at a time."""
+
+ROWS_PER_BLOCK = 250_000
+"""Rows of person-level tables one read block may hold. An exporter holds a block's rows
+as Arrow and, while it builds, as Python objects (~0.5-1 KB a row): a cohort with a year
+of care has ~400 rows per member, so blocks of 10,000 members took 2.5-3.5 GB; blocks cut
+to this budget keep every format's peak RSS under 1 GB (benchmarks/bench_export.py)."""
+
+BLOCK_STEPS = (10_000, 5_000, 2_000, 1_000, 500, 200, 100)
+
+
+def block_size(row_counts: Mapping[str, int], members: int, largest: int = BLOCK_PERSONS) -> int:
+    """Persons per read block for a cohort: the largest of BLOCK_STEPS (at most `largest`)
+    whose block holds at most ROWS_PER_BLOCK person-level rows at the cohort's rows per
+    member. It depends on the cohort alone, so every format of one cohort cuts the same
+    blocks (files named by block range match across formats) and the bytes repeat."""
+    per_member = sum(int(row_counts.get(name, 0) or 0) for name in person_level_tables()) / max(1, members)
+    for steps in BLOCK_STEPS:
+        if steps <= largest and steps * per_member <= ROWS_PER_BLOCK:
+            return steps
+    return min(largest, BLOCK_STEPS[-1])
+
+
+def person_level_tables() -> tuple[str, ...]:
+    """Canonical tables with a row per member event: those with a person_id, and their children
+    keyed by a parent's key (claim_lines). Static tables (providers, plans ...) are left out."""
+    from healthsim.canonical import TABLES
+
+    person = {n for n, t in TABLES.items() if any(c.name == "person_id" for c in t.columns)}
+    parent_keys = {TABLES[n].key[0] for n in person if TABLES[n].key}
+    child = {n for n, t in TABLES.items() if n not in person and t.key and t.key[0] in parent_keys}
+    return tuple(sorted(person | child))
 
 HOUSEHOLDS = "household_dependents"
 """A derived table a block can ask for: for each of its members, the enrollment spans of
