@@ -40,6 +40,12 @@ DOCS = [
     "linked/skills/generation/templates/journeys/new-member-onboarding.md",
     "linked/skills/generation/templates/journeys/oncology-treatment-cycle.md",
     "linked/skills/generation/templates/journeys/surgical-episode.md",
+    "linked/skills/generation/README.md",
+    "linked/skills/generation/executors/cross-domain-sync.md",
+    "linked/skills/generation/distributions/README.md",
+    "linked/skills/generation/distributions/age-distributions.md",
+    "linked/skills/generation/distributions/cost-distributions.md",
+    "linked/skills/generation/journeys/journey-patterns.md",
 ]
 OUT = Path(__file__).resolve().parent.parent / "tests" / "language" / "data" / "seed_examples"
 FENCE = re.compile(r"^```(\w*)\s*$", re.MULTILINE)
@@ -61,7 +67,7 @@ def main(seeds: Path) -> int:
     n = 0
     for doc in DOCS:
         text = (seeds / doc).read_text(encoding="utf-8")
-        stem = Path(doc).stem
+        stem = Path(doc).stem if Path(doc).stem != "README" else f"{Path(doc).parent.name}-readme"
         blocks = list(_blocks(text))
         for i, body in enumerate((b for lang, b in blocks if lang == "json"), 1):
             (OUT / f"{stem}__{i}.json").write_text(body, encoding="utf-8")

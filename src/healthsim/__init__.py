@@ -36,6 +36,7 @@ __all__ = [
     "load_request",
     "parse_request",
     "query",
+    "report",
     "show_cohort",
     "tables",
     "validate",
@@ -58,8 +59,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time they come from __ge
         load_request,
         parse_request,
         query,
+        report,
         show_cohort,
         tables,
+        validate,
         versions,
     )
     from healthsim.errors import HealthSimError, SpecError

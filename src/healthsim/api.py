@@ -27,6 +27,8 @@ from healthsim.templates import list_templates, load_template
 if TYPE_CHECKING:
     from healthsim.builders.request import RequestSpec
     from healthsim.formats.base import ExportResult
+    from healthsim.validation.report import ReportResult
+    from healthsim.validation.result import ValidationResult
 
 DEFAULT_DB = Path("out/healthsim.duckdb")
 FrameKind = Literal["pandas", "polars", "arrow"]
@@ -122,9 +124,10 @@ def build_run(spec: ProfileSpec) -> RunPlan:
 
     population = compile_profile(spec)
     network = NetworkStep.from_plan(population)
-    state = MemberStateStep(population)  # first, always: every product reads the member state
-    steps = [state, network]
     journeys = compile_attachments(_with_end_of_life(spec.journeys))
+    # first, always: every product reads the member state (with journeys, their step writes its tables)
+    state = MemberStateStep(population, tables_later=bool(journeys))
+    steps = [state, network]
     if journeys:  # journeys next: NetworkSim assigns providers to their encounters, then claims
         steps = [state, PatientJourneyStep(population, journeys), network]
         c = spec.claims
@@ -262,8 +265,8 @@ def trial_profile(protocol) -> ProfileSpec:
     if "template" in doc:
         base = load_template(str(doc.pop("template")), "profile")
         doc = {**base, **doc}
-    # at least 200 candidates: a network (and so trial sites) needs a population to be built around
-    doc["count"] = max(200, math.ceil(protocol.subjects * protocol.recruitment.candidates_per_subject))
+    # at least 600 candidates: a network (and so trial sites near enough) needs a population around it
+    doc["count"] = max(600, math.ceil(protocol.subjects * protocol.recruitment.candidates_per_subject))
     doc["seed"] = protocol.seed
     span = study_span_days(protocol) + protocol.criteria.lab_lookback_days + 30
     doc["window"] = {"years": min(10, math.ceil(span / 365.25))}
@@ -395,15 +398,18 @@ def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | No
     return run_export(db, fmt, out, cohort_id=cohort_id, progress=progress, options=options)
 
 
-def validate(db: str | Path = DEFAULT_DB, cohort_id: int | None = None, *, progress: Progress | None = None):
+def validate(db: str | Path = DEFAULT_DB, cohort_id: int | None = None, *,
+             progress: Progress | None = None) -> ValidationResult:
     """Compare a cohort (default: the latest in `db`) with the shipped benchmark table and check
-    its integrity invariants. Returns a `validation.ValidationResult` (`.passed`, `.as_dict()`)."""
+    its integrity invariants. Returns a `validation.result.ValidationResult`: `.passed` (no gating
+    benchmark failed, no invariant violated), `.failures`, `.violations`, `.benchmarks`, `.as_dict()`."""
     from healthsim.validation import validate as run_validation
 
     return run_validation(db, cohort_id, progress=progress)
 
 
-def report(db: str | Path, out: str | Path, cohort_id: int | None = None, *, progress: Progress | None = None):
+def report(db: str | Path, out: str | Path, cohort_id: int | None = None, *,
+           progress: Progress | None = None) -> ReportResult:
     """Write one self-contained HTML report about a cohort to `out` (plots, benchmarks, invariants).
     Returns a `validation.report.ReportResult` (path, charts drawn, the validation result)."""
     from healthsim.validation.report import write_report

@@ -27,6 +27,7 @@ NOT_SPECS = {"output_sample"}  # illustrations of generated records in journey-e
 def documents(path: Path) -> list[object]:
     """The JSON document(s) in an example: one, or one per line (the timing-options blocks)."""
     text = re.sub(r"//[^\n]*", "", path.read_text(encoding="utf-8"))
+    text = text.replace("[...]", "[]").replace("{...}", "{}")  # an elided part, read as a reader would: empty
     try:
         return [json.loads(text)]
     except json.JSONDecodeError:
@@ -71,6 +72,11 @@ def load(doc: dict) -> tuple[str, object, list[str]]:
         return n.kind, journey, n.notes
     if n.kind == "execution":
         return n.kind, n.document, n.notes
+    if n.kind == "claim_example":
+        return n.kind, {k: parse_distribution(v) for k, v in n.document.items()}, n.notes
+    if n.kind in ("pattern", "sync"):  # recognised; the notes say what HealthSim does instead
+        assert n.notes and ("pattern" in n.notes[0] or "sync" in n.notes[0]), n.notes
+        return n.kind, n.document, n.notes
     if n.kind == "unknown" and set(doc) <= {"day", "week", "month", "hour", "after", "before", "days", "hours",
                                            "recurrence", "variance", "variance_pct"}:
         # a timing option of the journey builder ({"day": 0}, {"recurrence": "monthly"} ...)
@@ -84,7 +90,7 @@ def load(doc: dict) -> tuple[str, object, list[str]]:
 
 
 def test_every_seed_document_example_is_copied():
-    assert len(FILES) >= 25
+    assert len(FILES) >= 98  # the README, the 6 builder/executor/distribution documents, the journeys patterns, 15 templates
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -250,3 +256,36 @@ def test_original_sdoh_factors_become_z_code_conditions_at_their_shares(tmp_path
         n_food = con.sql("SELECT count(DISTINCT person_id) FROM conditions WHERE code = 'Z59.41'").fetchall()[0][0]
     # 600 members at 22%: 99.9% interval about +-9.7 points
     assert 0.12 * 600 <= n_food <= 0.32 * 600, n_food
+
+
+def test_numeric_rule_tests_become_interval_cases_that_sample_by_range():
+    """age-distributions.md: `{"if": "age >= 40 && age < 65", ...}` is a range of a numeric column."""
+    import numpy as np
+
+    from healthsim.distributions import parse_distribution
+
+    n = aliases.normalise({"visits": {"type": "conditional", "rules": [
+        {"if": "age < 18", "distribution": {"type": "constant", "value": 4}},
+        {"if": "age >= 18 && age < 65", "distribution": {"type": "constant", "value": 3}},
+        {"if": "65 <= age", "distribution": {"type": "constant", "value": 8}}]}})
+    dist = n.document["visits"]
+    assert dist["on"] == "age" and list(dist["cases"]) == ["(-inf, 18)", "[18, 65)", "[65, inf)"]
+    drawn = parse_distribution(dist).sample(5, np.random.default_rng(0), {"age": np.array([0, 17.9, 18, 64, 90])})
+    assert drawn.tolist() == [4, 4, 3, 3, 8]
+    with pytest.raises(ValueError, match="column < number"):
+        aliases.normalise({"x": {"type": "conditional", "rules": [{"if": "age ~ 3", "distribution": {
+            "type": "constant", "value": 1}}]}})
+
+
+def test_derived_amounts_multipliers_claim_examples_patterns_and_sync_are_read_with_notes():
+    n = aliases.normalise({"billed": {"type": "log_normal", "mean": 500, "std_dev": 400},
+                           "paid": {"type": "derived", "formula": "allowed - member"}})
+    assert list(n.document) == ["billed"] and any("derived amount" in x for x in n.notes)
+    months = aliases.normalise({"monthly_adjustment": {"type": "categorical", "weights": {"jan": 1.2, "feb": 0.8}}})
+    assert months.document["monthly_adjustment"]["weights"] == {"jan": 0.6, "feb": 0.4}
+    claim = aliases.normalise({"claim_type": "professional", "cpt": "99213",
+                               "billed_amount": {"type": "log_normal", "mean": 150, "std_dev": 50}})
+    assert claim.kind == "claim_example" and list(claim.document) == ["billed_amount"]
+    assert aliases.normalise({"pattern": "cyclic", "cycle": {}}).kind == "pattern"
+    sync = aliases.normalise({"sync": {"patient_to_member": {}}})
+    assert sync.kind == "sync" and "one member state" in sync.notes[0]

@@ -267,3 +267,24 @@ def test_trial_requests_in_words_run_a_protocol_and_export_sdtm(tmp_path):
     with pytest.raises(SpecError) as info:
         api.trial_protocol_for({"indication": "I50.9", "subjects": 10})
     assert "trial.indication" in str(info.value)
+
+
+def test_mcp_runs_a_trial_and_checks_its_sdtm(tmp_path):
+    """The MCP server's run_trial tool: a shipped protocol into the store, SDTM in the workspace,
+    zero conformance errors; a count over the server's cap is refused."""
+    from tests.unit.test_mcp_server import _with_server
+
+    ws = tmp_path / "ws"
+
+    async def body(c) -> None:
+        assert "run_trial" in {t.name for t in (await c.list_tools()).tools}
+        made = await c.call_tool("run_trial", {"protocol": "t2d-phase3", "subjects": 20, "seed": 4})
+        assert not made.is_error, made.content
+        out = made.structured_content
+        assert out["randomised"] == 20 and out["sdtm"]["conformance_errors"] == []
+        assert out["sdtm"]["records"]["DM"] >= 20
+        assert (ws / "exports" / f"cohort-{out['cohort_id']}" / "sdtm" / "sdtm" / "dm.xpt").is_file()
+        big = await c.call_tool("run_trial", {"protocol": "t2d-phase3", "subjects": 5000})
+        assert big.is_error
+
+    _with_server(ws, body)

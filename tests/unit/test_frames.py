@@ -99,7 +99,7 @@ def test_public_names_are_exported_with_type_hints():
     import inspect
 
     for name in ("load_profile", "generate", "export_cohort", "parse_request", "query", "frames", "tables",
-                 "versions"):
+                 "versions", "validate", "report"):
         fn = getattr(hs, name)
         assert name in hs.__all__
         sig = inspect.signature(fn)

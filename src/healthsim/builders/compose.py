@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from healthsim.builders import journeys_compose
+from healthsim.builders import journeys_compose, population_match
 from healthsim.builders.ages import CENSUS_SOURCE, age_distribution, describe_age
 from healthsim.builders.facts import Facts
 from healthsim.builders.request import Assumption, OutputRequest, RequestError, RequestSpec
@@ -111,6 +111,8 @@ def compose(facts: Facts, request: str | None = None) -> RequestSpec:
     _age_for_named(doc, facts, said)
     _code_rule_notes(doc, notes)
     _households(doc, facts, said, notes)
+    population_match.apply(doc, facts, said, notes)
+    population_match.apply_sdoh(doc, facts, said)
     facts = _claims_for_formats(facts, said)
     journeys, more = journeys_compose.journeys(facts, doc)
     said += more.assumptions
@@ -282,6 +284,8 @@ def _seed_and_date(doc: dict, facts: Facts, said: list[Assumption]) -> None:
                                reason="default; the same seed gives the same data"))
     if facts.as_of is not None:
         doc["as_of"] = facts.as_of.isoformat()
+    if facts.window is not None:
+        doc["window"] = dict(facts.window)
 
 
 def _demographics(doc: dict, facts: Facts, said: list[Assumption], template: str,

@@ -62,6 +62,9 @@ def multiword_synonyms() -> re.Pattern[str]:
 def synonym_code(phrase: str, original: str) -> str | None:
     """The synonym table's code for a phrase; two-letter abbreviations only in capitals."""
     code = condition_synonyms().get(phrase) or condition_synonyms().get(phrase.replace("-", " "))
+    if code is None and "'s" in phrase:  # "diabetic's": the word without the possessive
+        bare = re.sub(r"'s\b", "", phrase)
+        code = condition_synonyms().get(bare) or condition_synonyms().get(bare.replace("-", " "))
     if code and len(phrase) <= 2 and not original.isupper():
         return None
     return code
@@ -142,7 +145,7 @@ class Resolver:
 
     def resolve(self, words: list[str], originals: list[str]) -> list[tuple[int, int, ConditionFact | None]]:
         """(first word, end word, fact) for a chunk; fact None = an unrecognised word."""
-        words = [correct(w) for w in words]
+        words = [correct(w[:-2] if w.endswith("'s") and w not in condition_synonyms() else w) for w in words]
         if all(w in GENERIC or w in JOINERS or w.isdigit() or w in ROMAN or w == "stage" for w in words):
             return []  # "chronic conditions", a cancer's "stage 4": nothing to code
         whole = " ".join(words)

@@ -19,11 +19,17 @@ def describe(spec: RequestSpec) -> list[str]:
     p = spec.profile
     doc = p.model_dump(mode="json", by_alias=True, exclude_none=True)
     demo = doc["demographics"]
-    lines = [f"{p.count:,} members: {p.profile_name} (seed {p.seed}, as of {p.as_of})",
-             f"  age: {describe_age(demo['age'])}; sex: {_weights(demo.get('gender'))}"]
+    span = ""
+    if p.window is not None:
+        span = (f", covering {p.window.years:g} years" if p.window.years is not None
+                else f", from {p.window.start}" + (f" to {p.window.end}" if p.window.end else ""))
+    lines = [f"{p.count:,} members: {p.profile_name} (seed {p.seed}, as of {p.as_of}{span})",
+             (f"  age: {describe_age(demo['age']) if 'age' in demo else 'from the place'}; "
+              f"sex: {_weights(demo.get('gender')) if demo.get('gender') else 'from the place'}")]
     geo = doc.get("geography") or {}
     where = ", ".join(geo["states"]) if geo.get("states") else (
-        f"{len(geo['zips'])} ZIPs" if geo.get("zips") else "nationwide")
+        _counties(geo["counties"]) if geo.get("counties") else (
+            f"{len(geo['zips'])} ZIPs" if geo.get("zips") else "nationwide"))
     if geo.get("urban_share") is not None:
         where += f"; {geo['urban_share']:.0%} urban"
     lines.append(f"  where: {where}")
@@ -32,7 +38,8 @@ def describe(spec: RequestSpec) -> list[str]:
     # Conditions everyone has (what was asked for) first, so "..." never hides them.
     ordered = sorted(p.conditions, key=lambda c: not (isinstance(c.prevalence, float | int) and c.prevalence >= 1))
     conds = [f"{c.code} {_prev(c.prevalence)}" for c in ordered]
-    lines.append("  conditions: " + (", ".join(conds) if conds else "none"))
+    from_place = "from the place (CDC PLACES)" if demo.get("source") == "populationsim" else "none"
+    lines.append("  conditions: " + (", ".join(conds) if conds else from_place))
     if spec.journeys:
         lines.append("  journeys: " + ", ".join(
             j.template + ("" if j.available else " (not installed)")
@@ -42,6 +49,18 @@ def describe(spec: RequestSpec) -> list[str]:
     if out.formats or extras:
         lines.append("  outputs: " + ", ".join(extras + out.formats))
     return lines
+
+
+def _counties(fips: list[str]) -> str:
+    """'Harris County, TX' for county FIPS codes (the first three, then a count)."""
+    from healthsim.reference.geography import counties
+
+    c = counties()
+    names = []
+    for f in fips[:3]:
+        at = c.county_fips.searchsorted(f)
+        names.append(f"{c.name[at]}, {c.state[at]}" if at < len(c.county_fips) and c.county_fips[at] == f else f)
+    return "; ".join(names) + (f" and {len(fips) - 3} more counties" if len(fips) > 3 else "")
 
 
 def _weights(dist: dict | None) -> str:

@@ -64,7 +64,7 @@ def previous_phase(state: BuilderState) -> int:
     return earlier[-1] if earlier else max(1, state.phase - 1)
 
 
-PROFILE_FIELDS = ("count", "template", "name", "seed", "as_of", "coverage", "medicare_unqualified", "age", "sex",
+PROFILE_FIELDS = ("count", "template", "name", "seed", "as_of", "window", "coverage", "medicare_unqualified", "age", "sex",
                   "race", "ethnicity", "states", "region", "city", "zips", "counties", "urban_share",
                   "healthy", "background", "severity", "household_size")
 

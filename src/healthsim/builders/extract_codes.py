@@ -23,8 +23,8 @@ from healthsim.builders.vocab import vocab
 ICD = re.compile(r"(?<![\w.-])([A-TV-Z][0-9][0-9AB](?:\.?[0-9A-TV-Z]{1,4})?)(?![\w-]|\.\d)", re.IGNORECASE)
 LOINC = re.compile(r"(?<![\w.-])(?:loinc\s*:?\s*)?(\d{1,5}-\d)(?![\w-])", re.IGNORECASE)
 RXNORM = re.compile(r"\b(?:rxnorm|rxcui|rx\s*cui)\s*(?:code|id)?\s*:?\s*#?\s*(\d{2,8})\b", re.IGNORECASE)
-CODE_WORDS = re.compile(r"\b(?:icd-?10(?:-?cm)?|icd|dx|diagnosis)\s+(?:codes?|code)?\s*:?|\b(?:codes?|coded)\b"
-                        r"(?:\s+(?:as|with))?\s*:?")
+CODE_WORDS = re.compile(r"\b(?:icd-?10(?:-?cm)?|icd)\s+(?:codes?)?\s*:?|\b(?:dx|diagnosis)(?:\s+codes?\s*:?|\s*:)"
+                        r"|\b(?:codes?|coded)\b(?:\s+(?:as|with))?\s*:?")  # 'diagnosis' alone is a word, not a cue
 
 
 def _is_code_shaped(text: str) -> bool:

@@ -28,6 +28,10 @@ from healthsim.builders.vocab import (
 SEED = re.compile(r"\b(?:random\s+)?seed\s*(?:=|:|of|is|number)?\s*(\d{1,18})\b")
 AS_OF = re.compile(r"\bas\s+of\s+(\d{4})(?:-(\d{2})-(\d{2}))?\b")
 YEAR = re.compile(r"\b(?:in|during|for|since|year|from)\s+((?:19|20)\d{2})\b")
+_Y = r"((?:19|20)\d{2})"
+PERIOD = re.compile(rf"\b(?:(?:from|between)\s+(?:the\s+years?\s+)?)?{_Y}\s*(?:-|to|and|through|thru|until|till)\s*{_Y}\b")
+SINCE = re.compile(rf"\b(?:since|starting(?:\s+in)?|beginning(?:\s+in)?)\s+{_Y}\b")
+CALENDAR_YEAR = re.compile(rf"\b(?:in|during|for|throughout|calendar\s+year|cy|plan\s+year)\s+{_Y}\b(?!\s*(?:-|to)\s*\d)")
 _QUOTED = r"(?:\"([^\"]{1,80})\"|'([^']{1,80})'|([\w][\w.-]{0,59}))"
 NAME = re.compile(r"\b(?:(?:save|saved|store|stored|keep)\s+(?:it\s+|this\s+|them\s+)?as"
                   r"(?:\s+(?:a\s+)?cohort)?(?:\s+(?:called|named))?"
@@ -36,8 +40,20 @@ NAME = re.compile(r"\b(?:(?:save|saved|store|stored|keep)\s+(?:it\s+|this\s+|the
 TEMPLATE_WORD = re.compile(r"^\s*(?:template|profile)\b")
 TRIAL_SIZE = re.compile(r"\b(\d{1,3}(?:,\d{3})*)\s*-?\s*arm(?:s|ed)?\b")
 
-__all__ = ["installed_journeys", "take_as_of", "take_coverage", "take_flag", "take_formats", "take_name",
-           "take_purpose", "take_seed", "take_template", "take_trial", "template_catalog"]
+__all__ = [
+    "installed_journeys",
+    "take_as_of",
+    "take_coverage",
+    "take_flag",
+    "take_formats",
+    "take_name",
+    "take_period",
+    "take_purpose",
+    "take_seed",
+    "take_template",
+    "take_trial",
+    "template_catalog",
+]
 
 
 def take_seed(rt: RequestText) -> int | None:
@@ -45,6 +61,28 @@ def take_seed(rt: RequestText) -> int | None:
         rt.take(m.start(), m.end(), "seed")
         return int(m.group(1))
     return None
+
+
+def take_period(rt: RequestText) -> tuple[dict | None, date | None, str | None]:
+    """The calendar span a request asks for, as (window document, as_of, note):
+    'from 2022 to 2024' / '2022-2024' -> window from 2022-01-01 to 2024-12-31 (as_of);
+    'since 2021' -> from 2021-01-01 up to as_of; 'in 2023' / 'for plan year 2023' -> the
+    calendar year 2023 (as_of 2023-12-31). Years are taken, so they are never read as counts."""
+    for m in list(rt.matches(PERIOD)):
+        first, last = int(m.group(1)), int(m.group(2))
+        if first > last:
+            continue
+        rt.take(m.start(), m.end(), "as_of")
+        return ({"start": date(first, 1, 1).isoformat()}, date(last, 12, 31),
+                f"'{m.group(0)}': the cohort covers {first}-{last} (window {first}-01-01 to {last}-12-31)")
+    for m in list(rt.matches(SINCE)):
+        rt.take(m.start(), m.end(), "as_of")
+        return {"start": date(int(m.group(1)), 1, 1).isoformat()}, None, None
+    for m in list(rt.matches(CALENDAR_YEAR)):
+        rt.take(m.start(), m.end(), "as_of")
+        year = int(m.group(1))
+        return None, date(year, 12, 31), f"'{m.group(0)}': the cohort covers the calendar year {year}"
+    return None, None, None
 
 
 def take_as_of(rt: RequestText) -> date | None:
@@ -118,6 +156,9 @@ def take_trial(rt: RequestText, formats: list[str]) -> TrialFact | None:
         phase = phase or lookup_phrase(phases, m.group(0))
     if phase and not found and not re.search(r"\b(?:study|studies|subjects?|participants?|drug)\b", rt.low):
         return None
+    if not found and re.search(r"\b(?:study|studies)\b", rt.low) and re.search(
+            r"\b(?:subjects?|participants?|randomi[sz](?:ed|ation)|arms?|enrolled in)\b", rt.low):
+        found = True  # "an oncology study: 40 subjects": study subjects are a trial's
     if not (found or phase or "sdtm" in formats):
         return None
     arms = None
@@ -141,9 +182,14 @@ def take_flag(rt: RequestText, key: str) -> bool | None:
 def take_formats(rt: RequestText) -> list[str]:
     regex, _ = grouped("formats")
     out = []
+    bare_x12 = []
     for m in list(rt.matches(regex, allow_protected=True)):
         rt.take(m.start(), m.end(), "format")
         out.append(label_of("formats", m.group(0)))
+        if m.group(0) in ("x12", "edi"):
+            bare_x12.append(len(out) - 1)
+    if bare_x12 and any(f.startswith("x12-") for i, f in enumerate(out) if i not in bare_x12):
+        out = [f for i, f in enumerate(out) if i not in bare_x12]  # "X12 278": the transaction names it
     for m in list(rt.matches(re.compile(r"\b(?:as|in|to)\s+(?:json|yaml)\b"))):
         rt.take(m.start(), m.end(), "format")
     return list(dict.fromkeys(out))

@@ -15,7 +15,8 @@ from healthsim.builders.text import RequestText
 from healthsim.builders.vocab import grouped, label_of, people_nouns, vocab
 
 _N = r"(\d{1,3})(?![\d,.]\d|\d)"
-_YEARS = r"(?:\s*(?:years?|yrs?|y/?o|y\.o\.)(?:[ -]?olds?)?|[ -](?:year|yr)[ -]olds?)"
+_YEARS = r"(?:\s*(?:years?|yrs?|y/?o|y\.o\.)(?:[ -]?olds?|\s+of\s+age)?|[ -](?:year|yr)[ -]olds?)"
+_NOT_BOUND = r"(?<!over )(?<!above )(?<!under )(?<!below )(?<!than )(?<!least )"  # 'over 80 years old' is a bound
 PERCENT = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|pct\b)")
 
 # (pattern, kind): kind says which groups are low/high/exact; all ages in years.
@@ -34,8 +35,8 @@ AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
                 rf"{_YEARS}?"), "range"),
     (re.compile(rf"\bbetween\s+the\s+ages?\s+of\s+{_N}\s*(?:-|to|and)\s*{_N}"), "range"),
     (re.compile(rf"\b{_N}\s*(?:-|to|through)\s*{_N}{_YEARS}"), "range"),
-    (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}[ -]?(?:years?|yrs?|yr)[ -]old(s?)\b"), "exact"),
-    (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}\s?(?:yo|y/o|y\.o\.)(?!\w)"), "exact"),
+    (re.compile(rf"{_NOT_BOUND}\b(?:(a|an|one)\s+)?{_N}[ -]?(?:years?|yrs?|yr)[ -]old(s?)\b"), "exact"),
+    (re.compile(rf"{_NOT_BOUND}\b(?:(a|an|one)\s+)?{_N}\s?(?:yo|y/o|y\.o\.)(?!\w)"), "exact"),
     (re.compile(r"\bin\s+their\s+(\d0)'?s\b"), "decade"),
     (re.compile(r"\bin\s+their\s+(twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"),
      "decade_word"),
@@ -68,7 +69,7 @@ def take_percents(rt: RequestText) -> list[tuple[int, int, float]]:
             out.append((m.start(), m.end(), value / 100))
     fractions = vocab()["fractions"]
     regex = re.compile(phrase_pattern(fractions).pattern + r"(?=\s+(?:of\s+(?:them|those|members|patients)\s+)?"
-                       r"(?:with|have|has|having|are|on|in)\b)")
+                       r"(?:with|have|has|having|are|on|in|women|men|female|male|females|males|girls|boys)\b)")
     for m in list(rt.matches(regex)):
         rt.take(m.start(), m.end(), "percent")
         out.append((m.start(), m.end(), float(fractions[m.group(0).lower()])))
@@ -97,8 +98,20 @@ def take_age(rt: RequestText) -> tuple[AgeFact | None, bool]:
 def _people_follow(rt: RequestText, end: int) -> bool:
     """'over 100 patients' is a count, not an age."""
     plural, singular = people_nouns()
-    after = rt.low[end:end + 40].split()[:3]
-    return any(w.strip(",.;:") in plural | singular for w in after)
+    rest = rt.low[end:end + 40]
+    if re.match(r"\s*[,;:.)]", rest):
+        return False  # 'over 75, women only'
+    for word in rest.split()[:3]:
+        bare = word.strip(",.;:()")
+        if bare in plural | singular:
+            return True
+        if bare in _NOT_PEOPLE_YET or bare != word:
+            return False  # 'over 65 with diabetes, men only': the noun belongs to another phrase
+    return False
+
+
+_NOT_PEOPLE_YET = frozenset({"with", "who", "on", "in", "and", "or", "having", "have", "has", "from", "for",
+                             "that", "living", "whose"})
 
 
 def _age_from(m: re.Match[str], kind: str) -> AgeFact | None:

@@ -34,6 +34,8 @@ COUNTY = re.compile(r"\b([A-Z][\w.'-]*(?:[ -][A-Z][\w.'-]*){0,3})\s+(County|Pari
                     r"(?:\s*,?\s*(?:in\s+)?([A-Z]{2}\b|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?))?")
 FUZZY_AFTER = re.compile(r"\b(?:in|from|across|of)\s+([A-Za-z][a-z]{3,}(?:\s[A-Za-z][a-z]+)?)\b")
 STATE_CODE = re.compile(r"(?<![\w.])([A-Z]{2})(?![\w])")
+MA_PLAN = re.compile(r"[\s-]*(?:plans?|members?|enrollees?|lives|beneficiar(?:y|ies)|population|patients?|pts|"
+                     r"cohort|product|contracts?|hmo|ppo|pd|pffs|snp|book|business|membership)\b")
 LOWER_CODE = re.compile(r"\b(?:in|from|across)\s+([a-z]{2})\b(?![\w'])")
 _PLACE_CONTEXT = re.compile(r"(?:\b(?:in|from|across|of|and|or|to)|[,/&])\s*$")
 
@@ -209,6 +211,8 @@ def take_regions(rt: RequestText, out: PlaceFacts) -> None:
     for m in list(rt.matches(phrase_pattern(regions))):
         if re.match(r"[ -][A-Z][a-z]", rt.text[m.end():m.end() + 3]):
             continue  # "South Bend", "West Palm Beach": a place name, not the region
+        if _state_name_at(rt.low, m.start(), m.end()):
+            continue  # "west virginia", "south dakota" in lower case: the state, not the region
         label = lookup_phrase(regions, m.group(0))
         rt.take(m.start(), m.end(), "geography")
         out.region = out.region or label
@@ -216,6 +220,13 @@ def take_regions(rt: RequestText, out: PlaceFacts) -> None:
         for s in list(rt.matches(re.compile(r"\bstates?\b"))):
             if rt.taken_before(s.start()) == "geography":
                 rt.take(s.start(), s.end(), "geography")
+
+
+def _state_name_at(low: str, start: int, end: int) -> bool:
+    """True when a state name of several words longer than [start, end) starts at `start`
+    ('north carolina' over the region 'north'; not 'new york' inside the region 'new york city')."""
+    return any(" " in name and start + len(name) > end and low.startswith(name, start)
+               and not low[start + len(name):start + len(name) + 1].isalnum() for name in state_names())
 
 
 def _state_codes(rt: RequestText, out: PlaceFacts) -> None:
@@ -229,6 +240,8 @@ def _state_codes(rt: RequestText, out: PlaceFacts) -> None:
         after_place = bool(_PLACE_CONTEXT.search(before)) or rt.taken_before(m.start()) == "geography"
         if code in ambiguous and not after_place:
             continue
+        if code == "MA" and MA_PLAN.match(rt.low, m.end()):
+            continue  # "MA plan", "MA members": Medicare Advantage, not Massachusetts
         rt.take(m.start(), m.end(), "geography")
         out.states.append(code)
     lower_ambiguous = {c.lower() for c in ambiguous}

@@ -64,6 +64,7 @@ class Facts(BaseModel):
     subject: str | None = Field(None, description="The request's subject, a default cohort name.")
     seed: int | None = None
     as_of: date | None = None
+    window: dict | None = Field(None, description="The span asked for ('from 2022 to 2024'): a Window document.")
     coverage: list[tuple[str, float | None]] | None = None
     medicare_unqualified: bool | None = Field(None, description="'Medicare' said without Advantage/Original.")
     age: AgeFact | None = None
@@ -77,6 +78,10 @@ class Facts(BaseModel):
     counties: list[str] | None = None
     place_labels: list[str] = Field(default_factory=list)
     urban_share: float | None = None
+    sdoh: dict | None = Field(None, description="'low-income', 'high social vulnerability': the profile's "
+                                                "sdoh section (builders/places.take_sdoh).")
+    match_place: bool | None = Field(None, description="'match the population of X': X's own people "
+                                                        "(builders/population_match.py).")
     urban_text: str | None = None
     conditions: list[ConditionFact] = Field(default_factory=list)
     healthy: bool = False

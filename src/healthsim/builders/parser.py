@@ -22,10 +22,11 @@ from healthsim.builders import extract_codes as codes
 from healthsim.builders import extract_context as ctx
 from healthsim.builders import extract_journeys as journeys
 from healthsim.builders import extract_people as people
-from healthsim.builders import extract_places, places
+from healthsim.builders import extract_places, places, population_match
 from healthsim.builders.compose import compose
 from healthsim.builders.facts import ConditionFact, Facts
 from healthsim.builders.request import RequestError, RequestSpec
+from healthsim.builders.spelling import respell
 from healthsim.builders.text import RequestText
 from healthsim.builders.vocab import filler, grouped, label_of, vocab
 
@@ -65,12 +66,20 @@ def parse_facts(text: object) -> Facts:
     """What the text states, with nothing assumed."""
     if not isinstance(text, str):
         raise RequestError(f"a request is text (got {type(text).__name__})")
+    text, spelling_notes = respell(text)
     rt = RequestText(text)
-    facts = Facts()
+    facts = Facts(notes=spelling_notes)
     cut = _correction(rt)
     facts.template = ctx.take_template(rt)
     facts.seed = ctx.take_seed(rt)
+    facts.window, period_end, period_note = ctx.take_period(rt)
     facts.as_of = ctx.take_as_of(rt)
+    if period_end is not None and facts.as_of is None:
+        facts.as_of = period_end
+    elif period_end is not None and facts.window is not None:
+        facts.window["end"] = min(period_end, facts.as_of).isoformat()
+    if period_note:
+        facts.notes.append(period_note)
     facts.name = ctx.take_name(rt)
     facts.purposes = ctx.take_purpose(rt)
     facts.formats = ctx.take_formats(rt)
@@ -88,6 +97,8 @@ def parse_facts(text: object) -> Facts:
     facts.pharmacy_claims = ctx.take_flag(rt, "pharmacy_claims")
     facts.claims = ctx.take_flag(rt, "claims") or (True if any("claims" in i.text for i in intents) else None)
     facts.age, single = people.take_age(rt)
+    facts.match_place = population_match.take_match_place(rt) or None
+    facts.sdoh = places.take_sdoh(rt) or None
     _places(rt, facts)
     urban = _take_urban(rt)
     coverage, program_states = ctx.take_coverage(rt)
@@ -108,9 +119,11 @@ def parse_facts(text: object) -> Facts:
         facts.count_text = f"a family of {facts.household_size}" if stated else "a family"
     if facts.count is None and (single or people.one_person(rt)):
         facts.count, facts.count_text = 1, "a single member"
+    screens = _take_screenings(rt)
     more, facts.unrecognized = _resolve_leftovers(rt, resolver)
     found += more
     found.sort(key=lambda x: x[0])
+    found = _without_screened(rt, found, screens, facts.notes)
     if cut is not None and any(start >= cut and not f.negated for start, _, f in found):
         found = [x for x in found if x[0] >= cut]  # "asthma, no wait, COPD": the correction replaces
     _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_labels)
@@ -234,6 +247,35 @@ def _take_condition_phrases(rt: RequestText) -> list[tuple[int, int, ConditionFa
     return out
 
 
+SCREENING = re.compile(r"\b(?:screen(?:ing|ings|ed)?|tested|testing)(?:\s+for)?\b")
+
+
+def _take_screenings(rt: RequestText) -> list[tuple[int, int]]:
+    """'screening' / 'screened for' spans: a condition beside one is screened for, not had."""
+    spans = []
+    for m in list(rt.matches(SCREENING)):
+        rt.take(m.start(), m.end(), "screening")
+        spans.append((m.start(), m.end()))
+    return spans
+
+
+def _without_screened(rt: RequestText, found: list, screens: list[tuple[int, int]], notes: list[str]) -> list:
+    """'breast cancer screening', 'screened for colon cancer': members due for (or given) a
+    screening do not have the condition, so it is not added (a note says so)."""
+    if not screens:
+        return found
+    kept = []
+    for s, e, f in found:
+        after = any(rt.low[e:a].strip(" -") == "" and a >= e for a, _ in screens)
+        before = any(rt.low[b:s].strip() == "" and b <= s and rt.low[a:b].strip().endswith("for")
+                     for a, b in screens)
+        if after or before:
+            notes.append(f"{rt.text[s:e]!r} is screened for, not a diagnosis: no condition added")
+        else:
+            kept.append((s, e, f))
+    return kept
+
+
 def _take_healthy(rt: RequestText) -> bool:
     hit = False
     for m in list(rt.matches(HEALTHY)):
@@ -275,6 +317,8 @@ def _chunks(rt: RequestText) -> list[list[tuple[int, int]]]:
                 chunks.append(current)
                 current = []
             last_end = m.end()
+            if word.endswith("'s") and word[:-2] in stop:
+                word = word[:-2]  # "a patient's first year"
             if word in stop or word in NEGATIONS or len(word) > 40:
                 if current:
                     chunks.append(current)
@@ -321,10 +365,21 @@ def _dedupe(facts: list[ConditionFact]) -> list[ConditionFact]:
     for f in facts:
         if f.code not in by_code or (f.prevalence is not None and by_code[f.code].prevalence is None):
             by_code[f.code] = f
-    kept = _one_ckd_stage(list(by_code.values()))
+    kept = _without_generic(_one_ckd_stage(list(by_code.values())))
     specific = {f.code[:3] for f in kept if not f.negated and not VAGUE.search(f.description)
                 and (f.prevalence is None or f.prevalence >= 1)}
     return [f for f in kept if f.negated or not VAGUE.search(f.description) or f.code[:3] not in specific]
+
+
+GENERIC_OF = {"C80.1": re.compile(r"^(?:C(?!80)\d\d|D0\d)")}  # 'cancer' / 'oncology' beside a named cancer
+
+
+def _without_generic(facts: list[ConditionFact]) -> list[ConditionFact]:
+    """A generic code ('oncology', 'cancer' -> C80.1) gives way to a specific one named beside it
+    ('oncology study of ovarian cancer' is ovarian cancer, not also an unspecified malignancy)."""
+    named = [f.code for f in facts if not f.negated]
+    return [f for f in facts if f.negated or f.code not in GENERIC_OF
+            or not any(GENERIC_OF[f.code].match(c) for c in named)]
 
 
 def _one_ckd_stage(facts: list[ConditionFact]) -> list[ConditionFact]:

@@ -146,9 +146,14 @@ def _phase2(facts: Facts, spec: RequestSpec) -> list[Question]:
     if facts.sex is None:
         out.append(Question(key="sex", text="Sex mix (e.g. 'women', '60% female')?",
                             default=_assumed(spec, "demographics.sex") or "template mix"))
-    if facts.states is None and facts.region is None:
-        out.append(Question(key="geography", text="Geographic focus: any state or region?",
-                            default="nationwide"))
+    if facts.states is None and facts.region is None and not facts.counties and not facts.zips:
+        out.append(Question(key="geography", default="nationwide",
+                            text="Geographic focus: a state, county, city or region? Add 'match the local "
+                                 "population' to take ages, sex, race and chronic conditions from the place"))
+    elif not facts.match_place and facts.age is None:
+        out.append(Question(key="match_place", default="no", options=["match the local population", "no"],
+                            text="Match the local population (ages, sex, race and chronic conditions of "
+                                 "the place, from Census ACS and CDC PLACES)?"))
     if facts.urban_share is None:
         out.append(Question(key="urban", text="Urban / rural mix?", options=["urban", "rural", "mixed"],
                             default=_assumed(spec, "geography.urban_share") or "as the population"))
@@ -207,6 +212,9 @@ def _apply_options(facts: Facts, questions: list[Question], reply: str) -> tuple
         ("urban", "mixed", {}),
         ("medicare_kind", "medicare advantage", {"coverage": [("medicare_advantage", None)]}),
         ("medicare_kind", "original medicare", {}),
+        ("match_place", "match the local population", {"match_place": True}),
+        ("match_place", "yes", {"match_place": True}),
+        ("geography", "match the local population", {"match_place": True}),
     ] + [("severity", name, {"severity": w}) for name, w in SEVERITY.items() if w]
     for key, phrase, change in choices:
         if key in keys and mentions(reply, phrase):

@@ -40,8 +40,9 @@ def condition_synonyms() -> dict[str, str]:
 def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
     """One regex matching any phrase as whole words (spaces and hyphens interchangeable)."""
     parts = sorted({str(p).lower() for p in phrases}, key=len, reverse=True)
-    alts = [re.escape(p).replace(r"\ ", r"[ -]").replace(r"\-", r"[ -]") for p in parts]
-    return re.compile(r"(?<![\w'])(?:" + "|".join(alts) + r")(?![\w'])")
+    # a possessive 's after any word is read as the word ("a diabetic's first year")
+    alts = [re.escape(p).replace(r"\ ", r"(?:'s)?[ -]").replace(r"\-", r"(?:'s)?[ -]") for p in parts]
+    return re.compile(r"(?<![\w'])(?:" + "|".join(alts) + r")(?:'s)?(?![\w'])")
 
 
 @cache
@@ -71,6 +72,11 @@ def lookup_phrase(mapping: dict[str, str], matched: str) -> str:
     text = matched.lower()
     if text in mapping:
         return mapping[text]
+    if re.sub(r"'s\b", "", text) != text:
+        try:
+            return lookup_phrase(mapping, re.sub(r"'s\b", "", text))
+        except KeyError:
+            pass
     flat = text.replace("-", " ")
     for phrase, value in mapping.items():
         if phrase.replace("-", " ") == flat:

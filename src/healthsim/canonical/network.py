@@ -4,7 +4,9 @@ Providers, facilities and pharmacies are made once per cohort (static tables);
 pcp_attributions is made block by block with the members. Identifiers are
 generated, never looked up: NPIs carry a valid Luhn check digit under the
 80840 prefix, CCNs and NCPDP IDs follow their published formats, and every
-name and street address is fictional (see products/network/).
+name and street address is fictional (see products/network/) -- except the
+hospitals, which are real Medicare-certified hospitals near the members
+(facilities.source = 'cms': their own CCN, name, address and beds).
 """
 
 from __future__ import annotations
@@ -17,15 +19,16 @@ from healthsim.canonical.table import table
 S, D, I64, I32, F64, B = pa.string(), pa.date32(), pa.int64(), pa.int32(), pa.float64(), pa.bool_()
 
 
-def _address(what: str) -> list[C]:
+def _address(what: str, real: bool = False) -> list[C]:
+    own = "; a real hospital's own" if real else ""
     return [
-        C("address_line", S, f"Street address of the {what} (fictional house number and street)."),
+        C("address_line", S, f"Street address of the {what} (fictional house number and street{own})."),
         C("city", S, "USPS city of the ZIP."),
         C("state", S, "USPS state code."),
-        C("zip", S, "5-digit ZIP code, inside the cohort's geography."),
+        C("zip", S, f"5-digit ZIP code, near the members it serves{own}."),
         C("county_fips", S, "5-digit county FIPS code of the ZIP."),
-        C("latitude", F64, "Latitude (ZIP centroid with up to ~1 km of jitter)."),
-        C("longitude", F64, "Longitude (ZIP centroid with up to ~1 km of jitter)."),
+        C("latitude", F64, f"Latitude (ZIP centroid with ~1 km of jitter{own})."),
+        C("longitude", F64, f"Longitude (ZIP centroid with ~1 km of jitter{own})."),
         C("phone", S, "Phone in the fictional 555-01xx range."),
     ]
 
@@ -55,18 +58,22 @@ FACILITIES = table("facilities", "Facilities (NPI entity type 2): hospitals, ASC
                                  "dialysis and urgent care centres.", [
     C("facility_id", I64, "Facility key within the cohort (1..n).", False),
     C("npi", S, "10-digit type-2 NPI starting with 2, valid Luhn check digit (generated).", False),
-    C("name", S, "Facility name (fictional)."),
+    C("name", S, "Facility name: a real hospital's CMS name, else fictional."),
     C("facility_type", S, "hospital, critical_access_hospital, asc, lab, snf, imaging, dialysis or "
                           "urgent_care.", False),
     C("taxonomy_code", S, "NUCC taxonomy code, e.g. 282N00000X for a general acute care hospital."),
     C("taxonomy_display", S, "NUCC classification, specialization."),
-    C("ccn", S, "CMS Certification Number: 2-digit CMS state code + 4 digits in the type's range "
+    C("ccn", S, "CMS Certification Number: a real hospital's own; for synthetic facilities "
+                "2-digit CMS state code + 4 digits in the type's range "
                 "(hospitals 0001-0879, critical access 1300-1399, SNFs 5000-6499, dialysis 2500-2899); "
                 "ASCs carry the "
                 "10-character supplier form (state + 'C' + 7 digits), labs a CLIA-style number "
                 "(state + 'D' + 7 digits); null for imaging and urgent care centres."),
-    C("beds", I32, "Staffed beds for hospitals (critical access: at most 25) and SNFs; null otherwise."),
-    *_address("facility"),
+    C("beds", I32, "Beds: a real hospital's (HIFLD, null where unknown), a synthetic hospital's "
+                   "(critical access: at most 25) or SNF's; null otherwise."),
+    C("source", S, "'cms': a real Medicare-certified hospital (CMS Hospital General Information, "
+                   "HIFLD beds and location); 'synthetic': generated."),
+    *_address("facility", real=True),
 ], key=("facility_id",), product="networksim")
 
 PHARMACIES = table("pharmacies", "Dispensing pharmacies of the network: retail, mail order, specialty.", [
@@ -84,7 +91,8 @@ PHARMACIES = table("pharmacies", "Dispensing pharmacies of the network: retail, 
 PCP_ATTRIBUTIONS = table("pcp_attributions", "Each covered member's attributed primary care provider.", [
     C("person_id", I64, "The person (members with coverage only).", False),
     C("provider_id", I64, "The PCP (providers.role pcp_*): adults to family or internal medicine, "
-                          "children to pediatrics or family medicine, among the 3 nearest.", False),
+                          "children to pediatrics or family medicine, drawn around the member's ZIP "
+                          "(products/network/local.py).", False),
     C("provider_npi", S, "The PCP's NPI (denormalised for payer extracts)."),
     C("effective_date", D, "First day of the attribution: the member's first covered day.", False),
     C("distance_km", F64, "Great-circle distance from the member's ZIP centroid to the practice."),

@@ -10,6 +10,7 @@ with the column's values as text, so YAML's `1:` matches a column of 1s.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import numpy as np
@@ -28,11 +29,25 @@ def as_labels(column: np.ndarray) -> np.ndarray:
     return column.astype(str)
 
 
+_INTERVAL = re.compile(r"^\s*([\[(])\s*(-?inf|-?\d+(?:\.\d+)?)\s*,\s*(-?inf|-?\d+(?:\.\d+)?)\s*([\])])\s*$")
+
+
+def interval(key: str) -> tuple[float, float, bool, bool] | None:
+    """'[40, 65)' -> (40, 65, True, False): a case of a numeric column (age, a weight) by range."""
+    m = _INTERVAL.match(str(key))
+    if not m:
+        return None
+    lo, hi = float(m.group(2)), float(m.group(3))
+    return (lo, hi, m.group(1) == "[", m.group(4) == "]") if lo < hi else None
+
+
 @register
 class Conditional(Distribution):
     """`{distribution: conditional, on: sex, cases: {F: {...}, M: {...}}, default: {...}}`.
 
-    With a `default`, a missing `on` column means every row takes the default.
+    With a `default`, a missing `on` column means every row takes the default. Cases of a
+    numeric column may be intervals: `on: age, cases: {"[0, 40)": ..., "[40, 65)": ...,
+    "[65, inf)": ...}` (every key an interval; the first interval holding a value wins).
     """
 
     distribution: Literal["conditional"] = "conditional"
@@ -91,11 +106,18 @@ class Conditional(Distribution):
         """
         if self.default is not None and (context is None or self.on not in context):
             return [(self.default, np.arange(n))]
-        labels = self._labels(context, n)
+        intervals = self._intervals()
+        labels = None if intervals else self._labels(context, n)
+        values = self._numbers(context, n) if intervals else None
         matched = np.zeros(n, dtype=bool)
         plan = []
         for key, dist in self.cases.items():
-            mask = labels == key
+            if intervals:
+                lo, hi, lo_closed, hi_closed = intervals[key]
+                mask = ((values >= lo) if lo_closed else (values > lo)) & ((values <= hi) if hi_closed else (values < hi))
+                mask &= ~matched  # overlapping intervals: the first that holds the value
+            else:
+                mask = labels == key
             matched |= mask
             plan.append((dist, np.flatnonzero(mask)))
         if not matched.all():
@@ -107,6 +129,15 @@ class Conditional(Distribution):
                 )
             plan.append((self.default, np.flatnonzero(~matched)))
         return plan
+
+    def _intervals(self) -> dict[str, tuple[float, float, bool, bool]] | None:
+        """Case keys written as intervals of a numeric column ('[40, 65)', '[65, inf)'), or None."""
+        parsed = {key: interval(key) for key in self.cases}
+        return parsed if all(v is not None for v in parsed.values()) else None
+
+    def _numbers(self, context: Context | None, n: int) -> np.ndarray:
+        self._labels(context, n)  # the same checks: the column was drawn, one value per row
+        return np.asarray(context[self.on], dtype=float)
 
     def _labels(self, context: Context | None, n: int) -> np.ndarray:
         if context is None or self.on not in context:

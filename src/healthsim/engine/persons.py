@@ -24,6 +24,13 @@ RACE_LABELS = tuple(RACES)
 ETHNICITY_LABELS = tuple(ETHNICITIES)
 
 
+def zip_picks(plan: PopulationPlan, block: int, n: int) -> np.ndarray:
+    """Each member's residence as an index into plan.zip_rows: the first draw of the block's
+    GEOGRAPHY stream. NetworkSim repeats it for every block (cheap) to know, before any
+    block runs, which ZIPs the cohort lives in and how many members each holds."""
+    return block_rng(plan.seed, block, Stream.GEOGRAPHY).choice(len(plan.zip_rows), size=n, p=plan.zip_p)
+
+
 def sample_members(plan: PopulationPlan, block: int, start: int, n: int) -> MemberBlock:
     """Sex, age, birth date and residence (and, from the place, race and ethnicity) for
     members start+1 .. start+n."""
@@ -34,8 +41,7 @@ def sample_members(plan: PopulationPlan, block: int, start: int, n: int) -> Memb
     sex = demo.gender.sample(n, rng).astype("<U1")
     age = np.clip(demo.age.sample(n, rng, {"sex": sex}), 0.0, 110.0)
     birth_day = days(plan.as_of) - np.floor(age * DAYS_PER_YEAR).astype(np.int64)
-    geo_rng = block_rng(plan.seed, block, Stream.GEOGRAPHY)
-    pick = geo_rng.choice(len(plan.zip_rows), size=n, p=plan.zip_p)
+    pick = zip_picks(plan, block, n)
     person_id = np.arange(start + 1, start + n + 1, dtype=np.int64)
     exact_age = exact_ages(birth_day, plan.as_of)  # calendar ages: whole years exact on birthdays
     m = MemberBlock(block, person_id, sex, exact_age, birth_day, plan.zip_rows[pick])
@@ -51,8 +57,7 @@ def _sample_from_place(plan: PopulationPlan, block: int, start: int, n: int) -> 
     not give from the member's county table, conditioned on what it does give."""
     d, demo = plan.demography, plan.spec.demographics
     rng = block_rng(plan.seed, block, Stream.DEMOGRAPHICS)
-    geo_rng = block_rng(plan.seed, block, Stream.GEOGRAPHY)
-    pick = geo_rng.choice(len(plan.zip_rows), size=n, p=plan.zip_p)
+    pick = zip_picks(plan, block, n)
     slot = d.zip_slot[pick]
     prng = block_rng(plan.seed, block, Stream.POPULATION)
     joint = d.joint.reshape(len(d.joint), 2, len(d.age_cdf[0]), 2, 7)  # slot, sex, bin, hispanic, race

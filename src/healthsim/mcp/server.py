@@ -109,6 +109,7 @@ def _names() -> dict[str, tuple[str, ...]]:
         "formats": tuple(sorted(api.list_formats())),
         "templates": tuple(t.name for t in templates),
         "profiles": tuple(t.name for t in templates if t.kind == "profile"),
+        "trials": tuple(t.name for t in templates if t.kind == "trial"),
         "tables": tuple(sorted(TABLES)) + ("cohorts",),
     }
 
@@ -351,6 +352,35 @@ def _register_cohort_tools(server: MCPServer, config: ServerConfig, sessions: Se
                    "assumptions": [a.render() for a in req.assumptions], "notes": req.notes + run.notes}
             return fit(out, DEFAULT_MAX_CHARS)
         return await _store(gate, config, "generate_cohort", body)
+
+    TrialTemplate = Literal[names["trials"]]
+
+    @server.tool(description="Run a clinical trial protocol (TrialSim): generate its candidates, screen them on "
+                             "their member state, randomise, run visits, adverse events, labs and disposition "
+                             "into the server's store, export CDISC SDTM into the workspace and check it. "
+                             "`protocol` is a shipped trial template (get_template shows one).",
+                 annotations=WRITES)
+    async def run_trial(protocol: TrialTemplate, subjects: Annotated[int, Field(ge=1)] = 100,
+                        seed: Annotated[int | None, Field(ge=0)] = None, export_sdtm: bool = True,
+                        ctx: Context | None = None) -> dict[str, Any]:
+        progress = _Progress(ctx, "generating trial candidates", gate)
+        spec = await anyio.to_thread.run_sync(lambda: _call_any(
+            lambda: api.load_protocol(protocol, subjects=subjects, seed=seed), "reading the protocol"))
+
+        def body() -> dict[str, Any]:
+            candidates = api.trial_profile(spec)
+            check_count(candidates.count, config.max_count)
+            run = api.generate_trial(spec, config.db, progress=progress, workers=1)
+            out: dict[str, Any] = {"cohort_id": run.result.cohort_id, "study_id": spec.study_id,
+                                   "candidates": candidates.count, **run.summary}
+            if export_sdtm:
+                target = confine(config.workspace, "exports") / f"cohort-{run.result.cohort_id}" / "sdtm"
+                exported = api.export_cohort(config.db, "sdtm", target, cohort_id=run.result.cohort_id)
+                report = api.validate_sdtm(target)
+                out["sdtm"] = {"out": str(exported.out), "records": exported.counts,
+                               "conformance_errors": [f.__dict__ for f in report.errors][:20]}
+            return fit(out, DEFAULT_MAX_CHARS)
+        return await _store(gate, config, "run_trial", body)
 
     @server.tool(description="A few members of a spec generated in memory (nothing is saved), each as a "
                              "record: demographics, coverage, conditions with onset, a timeline of encounters "

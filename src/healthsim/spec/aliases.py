@@ -9,7 +9,11 @@ a part with no counterpart is dropped *with a note*.
 What is translated:
 - distributions: `type:` for `distribution:`, `log_normal`, `explicit`
   (`values: [{value, weight}]` -> categorical or empirical), `conditional` with
-  `rules: [{if: "severity == 'controlled'", distribution: ...}]` -> `on` + `cases`;
+  `rules: [{if: "severity == 'controlled'", distribution: ...}]` -> `on` + `cases`
+  (numeric tests such as "age >= 18 && age < 65" -> interval cases "[18, 65)");
+  `derived` amounts dropped with a note; relative multipliers read as weights;
+- illustrations: a claim example's amount distributions are read; journey-pattern
+  sketches and cross-domain `sync` settings are recognised and explained in notes;
 - profiles: the nested `{profile: {...}}` document with `id`/`name`, `generation`
   (count, seed, products), `demographics` (with `geography` or `source:
   populationsim` + `reference`), `clinical` (`primary_condition`, `comorbidities`
@@ -47,6 +51,7 @@ JOURNEY_MARKERS = {"branching_rules", "branches", "start_trigger", "cross_produc
 TIMING_KEYS = {"relative_to", "at", "range", "offset", "window", "every", "jitter", "count", "until", "missed",
                "until_event", "occurrence"}
 RULE_IF = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?:==|=|is)\s*['\"]?([\w .+-]+?)['\"]?\s*$")
+MULTIPLIERS = re.compile(r"adjust|multiplier|factor|seasonal|index", re.IGNORECASE)
 COMPARISON = re.compile(r"^\s*([a-z_0-9]+)\s*([<>]=?)\s*(\d+(?:\.\d+)?)")
 
 
@@ -55,6 +60,7 @@ class Normalised:
     """A document in HealthSim's own shape, and what was changed to get there."""
 
     kind: str  # profile | journey | request | journey_ref | distribution | distributions | event | execution
+    #          | claim_example | pattern | sync (recognised; what has no counterpart is explained in notes)
     document: Any
     notes: list[str] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)
@@ -92,6 +98,12 @@ def detect(doc: object) -> str:
         return "journey"
     if "branching_rules" in doc:
         return "journey_fragment"
+    if ("pattern" in doc and "phases" not in doc) or set(doc) == {"branch_point"}:
+        return "pattern"
+    if set(doc) & {"sync", "cross_domain_sync"}:
+        return "sync"
+    if "claim_type" in doc:
+        return "claim_example"
     if _is_distribution(doc):
         return "distribution"
     if "event_type" in doc and "generated" in doc:
@@ -102,9 +114,15 @@ def detect(doc: object) -> str:
     if "demographics" in doc or "conditions" in doc or "count" in doc or "profile_name" in doc or (
             PROFILE_MARKERS & set(doc)):
         return "profile"
-    if doc and all(isinstance(v, dict) and _is_distribution(v) for v in doc.values()):
+    if doc and all(isinstance(v, dict) and (_is_distribution(v) or _is_derived(v)) for v in doc.values()) and \
+            any(_is_distribution(v) for v in doc.values()):
         return "distributions"
     return "unknown"
+
+
+def _is_derived(d: object) -> bool:
+    """`{"type": "derived", "formula": "billed_amount * allowed_ratio"}`: an amount computed from others."""
+    return isinstance(d, dict) and d.get("type", d.get("distribution")) == "derived"
 
 
 def normalise(doc: dict, kind: str | None = None) -> Normalised:
@@ -145,7 +163,16 @@ def normalise(doc: dict, kind: str | None = None) -> Normalised:
     elif kind == "distribution":
         out.document = distribution(doc, "", out.notes)
     elif kind == "distributions":
-        out.document = {k: distribution(v, k, out.notes) for k, v in doc.items()}
+        out.document = _distributions(doc, out.notes)
+    elif kind == "claim_example":
+        out.document = _claim_example(doc, out.notes)
+    elif kind == "pattern":
+        out.document = _pattern(doc, out.notes)
+    elif kind == "sync":
+        out.document = {}
+        _note(out.notes, "cross-domain sync settings dropped: HealthSim derives every product (claims, fills, "
+              "records, trial subjects) from one member state, so records are linked by construction "
+              "(shared person_id; claims and fills from the same journey events)")
     elif kind == "event":
         ctx = original_journey.JourneyContext("", out.notes)
         events = original_journey.translate_events([doc], ctx, "event")
@@ -243,7 +270,53 @@ def distribution(d: dict, path: str, notes: list[str]) -> dict:
                       for k, v in d["cases"].items()}
     if kind == "categorical" and isinstance(d.get("weights"), dict):
         d["weights"] = _normalised_weights(d["weights"], path, notes)
+        if MULTIPLIERS.search(path or "") and all(isinstance(w, int | float) for w in d["weights"].values()):
+            total = sum(d["weights"].values())
+            if total > 0 and abs(total - 1) > 1e-6:
+                d["weights"] = {k: round(w / total, 9) for k, w in d["weights"].items()}
+                _note(notes, f"{path}: relative multipliers (summing to {total:g}) read as weights in the same "
+                      "proportions")
     return d
+
+
+def _distributions(doc: dict, notes: list[str]) -> dict:
+    """A block of named distributions; `derived` amounts (formulas over others) are dropped with a note."""
+    out = {}
+    for key, value in doc.items():
+        if _is_derived(value):
+            _note(notes, f"{key}: derived amount ({value.get('formula', 'a formula')}) dropped: HealthSim computes "
+                  "allowed, paid and member amounts in its pricing step")
+            continue
+        out[key] = distribution(value, key, notes)
+    return out
+
+
+def _claim_example(doc: dict, notes: list[str]) -> dict:
+    """One illustrated claim ({claim_type, dates, cpt/drg, amounts as distributions}): its amount
+    distributions, translated; the fixed fields illustrate one generated claim."""
+    dists = {k: v for k, v in doc.items() if isinstance(v, dict) and (_is_distribution(v) or _is_derived(v))}
+    fixed = [k for k in doc if k not in dists]
+    _note(notes, f"{doc.get('claim_type', 'claim')} claim example: fixed fields ({', '.join(fixed)}) illustrate one "
+          "generated claim; HealthSim prices claims from its fee schedules, so only the amount distributions are read")
+    return _distributions(dists, notes)
+
+
+PATTERN_COUNTERPARTS = {
+    "linear": "phases of events timed in days from the journey start",
+    "branching": "`decision` events with branches and probabilities",
+    "cyclic": "events with a `recurrence` (e.g. monthly, 12 times)",
+    "protocol": "TrialSim protocols (visit schedules per arm) or a journey's recurring events",
+    "lifecycle": "journey phases (e.g. chf-lifecycle)",
+}
+
+
+def _pattern(doc: dict, notes: list[str]) -> dict:
+    """A journey-pattern sketch (events named A, B, C; a branch point on 'lab_result > threshold'):
+    recognised and explained, not run: it names no encounter, code or drug to generate."""
+    name = str(doc.get("pattern") or "branching")
+    _note(notes, f"{name} pattern sketch: no events to generate (placeholders); in HealthSim a {name} journey is "
+          f"{PATTERN_COUNTERPARTS.get(name, 'a journey of phases and events')}")
+    return {"pattern": name}
 
 
 def _explicit(d: dict, where: str, notes: list[str]) -> dict:
@@ -282,15 +355,16 @@ def _conditional(d: dict, path: str, notes: list[str]) -> dict:
             default = dist
             continue
         m = RULE_IF.match(test)
-        if not m:
+        ranged = None if m else _range_test(test)
+        if not m and not ranged:
             raise ValueError(f"conditional rule {i}{' of ' + path if path else ''}: cannot read the test "
-                             f"{test!r}; write it as column == 'value'")
-        column = m.group(1)
+                             f"{test!r}; write it as column == 'value' or column < number")
+        column = m.group(1) if m else ranged[0]
         if on not in (None, column):
             raise ValueError(f"conditional rules{' of ' + path if path else ''} test two columns ({on!r} and "
                              f"{column!r}); one conditional conditions on one column")
         on = column
-        cases[m.group(2).strip()] = dist
+        cases[m.group(2).strip() if m else ranged[1]] = dist
     if on is None:
         raise ValueError(f"conditional{' ' + path if path else ''} has no rule with a test")
     out: dict = {"distribution": "conditional", "on": on, "cases": cases}
@@ -299,6 +373,35 @@ def _conditional(d: dict, path: str, notes: list[str]) -> dict:
     _note(notes, f"conditional `rules` read as on: {on} with cases {', '.join(cases)}"
           + (f" ({path})" if path else ""))
     return out
+
+
+_COMPARISON = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(<=|>=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$")
+_FLIPPED = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(<=|>=|<|>)\s*([A-Za-z_][\w.]*)\s*$")
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _range_test(test: str) -> tuple[str, str] | None:
+    """'age >= 40 && age < 65' -> ('age', '[40, 65)'): a numeric range test as an interval case
+    key (distributions/conditional.py); None when the test is not one."""
+    column, lo, hi, lo_closed, hi_closed = None, "-inf", "inf", False, False
+    for part in re.split(r"&&|\band\b", test):
+        m = _COMPARISON.match(part)
+        if m:
+            col, op, num = m.groups()
+        elif (f := _FLIPPED.match(part)):
+            num, op, col = f.group(1), _FLIP[f.group(2)], f.group(3)
+        else:
+            return None
+        if column not in (None, col):
+            return None
+        column = col
+        if op in (">", ">="):
+            lo, lo_closed = num, op == ">="
+        else:
+            hi, hi_closed = num, op == "<="
+    if column is None:
+        return None
+    return column, f"{'[' if lo_closed else '('}{lo}, {hi}{']' if hi_closed else ')'}"
 
 
 def _walk_distributions(node: object, path: str, notes: list[str]) -> object:

@@ -16,7 +16,12 @@ import pyarrow as pa
 from healthsim.engine.members import MemberBlock
 from healthsim.plan.population import PopulationPlan
 from healthsim.state.build import build_state
-from healthsim.state.tables import conditions_table, deaths_table, update_enrollments
+from healthsim.state.tables import (
+    conditions_table,
+    deaths_table,
+    empty_conditions,
+    update_enrollments,
+)
 
 
 def member_context(pop: PopulationPlan, m: MemberBlock) -> dict:
@@ -30,6 +35,10 @@ def member_context(pop: PopulationPlan, m: MemberBlock) -> dict:
 @dataclass
 class MemberStateStep:
     population: PopulationPlan
+    tables_later: bool = False
+    """True when a later step (PatientJourneyStep) remakes the conditions table from the
+    state as journeys left it: this step then skips making it (same output, ~10% less
+    work per block)."""
 
     def static_tables(self) -> dict[str, pa.Table]:
         return {}
@@ -39,8 +48,10 @@ class MemberStateStep:
         m.state = state
         enrollments = update_enrollments(tables["enrollments"], m, state.death_day, state.term_day)
         _never_covered(m, enrollments)
-        return {"conditions": conditions_table(state, m), "deaths": deaths_table(state, m),
-                "enrollments": enrollments}
+        # with tables_later an empty conditions table holds the table's place (the order tables
+        # are listed in) until the journey step replaces it
+        conditions = empty_conditions() if self.tables_later else conditions_table(state, m)
+        return {"conditions": conditions, "deaths": deaths_table(state, m), "enrollments": enrollments}
 
 
 def _never_covered(m: MemberBlock, enrollments: pa.Table) -> None:

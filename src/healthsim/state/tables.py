@@ -92,7 +92,7 @@ def conditions_table(state: MemberState, m: MemberBlock) -> pa.Table:
             source.append(src[rows])
             family.append(np.full(len(rows), fid, dtype=object))
     if not pid:
-        return _empty()
+        return empty_conditions()
     pid_a, code_a = np.concatenate(pid), np.concatenate(code).astype(str)
     vocab, code_i = np.unique(code_a, return_inverse=True)
     src_vocab, src_i = np.unique(np.concatenate(source).astype(str), return_inverse=True)
@@ -109,7 +109,7 @@ def conditions_table(state: MemberState, m: MemberBlock) -> pa.Table:
     })
 
 
-def _empty() -> pa.Table:
+def empty_conditions() -> pa.Table:
     return pa.table({"person_id": pa.array([], pa.int64()), "code": pa.array([], pa.string()),
                      "description": pa.array([], pa.string()), "onset_date": pa.array([], pa.date32()),
                      "abatement_date": pa.array([], pa.date32()), "source": pa.array([], pa.string()),

@@ -11,9 +11,17 @@ fewer ZIPs), so a block's lookups cost milliseconds.
 Picking among the k nearest (not always the single nearest) spreads members
 over neighbouring practices the way real panels overlap; the weights favour
 the closest, and a candidate much further than the nearest is never chosen.
+
+Large pools (a national cohort's local networks hold tens of thousands of
+sites) are searched through 1-degree cells (`Grid`): each query looks only at
+its cell's neighbourhood, which holds every point within `SAFE_KM`; a query
+whose k-th nearest lies further than that is searched against the whole pool,
+so the answer is always the exact k nearest.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
@@ -21,6 +29,12 @@ EARTH_RADIUS_KM = 6371.0088
 DEFAULT_K = 3
 DEFAULT_WEIGHTS = (0.6, 0.25, 0.15)
 _CHUNK = 4096
+GRID_MIN = 2048
+"""Pools at least this large are searched cell by cell (smaller ones against every point)."""
+SAFE_KM = 110.0
+"""Every point within this distance of a query lies in its cell's neighbourhood (a 1-degree cell
+and its neighbours: at least 1 degree of latitude, ~111.2 km, and enough degrees of longitude
+for 110 km at the neighbourhood's highest latitude, with 20% to spare)."""
 
 
 def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -41,17 +55,98 @@ def nearest_k(q_lat: np.ndarray, q_lon: np.ndarray, p_lat: np.ndarray, p_lon: np
         raise ValueError("nearest_k: the candidate pool is empty")
     k = min(k, len(p_lat))
     q, p = unit_vectors(q_lat, q_lon), unit_vectors(p_lat, p_lon)
+    if len(p_lat) >= GRID_MIN and len(q_lat) > 1:
+        return _nearest_by_cells(np.asarray(q_lat, float), np.asarray(q_lon, float), q,
+                                 Grid(p_lat, p_lon), p, k)
+    return _nearest_all(q, p, k)
+
+
+def _nearest_all(q: np.ndarray, p: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest of every query against every pool point (unit vectors)."""
     idx = np.empty((len(q), k), np.int64)
     dots = np.empty((len(q), k))
     for s in range(0, len(q), _CHUNK):
         sim = _dots(q[s:s + _CHUNK], p)
-        top = np.argpartition(-sim, k - 1, axis=1)[:, :k] if k < len(p_lat) else \
-            np.broadcast_to(np.arange(k), (len(sim), k))
+        wide = min(k + 2, len(p))  # a little wider, so ties at the k-th place resolve by index too
+        top = np.argpartition(-sim, wide - 1, axis=1)[:, :wide] if wide < len(p) else \
+            np.broadcast_to(np.arange(wide), (len(sim), wide))
         top_sim = np.take_along_axis(sim, top, axis=1)
-        order = np.argsort(-top_sim, axis=1, kind="stable")
+        order = np.lexsort((top, -top_sim), axis=1)[:, :k]  # nearest first; equal distances by index
         idx[s:s + _CHUNK] = np.take_along_axis(top, order, axis=1)
         dots[s:s + _CHUNK] = np.take_along_axis(top_sim, order, axis=1)
     return idx, EARTH_RADIUS_KM * np.arccos(np.clip(dots, -1.0, 1.0))
+
+
+def _nearest_by_cells(q_lat: np.ndarray, q_lon: np.ndarray, q: np.ndarray, grid: Grid, p: np.ndarray,
+                      k: int) -> tuple[np.ndarray, np.ndarray]:
+    """`nearest_k` through the grid: exact (queries the neighbourhood cannot answer for
+    certain are searched against the whole pool)."""
+    idx = np.zeros((len(q), k), np.int64)
+    km = np.full((len(q), k), np.inf)
+    for rows, r, c in query_cells(q_lat, q_lon):
+        cand = grid.around(r, c)
+        if len(cand) >= k:
+            i, d = _nearest_all(q[rows], p[cand], k)
+            idx[rows], km[rows] = cand[i], d
+    unsure = np.flatnonzero(km[:, -1] > SAFE_KM)
+    if len(unsure):
+        idx[unsure], km[unsure] = _nearest_all(q[unsure], p, k)
+    return idx, km
+
+
+class Grid:
+    """Points bucketed into square cells of `cell` degrees; `around(r, c)` lists (ascending)
+    the points of cell (r, c)'s neighbourhood, which holds every point within `safe_km` of
+    any point of the cell (with 20% to spare in both directions)."""
+
+    def __init__(self, lat: np.ndarray, lon: np.ndarray, cell: float = 1.0, safe_km: float = SAFE_KM):
+        self.cell, self.safe_km = float(cell), float(safe_km)
+        r, c = _cells(lat, lon, self.cell)
+        key = _cell_key(r, c)
+        self.order = np.argsort(key, kind="stable")
+        self.keys = key[self.order]
+        self._memo: dict[tuple[int, int], np.ndarray] = {}
+
+    def around(self, r: int, c: int) -> np.ndarray:
+        found = self._memo.get((r, c))
+        if found is not None:
+            return found
+        reach = 1.2 * self.safe_km / 111.2  # degrees of latitude
+        dr = int(np.ceil(reach / self.cell))
+        edge = min(max(abs(r - dr), abs(r + dr + 1)) * self.cell, 89.0)  # highest |latitude| reached
+        dc = int(np.ceil(reach / np.cos(np.radians(edge)) / self.cell))
+        rows = range(r - dr, r + dr + 1)
+        lo = [_key(rr, c - dc) for rr in rows]
+        hi = [_key(rr, c + dc) for rr in rows]
+        a, b = np.searchsorted(self.keys, lo, "left"), np.searchsorted(self.keys, hi, "right")
+        found = np.sort(np.concatenate([self.order[x:y] for x, y in zip(a, b, strict=True)]))
+        self._memo[(r, c)] = found
+        return found
+
+
+def _cells(lat, lon, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    return (np.floor(np.asarray(lat, float) / cell).astype(np.int64),
+            np.floor(np.asarray(lon, float) / cell).astype(np.int64))
+
+
+def _key(r: int, c: int) -> int:
+    return (r + 2000) * 10_000 + (c + 5000)
+
+
+def _cell_key(r, c):
+    return (np.asarray(r, np.int64) + 2000) * 10_000 + (np.asarray(c, np.int64) + 5000)
+
+
+def query_cells(lat: np.ndarray, lon: np.ndarray, cell: float = 1.0):
+    """(positions, cell row, cell column) for each occupied cell of the queries, in cell
+    order; positions ascending."""
+    r, c = _cells(lat, lon, cell)
+    key = _cell_key(r, c)
+    order = np.argsort(key, kind="stable")
+    bounds = np.r_[0, np.flatnonzero(np.diff(key[order])) + 1, len(order)]
+    for a, b in itertools.pairwise(bounds):
+        first = order[a]
+        yield order[a:b], int(r[first]), int(c[first])
 
 
 def _dots(q: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -1,8 +1,9 @@
 """NetworkSim as an engine step: the static network, and PCP attribution per block.
 
 `NetworkStep.from_plan` builds the cohort's network once (it depends only on
-the seed, the cohort's geography, its size and its share of children); the
-run loop writes it as static tables. Each block then attributes its covered
+the seed, the ZIPs the members live in, which it works out by repeating each
+block's residence draw, and the cohort's share of children); the run loop
+writes it as static tables. Each block then attributes its covered
 members to a PCP near them and, when journeys ran, fills each encounter's
 provider and facility (assign.py). Later steps (encounters, claims) reach the same
 network through `step.network` and the functions in `lookup.py`.
@@ -20,6 +21,7 @@ from healthsim.engine.members import MemberBlock
 from healthsim.engine.seeds import Stream, block_rng
 from healthsim.plan.population import PopulationPlan
 from healthsim.products.network.assign import assign_encounters
+from healthsim.products.network.local import occupancy
 from healthsim.products.network.lookup import attribute_pcps
 from healthsim.products.network.pool import NETWORK_BLOCK, Network, build_network
 from healthsim.products.network.tables import network_tables
@@ -54,7 +56,7 @@ class NetworkStep:
 
     @classmethod
     def from_plan(cls, plan: PopulationPlan) -> NetworkStep:
-        net = build_network(plan.seed, plan.zip_rows, plan.zip_p, plan.count, child_share(plan))
+        net = build_network(plan.seed, occupancy(plan), child_share(plan))
         return cls(plan, net)
 
     def static_tables(self) -> dict[str, pa.Table]:

@@ -72,8 +72,12 @@ def providers_table(net: Network) -> pa.Table:
 
 
 def facilities_table(net: Network) -> pa.Table:
+    """Synthetic facilities get generated names, addresses and identifiers; real hospitals
+    (facilities.real >= 0) carry their own CCN, name, street address, city, state, ZIP,
+    county, coordinates and beds from reference.hospitals (the NPI and phone stay generated)."""
     f, t = net.facilities, supply()
     from healthsim.reference.geography import zips
+    from healthsim.reference.hospitals import hospitals
 
     kind = t.kind[f.kind]
     state = digits(state_codes(zips().state[f.sites.zip_row]), 2)
@@ -83,16 +87,37 @@ def facilities_table(net: Network) -> pa.Table:
     ccn_col = join(state, pa.array(ccn, pa.string()))
     ccn_col = _where(kind == "asc", join(state, "C", serial7), ccn_col)
     ccn_col = _where(kind == "lab", join(state, "D", serial7), ccn_col)
+    address = _address_columns(f.sites, np.arange(len(f.kind), dtype=np.int64) * 31 + net.seed)
+    name = facility_names(kind, f.sites)
+    real = f.real >= 0
+    if real.any():
+        h, rows = hospitals(), f.real[real]
+
+        def put(column, values):
+            out = np.asarray(pa.array(column).to_pylist() if isinstance(column, pa.Array | pa.ChunkedArray)
+                             else column, dtype=object)
+            out[real] = values
+            return out
+
+        name = put(name, h.name[rows])
+        ccn_col = put(ccn_col, h.ccn[rows].astype(object))
+        for col, values in (("address_line", h.address[rows]), ("city", h.city[rows]),
+                            ("state", h.state[rows].astype(object)), ("zip", h.zip[rows].astype(object)),
+                            ("county_fips", np.where(h.county_fips[rows] == "", None,
+                                                     h.county_fips[rows].astype(object)))):
+            address[col] = put(address[col], values)
     return pa.table({
         "facility_id": np.arange(1, len(f.kind) + 1, dtype=np.int64),
         "npi": digits(f.npi, 10),
-        "name": facility_names(kind, f.sites),
+        "name": pa.array(name, pa.string()),
         "facility_type": labels(f.kind, t.kind),
         "taxonomy_code": labels(f.kind, t.taxonomy_code),
         "taxonomy_display": _taxonomy_display(f.kind),
-        "ccn": ccn_col,
+        "ccn": pa.array(ccn_col, pa.string()) if not isinstance(ccn_col, pa.Array | pa.ChunkedArray) else ccn_col,
         "beds": pa.array(np.where(f.beds >= 0, f.beds, 0), pa.int32(), mask=f.beds < 0),
-        **_address_columns(f.sites, np.arange(len(f.kind), dtype=np.int64) * 31 + net.seed),
+        "source": np.where(real, "cms", "synthetic").astype(object),
+        **{k: (pa.array(v, pa.string()) if isinstance(v, np.ndarray) and v.dtype == object else v)
+           for k, v in address.items()},
     })
 
 

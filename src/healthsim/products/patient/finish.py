@@ -29,7 +29,8 @@ def _labels(vocab: Vocab, codes: np.ndarray, mapping=None) -> pa.Array:
     mapped = Vocab()
     codes = np.asarray(codes, np.int64)
     remap = np.zeros(len(vocab.values), np.int32)
-    for c in np.unique(codes):  # only the values used: the vocabulary is shared by several columns
+    used = np.flatnonzero(np.bincount(codes, minlength=len(vocab.values))) if len(codes) else codes
+    for c in used:  # only the values used (in order): the vocabulary is shared by several columns
         v = vocab.values[c]
         remap[c] = mapped.code(None if v is None else mapping(v))
     return mapped.column(remap[codes])

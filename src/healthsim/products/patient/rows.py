@@ -14,7 +14,7 @@ from collections import defaultdict
 import numpy as np
 import pyarrow as pa
 
-from healthsim.engine.columns import dates
+from healthsim.engine.columns import dates, sort_order
 
 ID_SCALE = 1_000_000
 
@@ -74,7 +74,7 @@ class Buffer:
 
 def person_ids(person_id: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(order, ids): rows sorted by person then keys; ids number each person's rows from 1."""
-    order = np.lexsort((*reversed(keys), person_id)) if len(person_id) else np.zeros(0, np.int64)
+    order = sort_order(person_id, *keys)
     p = person_id[order]
     starts = np.r_[0, np.flatnonzero(p[1:] != p[:-1]) + 1] if len(p) else np.zeros(0, np.int64)
     run_start = np.repeat(starts, np.diff(np.r_[starts, len(p)])) if len(p) else np.zeros(0, np.int64)

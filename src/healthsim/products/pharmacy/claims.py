@@ -16,11 +16,13 @@ claims is rejected (refill too soon, code 79) or reversed after payment.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from healthsim.engine.columns import dates, digits, labels
+from healthsim.engine.columns import dates, digits, labels, sort_order
 from healthsim.engine.members import MemberBlock
 from healthsim.products.claims.accumulate import capped_increments
 from healthsim.products.claims.assemble import ClaimContext
@@ -72,7 +74,7 @@ def pharmacy_claims_table(ctx: ClaimContext, m: MemberBlock, tables: dict[str, p
     p = ndc_products()
     plan = m.plan_index[member[o]]
     qty = plain(orders.column("quantity")).to_numpy(zero_copy_only=False)[o] * p.billing_per_dispense[product]
-    ingredient, fee = _price(product, qty, np.array(ctx.coverage_types, object)[plan])
+    ingredient, fee = _price(product, qty, np.isin(np.array(ctx.coverage_types, str), MEDICAID_FEE)[plan])
     status = rng.choice(3, len(o), p=[1 - REJECT_RATE - REVERSAL_RATE, REJECT_RATE, REVERSAL_RATE])
     deductible, copay = _member_pay(ctx, person[o], day, o, fill_no, plan, p.tier[product], ingredient + fee,
                                     status == 0)
@@ -83,9 +85,9 @@ def pharmacy_claims_table(ctx: ClaimContext, m: MemberBlock, tables: dict[str, p
         "claim_id": order_id * 100 + fill_no, "person_id": person[o],
         "member_id": member_ids(enr, person[o]), "cardholder_id": _cardholders(tables["identities"], person[o]),
         "order_id": order_id, "rxnorm": plain(orders.column("rxnorm")).take(pa.array(o)),
-        "ndc": pa.array(p.ndc[product], pa.string()), "drug_name": pa.array(p.drug_name[product], pa.string()),
+        "ndc": _take("ndc", product), "drug_name": _take("drug_name", product),
         "fill_date": dates(day), "quantity": np.round(qty, 3),
-        "quantity_unit": pa.array(p.billing_unit[product], pa.string()),
+        "quantity_unit": _take("billing_unit", product),
         "days_supply": ints(orders.column("days_supply"))[o].astype(np.int32), "refill_no": fill_no,
         "pharmacy_id": pharmacy, "prescriber_npi": _prescribers(ctx, tables, orders, o),
         "tier": p.tier[product].astype(np.int32),
@@ -93,18 +95,28 @@ def pharmacy_claims_table(ctx: ClaimContext, m: MemberBlock, tables: dict[str, p
         "deductible": np.where(rejected, 0, deductible) / 100.0, "copay": np.where(rejected, 0, copay) / 100.0,
         "plan_paid": np.where(rejected, 0, ingredient + fee - copay) / 100.0,
         "status": labels(status, STATUSES).cast(pa.string()),
-        "reject_code": pa.array(np.where(rejected, "79", None), pa.string()),
+        "reject_code": pa.array(np.full(len(o), "79"), pa.string(), mask=~rejected),
     })
 
 
-def _price(product: np.ndarray, qty: np.ndarray, coverage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(ingredient cost, dispensing fee) in cents: generics at MAC, brands at AWP minus a discount."""
+def _take(column: str, rows: np.ndarray) -> pa.Array:
+    """ndc_products().<column>[rows] as an Arrow string column, by Arrow's take (no Python string per row)."""
+    return _product_strings(column).take(pa.array(np.asarray(rows, np.int64)))
+
+
+@cache
+def _product_strings(column: str) -> pa.Array:
+    return pa.array(getattr(ndc_products(), column).tolist(), pa.string())
+
+
+def _price(product: np.ndarray, qty: np.ndarray, medicaid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ingredient cost, dispensing fee) in cents: generics at MAC, brands at AWP minus a discount;
+    `medicaid` marks the claims paid at the Medicaid dispensing fee."""
     p, pp = ndc_products(), payment_parameters()
     brand = p.brand[product]
     unit = np.where(brand, p.awp_unit[product] * (1 - pp["brand_awp_discount"]),
                     p.nadac_unit[product] * pp["generic_mac_over_nadac"])
     ingredient = np.maximum(np.rint(unit * qty * 100), 1).astype(np.int64)
-    medicaid = np.isin(coverage.astype(str), MEDICAID_FEE)
     fee = np.where(medicaid, pp["dispensing_fee_medicaid"],
                    np.where(brand, pp["dispensing_fee_brand"], pp["dispensing_fee_generic"]))
     return ingredient, np.rint(fee * 100).astype(np.int64)
@@ -117,7 +129,7 @@ def _member_pay(ctx: ClaimContext, person: np.ndarray, day: np.ndarray, order: n
     b = ctx.benefits
     year = day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
     group = person * 10_000 + year
-    s = np.lexsort((fill_no, order, day, group))
+    s = sort_order(group, day, order, fill_no)
     starts = np.r_[True, group[s][1:] != group[s][:-1]] if len(s) else np.zeros(0, bool)
     to_deductible = np.where(paid & (tier >= 2), cost, 0)[s]
     deductible = np.zeros(len(cost), np.int64)
@@ -157,8 +169,9 @@ def _prescribers(ctx: ClaimContext, tables: dict[str, pa.Table], orders: pa.Tabl
         person = ints(orders.column("person_id"))[o]
         at = np.minimum(np.searchsorted(pid, person), len(pid) - 1)
         provider = np.where((provider == 0) & (pid[at] == person), prov[at], provider)
-    npi = net.providers.npi[np.maximum(provider, 1) - 1]
-    return pa.array(np.where(provider > 0, digits(npi, 10).to_numpy(zero_copy_only=False), None), pa.string())
+    uniq, row = np.unique(provider, return_inverse=True)  # format each prescriber's NPI once
+    npi = digits(net.providers.npi[np.maximum(uniq, 1) - 1], 10)
+    return npi.take(pa.array(row.astype(np.int64), mask=provider <= 0))
 
 
 def _cardholders(identities: pa.Table, person: np.ndarray) -> pa.Array:
