@@ -34,6 +34,11 @@ def sex_column(n: int) -> dict[str, np.ndarray]:
     return {"sex": np.where(draws < 0.51, "F", np.where(draws < 0.99, "M", "U"))}
 
 
+def member_rates(n: int) -> dict[str, np.ndarray]:
+    """A context with a `rate:ed_visits` column (each member's own rate), the same for every call."""
+    return {"rate:ed_visits": np.random.default_rng(8).gamma(1.2, 0.5 / 1.2, n)}
+
+
 @dataclass(frozen=True)
 class Example:
     params: dict
@@ -106,6 +111,9 @@ EXAMPLES = {
         },
         context=sex_column,
     ),
+    "rate": Example({"distribution": "rate", "of": "ed_visits"}, context=member_rates),
+    "rate-chance": Example({"distribution": "rate", "of": "ed_visits", "draw": "chance", "scale": 0.5},
+                           context=member_rates),
     "mixture": Example(
         {
             "distribution": "mixture",

@@ -271,8 +271,12 @@ class Utilization(_Strict):
     specialist: str | None = None
     specialist_visits_per_year: float | None = Field(None, ge=0)
     office_visits_per_year: float | None = Field(None, ge=0)
-    ed_rate_ratio: float | None = Field(None, gt=0)
+    ed_rate_ratio: float | None = Field(None, gt=0, description="ED visits vs people of the same age without it.")
     admission_rate_ratio: float | None = Field(None, gt=0)
+    office_rate_ratio: float | None = Field(None, gt=0, description="Primary-care problem visits vs people of the "
+                                            "same age without it.")
+    readmission_rate_ratio: float | None = Field(None, gt=0, description="30-day readmission risk after a stay vs "
+                                                 "patients without it.")
     monitoring: dict[str, float] = Field(default_factory=dict, description="Lab panel -> tests per year.")
 
 

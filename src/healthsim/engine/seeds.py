@@ -39,6 +39,7 @@ class Stream(IntEnum):
     SDOH = 15  # person-level social determinants (income, education, food security)
     HOUSEHOLDS = 16  # household formation
     STATE = 20  # member state: progression, complications, episodic conditions, mortality, therapy
+    UTILIZATION = 21  # a member's propensity to use care (frailty) for the year-of-care rates
     SSN = 30  # the keys of the cohort's SSN permutation (engine/ssn.py; block 0 only)
 
 

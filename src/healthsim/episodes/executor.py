@@ -148,11 +148,28 @@ def _anchor(run: JourneyRun, node: Node) -> Occurrences:
     if nth is not None and len(rows):
         rows = rows[_nth_per_member(base.member[rows], base.day[rows], nth)]
     if node.branch is not None and node.branch[0] != ref:
-        rows = rows[run.branch_members[node.branch][base.member[rows]]]
+        rows = rows[_in_branch(run, node, ref, base, rows)]
     out = base.take(rows)
     out.parent = rows
     out.end = run.end[out.member]
+    if node.event.timing.from_end and "end_ts" in base.extra:  # from the stay's discharge day
+        out.day = base.extra["end_ts"][rows] // 86400
     return out
+
+
+def _in_branch(run: JourneyRun, node: Node, ref: str, base: Occurrences, rows: np.ndarray) -> np.ndarray:
+    """Which anchor rows lie in the node's branch. When the decision hangs from the same event (an
+    admission after the ED visit whose disposition chose 'admit'), per occurrence: a member's other ED
+    visits that were sent home do not anchor an admission. Otherwise per member."""
+    key, name = node.branch
+    dec_node = next(n for n in run.plan.nodes if n.key == key)
+    if dec_node.anchor == "event" and dec_node.anchor_ref == ref and key in run.occ:
+        dec = run.occ[key]
+        b = [br.name for br in dec_node.event.branches].index(name)
+        chosen = np.zeros(len(base), bool)
+        chosen[dec.parent[dec.extra["branch"] == b]] = True
+        return chosen[rows]
+    return run.branch_members[node.branch][base.member[rows]]
 
 
 def _nth_per_member(member: np.ndarray, day: np.ndarray, nth: int) -> np.ndarray:

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from healthsim.engine.columns import days
 from healthsim.engine.members import MemberBlock
+from healthsim.episodes.rates import rate_columns
 from healthsim.episodes.timing import NEVER
 from healthsim.plan.journey import JourneyPlan
 from healthsim.plan.population import PopulationPlan
@@ -71,6 +72,7 @@ def context(pop: PopulationPlan, m: MemberBlock, flags: dict[str, np.ndarray]) -
     types = np.array([o.coverage_type for o in pop.options] + ["uninsured"], dtype=object)
     ctx["coverage_type"] = types[np.where(m.plan_index >= 0, m.plan_index, len(pop.options))]
     ctx.update(flags)
+    ctx.update(rate_columns(m, ctx["coverage_type"], pop.seed))
     return ctx
 
 

@@ -32,6 +32,17 @@ Progress = Callable[[int, int], None]
 BLOCK_PERSONS = 10_000
 """Persons per read block: one block of every table is in memory at a time."""
 
+HOUSEHOLDS = "household_dependents"
+"""A derived table a block can ask for: for each of its members, the enrollment spans of
+every dependent in the member's household (dependent_id, relationship, plan_id,
+start_date, end_date), the member's own included when they are a dependent."""
+
+SUBSCRIBERS = "household_subscribers"
+"""A derived table a block can ask for: for each of its members who is a dependent in a
+household (persons.household_id another person), the subscriber's person_id
+(subscriber_person_id), name, birth date and sex, wherever the subscriber's own row is
+(households are not confined to a block)."""
+
 
 @dataclass(frozen=True)
 class CohortInfo:
@@ -115,15 +126,43 @@ class CohortSource:
         the progress callback after each block. `block_persons` overrides the
         block size for exporters that must hold a whole block (e.g. Bundles)."""
         present = {name: via for name, via in tables.items() if self.has(name)}
+        has_households = self.has("persons", "enrollments") and "household_id" in self.store.table_columns("persons")
+        subscribers = SUBSCRIBERS in tables and has_households
+        households = HOUSEHOLDS in tables and has_households
         total, step = self.info.member_count, block_persons or self.block_persons
         for lo in range(1, total + 1, step):
             hi = min(total, lo + step - 1)
             read = self.store.read_person_range
             announce(self.progress, "read")
-            yield Block(lo, hi, {n: self.text.table(read(self.info.cohort_id, n, lo, hi, via))
-                                 for n, via in present.items()})
+            got = {n: self.text.table(read(self.info.cohort_id, n, lo, hi, via)) for n, via in present.items()}
+            if subscribers:
+                got[SUBSCRIBERS] = self.text.table(self._subscribers(lo, hi))
+            if households:
+                got[HOUSEHOLDS] = self._household_dependents(lo, hi)
+            yield Block(lo, hi, got)
             if self.progress is not None:
                 self.progress(hi, total)
+
+
+    def _subscribers(self, lo: int, hi: int) -> pa.Table:
+        sql = """SELECT d.person_id, s.person_id AS subscriber_person_id, s.first_name, s.last_name,
+                        s.birth_date, s.sex
+                 FROM persons d JOIN persons s ON s.cohort_id = d.cohort_id AND s.person_id = d.household_id
+                 WHERE d.cohort_id = ? AND d.person_id BETWEEN ? AND ? AND d.household_id <> d.person_id
+                 ORDER BY d.person_id"""
+        return self.store.con.sql(sql, params=[self.info.cohort_id, lo, hi]).to_arrow_table()
+
+
+    def _household_dependents(self, lo: int, hi: int) -> pa.Table:
+        sql = """SELECT p.person_id, m.person_id AS dependent_id, e.relationship, e.plan_id, e.start_date,
+                        e.end_date
+                 FROM persons p
+                 JOIN persons m ON m.cohort_id = p.cohort_id AND m.household_id = p.household_id
+                  AND m.person_id <> m.household_id
+                 JOIN enrollments e ON e.cohort_id = m.cohort_id AND e.person_id = m.person_id
+                 WHERE p.cohort_id = ? AND p.person_id BETWEEN ? AND ?
+                 ORDER BY p.person_id, m.person_id, e.span_no"""
+        return self.store.con.sql(sql, params=[self.info.cohort_id, lo, hi]).to_arrow_table()
 
 
 @dataclass

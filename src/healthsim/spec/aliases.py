@@ -9,7 +9,11 @@ a part with no counterpart is dropped *with a note*.
 What is translated:
 - distributions: `type:` for `distribution:`, `log_normal`, `explicit`
   (`values: [{value, weight}]` -> categorical or empirical), `conditional` with
-  `rules: [{if: "severity == 'controlled'", distribution: ...}]` -> `on` + `cases`;
+  `rules: [{if: "severity == 'controlled'", distribution: ...}]` -> `on` + `cases`
+  (numeric tests such as "age >= 18 && age < 65" -> interval cases "[18, 65)");
+  `derived` amounts dropped with a note; relative multipliers read as weights;
+- illustrations: a claim example's amount distributions are read; journey-pattern
+  sketches and cross-domain `sync` settings are recognised and explained in notes;
 - profiles: the nested `{profile: {...}}` document with `id`/`name`, `generation`
   (count, seed, products), `demographics` (with `geography` or `source:
   populationsim` + `reference`), `clinical` (`primary_condition`, `comorbidities`

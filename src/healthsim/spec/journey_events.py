@@ -29,7 +29,8 @@ SPECIALTIES = (
     "primary_care", "internal_medicine", "family_medicine", "endocrinology", "cardiology", "nephrology",
     "orthopedic_surgery", "general_surgery", "obstetrics_gynecology", "emergency_medicine", "hospitalist",
     "physical_therapy", "diabetes_education", "nutrition", "care_management", "laboratory", "radiology",
-    "anesthesiology", "urgent_care", "ophthalmology", "psychiatry", "pulmonology",
+    "anesthesiology", "urgent_care", "ophthalmology", "psychiatry", "pulmonology", "hematology_oncology",
+    "gastroenterology", "neurology", "dermatology", "urology",
 )
 VITAL_PRESETS = {
     "standard": ("systolic", "diastolic", "heart_rate", "height", "weight", "bmi"),

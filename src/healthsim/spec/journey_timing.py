@@ -17,7 +17,8 @@ The anchor is `relative_to`: `journey_start`, `phase_start`, `state_start`
 event (each of its occurrences anchors one occurrence of this one), or
 `condition:<code>` — the first day in the journey that the member state says the
 member carries that code (the onset if it falls inside, the journey start if
-they already had it: `condition:N18.6` for dialysis sessions). `missed` is
+they already had it: `condition:N18.6` for dialysis sessions). `from_end: true` times an
+event from the discharge day of the stay it is relative to (readmissions). `missed` is
 the chance a scheduled occurrence does not happen (protocol no-shows).
 """
 
@@ -112,6 +113,9 @@ class Timing(_Strict):
         None, description="Recurring: stop the day before the member's first occurrence of this event.")
     occurrence: int | None = Field(
         None, ge=1, description="Timed from another event: only its n-th occurrence per member (1 = first).")
+    from_end: bool = Field(
+        False, description="Timed from another event that is a stay: count from its discharge day rather "
+        "than its admission (a readmission N days after discharge).")
 
     @field_validator("at", "every", "jitter", "until", mode="before")
     @classmethod

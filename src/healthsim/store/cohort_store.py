@@ -70,6 +70,8 @@ class CohortStore:
         # Bound DuckDB's buffer pool so peak memory stays flat in cohort size.
         self.memory_limit = memory_limit
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        # the CLI draws its own progress: DuckDB's bar on long reads would print over it
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self._ensure_schema()
 
@@ -192,6 +194,28 @@ class CohortStore:
             raise NotFoundError(f"no cohort {cohort_id} in {self.path}; cohorts there: {known or 'none'}")
         cols = [d[0] for d in self.con.description]
         return _decode(dict(zip(cols, row, strict=True)))
+
+    def add_to_cohort(self, cohort_id: int, tables: Mapping[str, pa.Table], summary_key: str,
+                      summary: dict) -> None:
+        """Append rows made later from a committed cohort (a trial run on it) in one transaction, and
+        record their counts and a summary entry on the cohort: all of it or nothing."""
+        info = self.get_cohort(cohort_id)
+        counts = dict(info.get("row_counts") or {})
+        for name, t in tables.items():
+            counts[name] = counts.get(name, 0) + int(t.num_rows)
+        merged = dict(info.get("summary") or {})
+        merged[summary_key] = summary
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self._insert_tables(cohort_id, tables)
+            self.con.execute("UPDATE cohorts SET row_counts = ?, summary = ? WHERE cohort_id = ?",
+                             [json.dumps(counts), json.dumps(merged, default=str), cohort_id])
+            with interrupts.deferred():
+                fault_point("store.commit")
+                self.con.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
 
     def delete_cohort(self, cohort_id: int) -> dict:
         """Remove one cohort's rows from every table, in one transaction."""
