@@ -15,7 +15,12 @@ from __future__ import annotations
 import re
 
 from healthsim.builders import journeys_compose, population_match
-from healthsim.builders.ages import CENSUS_SOURCE, age_distribution, describe_age, shared_age_distribution
+from healthsim.builders.ages import (
+    CENSUS_SOURCE,
+    age_distribution,
+    describe_age,
+    shared_age_distribution,
+)
 from healthsim.builders.facts import Facts
 from healthsim.builders.request import Assumption, OutputRequest, RequestError, RequestSpec
 from healthsim.plan.population import compile_profile
