@@ -149,6 +149,7 @@ def main() -> None:
                       f"({r['per_s']:>7,}/s)  {r['cpu']:7.2f} s CPU ({r['per_cpu_s']:>7,}/s)  "
                       f"peak RSS {r['peak_rss_mb']:,} MB  output {r['mb']} MB", flush=True)
             if check:
+                sys.path.insert(0, str(ROOT))
                 from tests.formats.commercial_year import check_commercial_year
 
                 found = check_commercial_year({f: kept[f] for f in check}, db)

@@ -12,6 +12,19 @@ profile moved to the place, ages and conditions from it) and prints, per cohort:
 - the network's size and the seconds it took to build.
 `--db` measures an existing store instead (e.g. the `make run` demo's out/healthsim.duckdb).
 
+Measured 2026-12-03 (`--count 20000 --journeys`, seed 11; medians are great-circle km):
+
+  place              PCP median (IQR)     urban / rural   PCP other state  office visits other state  admissions + ED: real, <= 100 km
+  Harris County, TX  8.6 (4.5-13.6)       8.6 / -         0.0%             0.0% of 212,475             100.0%, 100.0% (median 6.5 km)
+  Iowa               8.5 (2.1-20.8)       4.5 / 22.1      2.1%             1.4% of 210,410             100.0%, 100.0% (8.2 km)
+  Georgia            8.7 (1.7-18.9)       5.9 / 23.2      0.8%             0.5% of 215,319             100.0%, 100.0% (8.8 km)
+  New Mexico         3.4 (1.1-10.9)       2.1 / 17.2      1.4%             0.9% of 212,870             99.7%, 100.0% (7.4 km)
+  the nation         7.4 (2.0-15.1)       6.0 / 22.5      0.9%             1.2% of 212,850             100.0%, 100.0% (6.8 km)
+  `make run` demo    7.2 (2.0-16.5)       5.7 / 23.0      0.0%             0.7% of 2,106               100.0%, 100.0% (6.6 km)
+(was, before issue 11: the demo's median PCP 3,020 km with 2,035 of 2,281 office visits across a
+state line; 38 km at 20,000 members). The network for 20,000 members nationally: 21,970 providers,
+4,623 facilities of which 3,575 real hospitals, 940 pharmacies.
+
 Targets (issue 11): median <= 10 km in an urban county and <= 20 km over all members;
 < 5% of PCPs across a state line except at state borders; inpatient and ED at real hospitals
 within 100 km except where none exists. Published: a median 7.7 miles (12.4 km) by road to

@@ -16,7 +16,7 @@ from healthsim import __version__, interrupts
 from healthsim.engine.run import Progress, RunPlan, chunked, iter_blocks, static_tables
 from healthsim.engine.seeds import BLOCK_SIZE
 from healthsim.engine.stats import Check, RunStats, checks
-from healthsim.errors import FieldProblem, HealthSimError, NotFoundError, SpecError
+from healthsim.errors import FieldProblem, HealthSimError, NotFoundError, SpecError, UsageError
 from healthsim.plan.population import compile_profile
 from healthsim.progress import step
 from healthsim.spec.load import read_document, validate_model
@@ -274,6 +274,9 @@ def trial_profile(protocol) -> ProfileSpec:
     # at least 600 candidates: a network (and so trial sites near enough) needs a population around it
     doc["count"] = max(600, math.ceil(protocol.subjects * protocol.recruitment.candidates_per_subject))
     doc["seed"] = protocol.seed
+    # candidates need a member state and a record, not a year of claims (the costliest tables): claims
+    # only when the recruitment profile asks for them
+    doc.setdefault("claims", {"medical": False, "pharmacy": False})
     span = study_span_days(protocol) + protocol.criteria.lab_lookback_days + 30
     doc["window"] = {"years": min(10, math.ceil(span / 365.25))}
     return validate_model(ProfileSpec, doc, source=f"trial {protocol.study_id} recruitment.profile")
@@ -299,6 +302,49 @@ def validate_sdtm(folder: str | Path):
     if not Path(folder).is_dir():
         raise NotFoundError(f"no SDTM export at {folder}: export one with --format sdtm")
     return check(folder)
+
+
+def run_trial_on_cohort(protocol, db: str | Path, cohort_id: int | None = None,
+                        progress: Progress | None = None) -> TrialRun:
+    """Recruit a protocol's subjects from a cohort already in the store (screened on its member state)
+    and add the trial to that cohort in one transaction. The cohort's window should cover the study
+    (and the lab lookback): the summary notes it when it does not."""
+    from datetime import date as _date
+    from datetime import timedelta
+
+    from healthsim.products.trial import TrialInputs, run_trial
+    from healthsim.products.trial.inputs import store_queries
+    from healthsim.products.trial.run import study_span_days
+
+    if not Path(db).exists():
+        raise NotFoundError(f"no cohort database at {db}")
+    with CohortStore(db) as store:
+        cohorts = store.list_cohorts()
+        if cohort_id is None:
+            if not cohorts:
+                raise NotFoundError(f"no cohorts in {db}")
+            cohort_id = cohorts[-1]["cohort_id"]
+        info = store.get_cohort(cohort_id)
+        held = store.con.execute("SELECT study_id FROM studies WHERE cohort_id = ?", [cohort_id]).fetchall()
+        if held:
+            raise UsageError(f"cohort {cohort_id} already holds trial {held[0][0]}: one trial per cohort "
+                             "(its subjects' USUBJIDs share the identity crosswalk)")
+        step(progress, "reading the cohort's member state")
+        parts = {name: [store.con.sql(sql).to_arrow_table()] for name, sql in store_queries(cohort_id).items()}
+        facilities = store.read_all(cohort_id, "facilities")
+        as_of = info["as_of"] if isinstance(info["as_of"], _date) else _date.fromisoformat(str(info["as_of"]))
+        step(progress, f"trial {protocol.study_id}")
+        out = run_trial(protocol, TrialInputs.from_parts(parts, facilities), as_of)
+        spec = info.get("spec") or {}
+        window = (spec.get("window") or {}).get("years") or 1
+        need = (study_span_days(protocol) + protocol.criteria.lab_lookback_days) / 365.25
+        if window < need:
+            out.summary["window_note"] = (f"cohort {cohort_id} covers {window:g} year(s) up to {as_of}; the study "
+                                          f"and its lab lookback need about {need:.1f}: labs before the window are "
+                                          f"missing at screening (start {as_of - timedelta(days=365 * window)})")
+        step(progress, "write")
+        store.add_to_cohort(cohort_id, {**out.tables, **out.emr}, "trial", out.summary)
+    return TrialRun(None, protocol, out.summary | {"cohort_id": cohort_id})
 
 
 def _remove_store_file(db: str | Path) -> None:

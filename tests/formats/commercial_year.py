@@ -7,8 +7,8 @@ visits, surgical episodes). `check_commercial_year(exports, db, max_claims)`
 asserts over the exported files what a claims-system QA team needs to see:
 corrected (frequency 7) and void (8) claims with their REF*F8, 835 reversals
 (CLP02 22) for each of them, dependents in the 834 (INS01 N with their
-relationship), 834 maintenance types beyond 021/024 (001 change, 025
-reinstatement, 030 audit), and no ST/SE holding more than `max_claims`
+relationship, and HD05 coverage levels from the household), 834 maintenance
+types beyond 021/024 (001 change, 025 reinstatement, 030 audit), and no ST/SE holding more than `max_claims`
 claims or members.
 
 tests/formats/test_commercial_year.py runs it on a few hundred members (with a
@@ -83,6 +83,18 @@ def check_commercial_year(exports: dict[str, Path], db, max_claims: int = 5000) 
         AND b.start_date > a.end_date + 1 AND b.start_date <= a.end_date + 92"""), \
         "a short lapse on the same plan is reinstated (025)"
     found["834 reinstatements possible"] = kinds["025"]
+
+    # HD05: the policy's coverage level; a dependent's policy covers more than the employee
+    levels, member = Counter(), None
+    for s in _segments(exports["x12-834"], "834-*.x12"):
+        if s[0] == "INS":
+            member = s
+        elif s[0] == "HD":
+            levels[(member[1], s[5])] += 1
+    found.update({f"834 HD05 {sub}/{level}": n for (sub, level), n in levels.items()})
+    assert {level for (sub, level) in levels if sub == "N"} <= {"ESP", "ECH", "FAM"}, levels
+    employee = {level for (sub, level) in levels if sub == "Y"}
+    assert "EMP" in employee and employee & {"ESP", "ECH", "FAM"}, levels
 
     # 837: corrected and void claims, each referring to an original
     freq = Counter()

@@ -68,10 +68,11 @@ def no_claims_db(tmp_path_factory):
     return db
 
 
-@pytest.mark.parametrize("fmt", ["x12-837p", "x12-837i", "x12-835"])
+@pytest.mark.parametrize("fmt", ["x12-837p", "x12-837i", "x12-835", "x12-270-271", "x12-276-277", "x12-278",
+                                 "ncpdp", "ncpdp-script"])
 def test_claims_format_without_claims_exits_2(no_claims_db, tmp_path, capsys, fmt):
     out = tmp_path / "o"
     assert main(["export", "--db", str(no_claims_db), "--format", fmt, "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "nothing to export" in err and "claims" in err
+    assert "nothing to export" in err and ("claims" in err or "medication_orders" in err)
     assert not out.exists() or not any(out.iterdir())

@@ -12,7 +12,12 @@ from healthsim.formats.hl7v2.adt import pid_segment
 from healthsim.formats.hl7v2.er7 import esc, message, msh, segment
 from healthsim.formats.ncpdp.d0 import overpunch, unoverpunch
 from healthsim.formats.x12.envelope import clean, money
-from healthsim.formats.x12.x834 import audit_events, maintenance_events
+from healthsim.formats.x12.x834 import (
+    audit_events,
+    coverage_level,
+    level_changes,
+    maintenance_events,
+)
 
 PERSON = {"person_id": 7, "first_name": "Ann|Marie", "last_name": "O^Brien & Co\\", "birth_date": date(1950, 2, 3),
           "sex": "F", "race": "white", "ethnicity": "hispanic", "address_line": "1 Main St~Apt 2", "city": "Hartford",
@@ -49,7 +54,7 @@ def test_834_add_change_term_reinstatement_and_reenrollment_codes():
     events = [(kind, reason, s["span_no"]) for kind, reason, s in maintenance_events(spans, date(2025, 12, 31))]
     # a plan change without a gap is a change (no term of the old span); a short lapse on the same
     # plan is term + reinstatement; a gap onto another plan is term + re-enrollment
-    assert events == [("021", "28", 1), ("001", "AI", 2), ("024", "07", 2), ("025", "41", 3),
+    assert events == [("021", "28", 1), ("001", "22", 2), ("024", "07", 2), ("025", "41", 3),
                       ("024", "07", 3), ("021", "41", 4)]
     assert [e[0] for e in audit_events(spans, date(2025, 12, 31))] == ["030"]
     assert audit_events(spans, date(2025, 3, 1)) == []
@@ -57,10 +62,30 @@ def test_834_add_change_term_reinstatement_and_reenrollment_codes():
 
 def test_fast_uuid5_matches_the_standard_library():
     ns = uuid.uuid5(uuid.NAMESPACE_URL, "healthsim:test")
-    for name in ("persons/1", "encounters/4200000003", "x" * 300):
+    names = ["persons/1", "encounters/4200000003", "x" * 300, "é/ü"] + [f"observations/{i}" for i in range(2000)]
+    for name in names:  # every variant nibble occurs
         assert uuid5_str(ns.bytes, name) == str(uuid.uuid5(ns, name))
 
 
 def test_json_schema_catches_a_broken_resource():
     bad = {"resourceType": "Patient", "id": "p1", "gender": "femme", "birthDate": "1950-02-30x", "foo": 1}
     assert len(schema_errors(bad)) >= 2
+
+
+def test_834_coverage_level_follows_the_household_and_changes_with_it():
+    sub = {**span(1, "2025-01-01", "2025-12-31"), "coverage_type": "commercial", "relationship": "18"}
+    spouse = {**span(1, "2025-01-01", "2025-12-31"), "relationship": "01"}
+    child = {**span(1, "2025-01-01", "2025-08-14"), "relationship": "19"}  # e.g. died in August
+    newborn = {**span(1, "2025-10-03", "2025-12-31"), "relationship": "19"}
+    other_plan = {**span(1, "2025-01-01", "2025-12-31", "P9"), "relationship": "19"}
+    household = [spouse, child, newborn, other_plan]
+    day = date.fromisoformat
+    assert coverage_level("commercial", household, "P1", day("2025-03-01")) == "FAM"
+    assert coverage_level("commercial", household, "P1", day("2025-09-01")) == "ESP"
+    assert coverage_level("commercial", [], "P1", day("2025-03-01")) == "EMP"
+    assert coverage_level("commercial", [child], "P1", day("2025-03-01")) == "ECH"
+    assert coverage_level("exchange", [child], "P1", day("2025-03-01")) == "FAM"
+    assert coverage_level("medicaid", [], "P1", day("2025-03-01")) == "IND"
+    changes = [(c[0], c[1], c[3].isoformat(), c[4]) for c in level_changes(sub, household, day("2025-12-31"))]
+    assert changes == [("001", "AI", "2025-08-15", "ESP"), ("001", "AI", "2025-10-03", "FAM")]
+    assert level_changes(sub, household, day("2025-09-30")) == level_changes(sub, household, day("2025-12-31"))[:1]

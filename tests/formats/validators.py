@@ -306,13 +306,27 @@ def pyx12_errors(path: Path, is_835: bool = False) -> list[str]:
     handler.setLevel(logging.ERROR)
     logger.addHandler(handler)
     try:
+        fd_997 = None if is_835 else io.StringIO()
         ok = pyx12.x12n_document.x12n_document(param=pyx12.params.params(), src_file=str(path),
-                                               fd_997=None if is_835 else io.StringIO(), fd_html=None,
-                                               fd_json=io.StringIO())
+                                               fd_997=fd_997, fd_html=None, fd_json=io.StringIO())
     finally:
         logger.removeHandler(handler)
     errors = [line for line in sink.getvalue().splitlines() if line.strip()]
+    if not errors and fd_997 is not None:
+        errors = acknowledgment_errors(fd_997.getvalue())
     return errors if errors or ok else ["pyx12 returned False"]
+
+
+def acknowledgment_errors(ack: str) -> list[str]:
+    """The 999 pyx12 writes for a file: every transaction set accepted (IK5*A) and the group
+    accepted (AK9*A). (pyx12 4.0.0 cannot write a 999 for an 835, "Cannot create AK2", so 835s are
+    checked by the validator's errors alone.)"""
+    segs = [s.strip().split("*") for s in ack.split("~") if s.strip()]
+    if not any(s[0] == "ST" and s[1] == "999" for s in segs):
+        return ["no 999 acknowledgment"]
+    bad = [("*".join(s)) for s in segs if (s[0] == "IK5" and s[1] != "A") or (s[0] == "AK9" and s[1] != "A")
+           or s[0] in ("IK3", "IK4")]
+    return [f"999 does not accept: {b}" for b in bad]
 
 
 def x12_segments(path: Path) -> list[list[str]]:
@@ -390,7 +404,9 @@ def validate_x12_834(out: Path, db) -> None:
     same_plan_continuations = count(db, """SELECT count(*) FROM enrollments a JOIN enrollments b
         ON a.person_id = b.person_id AND b.span_no = a.span_no + 1 AND b.start_date = a.end_date + 1
         AND a.plan_id = b.plan_id""")
-    assert len(adds) + sum(s[3] == "001" for s in ins) == spans - same_plan_continuations
+    plan_changes = sum(s[3] == "001" and s[4] == "22" for s in ins)
+    assert len(adds) + plan_changes == spans - same_plan_continuations
+    assert {s[4] for s in ins if s[3] == "001"} <= {"22", "AI"}  # plan change; coverage level change
     assert sum(s[3] == "024" for s in ins) == count(db, """SELECT count(*) FROM enrollments e JOIN cohorts c
         USING (cohort_id) WHERE e.end_date < c.as_of AND NOT EXISTS (SELECT 1 FROM enrollments n
         WHERE n.person_id = e.person_id AND n.start_date = e.end_date + 1)""")

@@ -36,6 +36,15 @@ def test_chf_over_three_years_spans_three_years(tmp_path):
     assert late_hf > 0  # heart-failure care in the first year of the window, too
 
 
+def test_a_stored_spec_reloads_with_its_window():
+    """A cohort's stored spec document (which carries fields the original-format reader also knows,
+    such as demographics.source) reloads with every HealthSim field, the window included."""
+    spec = api.parse_request("300 Medicare members with CHF over 3 years", count=50).profile
+    again = api.load_profile(api.spec_document(spec))
+    assert again.window == spec.window and again.window.years == 3
+    assert api.spec_document(again) == api.spec_document(spec)
+
+
 @pytest.mark.parametrize("text, start, as_of", [
     ("diabetes patients from 2022 to 2024, 100 members", "2022-01-01", "2024-12-31"),
     ("COPD members between 2021 and 2023", "2021-01-01", "2023-12-31"),

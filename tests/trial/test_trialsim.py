@@ -100,14 +100,16 @@ def test_nothing_after_death_or_last_contact_and_visits_are_encounters(trials):
         assert enc["n"][0] > 0 and enc["n"][0] == enc["found"][0] == enc["at_site"][0] == enc["z006"][0]
         # one identity: USUBJID beside the MRN and the member id
         ids = q(db, """SELECT count(DISTINCT s.person_id) AS n, count(DISTINCT m.person_id) AS mrn,
-                          count(DISTINCT u.person_id) AS usub
+                          count(DISTINCT u.person_id) AS usub, count(DISTINCT b.person_id) AS member
                        FROM trial_subjects s
                        LEFT JOIN identities m ON m.cohort_id = s.cohort_id AND m.person_id = s.person_id
                         AND m.product = 'patientsim'
+                       LEFT JOIN identities b ON b.cohort_id = s.cohort_id AND b.person_id = s.person_id
+                        AND b.product = 'membersim'
                        LEFT JOIN identities u ON u.cohort_id = s.cohort_id AND u.person_id = s.person_id
                         AND u.product = 'trialsim' AND u.identifier = s.usubjid
                        WHERE s.cohort_id = ?""", [cid])
-        assert ids["n"][0] == ids["mrn"][0] == ids["usub"][0]
+        assert ids["n"][0] == ids["mrn"][0] == ids["usub"][0] == ids["member"][0]
     # the member state's integrity holds with the trial visits added
     from healthsim.store.arrow_sql import query_tables
     from healthsim.validation.integrity import CHECKS, count_violations
@@ -288,3 +290,24 @@ def test_mcp_runs_a_trial_and_checks_its_sdtm(tmp_path):
         assert big.is_error
 
     _with_server(ws, body)
+
+
+def test_a_trial_recruited_from_an_existing_cohort(tmp_path):
+    """generate --trial X --cohort N: subjects come from a cohort already in the store (screened on its
+    member state); the trial joins that cohort in one transaction; a second trial is refused."""
+    from healthsim.errors import UsageError
+
+    db = tmp_path / "c.duckdb"
+    doc = api.spec_document(api.load_profile("medicare-diabetic", count=800, seed=4, journeys=["annual-care"]))
+    doc["window"] = {"years": 4}
+    doc["demographics"]["age"] = {"distribution": "uniform", "min": 65, "max": 75}
+    base = api.generate(api.load_profile(doc), db)
+    run = api.run_trial_on_cohort(api.load_protocol("t2d-phase3", subjects=8, seed=1), db, base.cohort_id)
+    assert run.summary["randomised"] == 8 and "window_note" not in run.summary
+    shown = api.show_cohort(db, base.cohort_id)
+    assert shown["row_counts"]["trial_subjects"] == run.summary["screened"]
+    assert shown["summary"]["trial"]["study_id"] == "T2D-301"
+    export_cohort(db, "sdtm", tmp_path / "s", cohort_id=base.cohort_id)
+    assert api.validate_sdtm(tmp_path / "s").ok
+    with pytest.raises(UsageError):
+        api.run_trial_on_cohort(api.load_protocol("t2d-phase3", subjects=20), db, base.cohort_id)

@@ -16,7 +16,7 @@ from healthsim.spec.census import normalised as _normalised
 
 TOP_AGE = 100  # open-ended ranges ("over 70") end here
 
-__all__ = ["CENSUS_SOURCE", "age_distribution", "bounds", "census_bands", "describe_age"]
+__all__ = ["CENSUS_SOURCE", "age_distribution", "bounds", "census_bands", "describe_age", "shared_age_distribution"]
 
 MIN_KEPT_MASS = 0.05  # a template's normal is kept only if the range holds this much of it
 
@@ -44,9 +44,43 @@ def age_distribution(age: AgeFact, template_age: dict) -> tuple[dict, str]:
     return census_bands(low, high), f"U.S. age pyramid (2020 Census) within {_span(low, high)}"
 
 
+def shared_age_distribution(age: AgeFact, template_age: dict) -> tuple[dict, str]:
+    """'half of them over 60': a mixture of the range asked for (its share) and the other ages.
+
+    The others are the template's other ages when the template spans the range (so "30% over 80"
+    on a Medicare template keeps the other 70% at 65-79), else the ages outside it from 18 (from 0
+    when the range reaches below 18); both by the 2020 U.S. age pyramid."""
+    from healthsim.spec.census import US_AGE_BANDS_2020
+
+    inside, how = age_distribution(age.model_copy(update={"share": None}), template_age)
+    low, high = bounds(age)
+    try:
+        t_low, t_high = parse_distribution(template_age).support()
+    except ValueError:
+        t_low, t_high = 0.0, float(TOP_AGE)
+    pieces = []
+    if t_low <= low and high <= t_high:  # the template is made for these ages: the others are its other ages
+        pieces = [(a, b) for a, b in ((t_low, low), (high, t_high)) if b > a]
+    if not pieces:
+        floor = 0.0 if low < 18 else 18.0
+        pieces = [(a, b) for a, b in ((floor, low), (high, float(TOP_AGE))) if b > a]
+    bands = [(max(lo, a), min(hi, b), pct * (min(hi, b) - max(lo, a)) / (hi - lo))
+             for a, b in pieces for lo, hi, pct in US_AGE_BANDS_2020 if min(hi, b) > max(lo, a)]
+    if not bands or not 0 < age.share < 1:
+        return inside, how
+    outside = {"distribution": "age_bands", "bands": _normalised(bands)}
+    share = round(age.share, 6)
+    mixture = {"distribution": "mixture", "components": [
+        {"weight": share, "distribution": inside}, {"weight": round(1 - share, 6), "distribution": outside}]}
+    others = ", ".join(_span(a, b) for a, b in pieces)
+    return mixture, f"{share:.0%} {how}; the other {1 - share:.0%} aged {others} (U.S. age pyramid, 2020 Census)"
+
+
 def describe_age(dist: dict) -> str:
     """A short human form of an age distribution document."""
     kind = dist.get("distribution")
+    if kind == "mixture":
+        return " + ".join(f"{c['weight']:.0%} {describe_age(c['distribution'])}" for c in dist["components"])
     if kind == "normal":
         lo, hi = dist.get("min"), dist.get("max")
         rng = f", {lo:g}-{hi:g}" if lo is not None and hi is not None else ""

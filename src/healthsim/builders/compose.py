@@ -15,7 +15,12 @@ from __future__ import annotations
 import re
 
 from healthsim.builders import journeys_compose, population_match
-from healthsim.builders.ages import CENSUS_SOURCE, age_distribution, describe_age
+from healthsim.builders.ages import (
+    CENSUS_SOURCE,
+    age_distribution,
+    describe_age,
+    shared_age_distribution,
+)
 from healthsim.builders.facts import Facts
 from healthsim.builders.request import Assumption, OutputRequest, RequestError, RequestSpec
 from healthsim.plan.population import compile_profile
@@ -39,7 +44,7 @@ def choose_template(facts: Facts) -> tuple[str, str]:
     if fit is not None:
         return fit["template"], f"the journey {fit['journey']} with no population named: {fit['why']}"
     kinds = {kind for kind, _ in facts.coverage or []}
-    low, high = bounds(facts.age) if facts.age else (None, None)
+    low, high = bounds(facts.age) if facts.age and facts.age.share is None else (None, None)
     if kinds & MEDICARE_TYPES or (not kinds and low is not None and low >= 60):
         return "medicare-diabetic", "the Medicare population template"
     if high is not None and high <= 19 or (kinds == {"medicaid"} and facts.age is None):
@@ -293,7 +298,10 @@ def _demographics(doc: dict, facts: Facts, said: list[Assumption], template: str
     demo = doc.setdefault("demographics", {})
     if facts.age is not None:
         before = _support(demo["age"])
-        demo["age"], how = age_distribution(facts.age, demo["age"])
+        if facts.age.share is not None:
+            demo["age"], how = shared_age_distribution(facts.age, demo["age"])
+        else:
+            demo["age"], how = age_distribution(facts.age, demo["age"])
         after = _support(demo["age"])
         banded = any(isinstance(c.get("prevalence"), dict) for c in doc.get("conditions", []))
         if banded and (after[0] < before[0] or after[1] > before[1]):

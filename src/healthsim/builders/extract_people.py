@@ -69,7 +69,8 @@ def take_percents(rt: RequestText) -> list[tuple[int, int, float]]:
             out.append((m.start(), m.end(), value / 100))
     fractions = vocab()["fractions"]
     regex = re.compile(phrase_pattern(fractions).pattern + r"(?=\s+(?:of\s+(?:them|those|members|patients)\s+)?"
-                       r"(?:with|have|has|having|are|on|in|women|men|female|male|females|males|girls|boys)\b)")
+                       r"(?:with|have|has|having|are|on|in|women|men|female|male|females|males|girls|boys|over|under|"
+                       r"above|below|older|younger|aged)\b)")
     for m in list(rt.matches(regex)):
         rt.take(m.start(), m.end(), "percent")
         out.append((m.start(), m.end(), float(fractions[m.group(0).lower()])))

@@ -23,6 +23,7 @@ class AgeFact(BaseModel):
     exact: int | None = None
     group: str | None = None  # 'seniors', 'kids', 'disabled', ...
     text: str = ""
+    share: float | None = None  # 'half of them over 60': the share of members in this range
 
 
 class ConditionFact(BaseModel):

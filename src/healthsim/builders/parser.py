@@ -126,7 +126,7 @@ def parse_facts(text: object) -> Facts:
     found = _without_screened(rt, found, screens, facts.notes)
     if cut is not None and any(start >= cut and not f.negated for start, _, f in found):
         found = [x for x in found if x[0] >= cut]  # "asthma, no wait, COPD": the correction replaces
-    _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_labels)
+    _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_labels, _age_span(rt, facts.age))
     if split:
         facts.sex = split
     facts.conditions = _without_implied(_dedupe([_negated(rt, s, f) for s, _, f in _as_complications(found)]))
@@ -159,6 +159,9 @@ def subject(rt: RequestText) -> str | None:
     text = re.sub(r"\x00+(?:[\s,/&]*(?:and|or|&)?[\s,/&]*\x00+)*", PLACE, text)  # the place, filled in later
     text = re.sub(r"\s+([,;:.!?])", r"\1", text)
     text = re.sub(r"\b(?:as|in|to|with|into|for|and|,)\s*(?=[,;:.]|$|and\b|or\b)", "", text)  # 'as FHIR' minus FHIR
+    text = re.sub(r"(^|[,;:]\s*)of (?:them|those|these)\b\s*", r"\1", text)  # '(half) of them over 60'
+    text = re.sub(r"(?:[,;:]\s*(?:members|patients|people|persons|lives|subjects|total|in total|of them))+\s*$", "",
+                  text)  # '…, 100 members' minus its count
     text = COMMAND.sub("", text, count=1)
     text = re.sub(r"^(?:of|x|n\s*=)\s+", "", text, flags=re.IGNORECASE)
     text = text.strip(" ,;:.!?-\"'()")
@@ -421,9 +424,18 @@ def _as_complications(found: list[tuple[int, int, ConditionFact]]) -> list[tuple
     return out
 
 
-def _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_labels) -> None:
-    """Give each 'N%' to the sex, coverage, urban, severity or condition phrase it belongs to."""
+def _age_span(rt: RequestText, age) -> list[tuple[int, int]]:
+    """Where the age restriction was said (for 'half of them over 60')."""
+    if age is None or not age.text:
+        return []
+    at = rt.low.find(age.text.lower())
+    return [(at, at + len(age.text))] if at >= 0 else []
+
+
+def _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_labels, age_span=()) -> None:
+    """Give each 'N%' to the sex, coverage, urban, severity, age or condition phrase it belongs to."""
     entities = ([("sex", s, e, label) for s, e, label in sex]
+                + [("age", s, e, None) for s, e in age_span]
                 + [("coverage", s, e, kind) for s, e, kind in coverage]
                 + [("urban", s, e, share) for s, e, share in urban]
                 + [("severity", s, e, label) for s, e, label in severity_labels]
@@ -439,6 +451,9 @@ def _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_
         if ("condition", s) in shares:
             found[i] = (s, e, fact.model_copy(update={"prevalence": shares[("condition", s)]}))
     facts.sex = _sex_weights(sex, shares)
+    for s, _ in age_span:
+        if ("age", s) in shares and 0 < shares[("age", s)] < 1:
+            facts.age = facts.age.model_copy(update={"share": shares[("age", s)]})
     seen: dict[str, float | None] = {}
     for s, _, kind in coverage:
         seen[kind] = shares.get(("coverage", s), seen.get(kind))

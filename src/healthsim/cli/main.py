@@ -86,12 +86,17 @@ def generate(
     trial: Annotated[str | None, typer.Option(
         "--trial", help="Run a TrialSim protocol (template name such as t2d-phase3, or a protocol file); "
                         "--count is then the number of subjects to randomise.")] = None,
+    cohort: Annotated[int | None, typer.Option(
+        "--cohort", "-c", help="With --trial: recruit from this cohort already in --db (screened on its member "
+                               "state) instead of generating candidates.")] = None,
 ) -> None:
     """Generate a cohort from a spec file, a template or a request sentence into the DuckDB store."""
     if trial is not None:
         if spec or template or journey or lake is not None:
             raise UsageError("--trial runs a protocol on its own: drop the spec, --template, --journey and --lake")
-        return _generate_trial(trial, count, seed, db, workers)
+        return _generate_trial(trial, count, seed, db, workers, cohort)
+    if cohort is not None:
+        raise UsageError("--cohort goes with --trial (recruit a trial from an existing cohort)")
     if bool(spec) == bool(template):
         raise UsageError("give either a spec file, a template name or a request, or --template NAME")
     if spec and journey:
@@ -118,19 +123,26 @@ def generate(
         raise interrupts.mark_committed(exc, f"cohort {result.cohort_id} in {result.db}") from None
 
 
-def _generate_trial(source: str, count: int | None, seed: int | None, db: Path, workers: int | None) -> None:
+def _generate_trial(source: str, count: int | None, seed: int | None, db: Path, workers: int | None,
+                    cohort: int | None = None) -> None:
     protocol = api.load_protocol(source, subjects=count, seed=seed)
-    with task(f"trial {protocol.study_id}: candidates for {plural(protocol.subjects, 'subject')}",
+    with task(f"trial {protocol.study_id}: " + (f"recruiting from cohort {cohort}" if cohort is not None else
+                                                f"candidates for {plural(protocol.subjects, 'subject')}"),
               total=None, unit="members") as progress:
-        run = api.generate_trial(protocol, db, progress=progress, workers=workers)
+        if cohort is not None:
+            run = api.run_trial_on_cohort(protocol, db, cohort, progress=progress)
+        else:
+            run = api.generate_trial(protocol, db, progress=progress, workers=workers)
     t = run.summary
+    cohort_id = run.result.cohort_id if run.result is not None else t["cohort_id"]
     arms = ", ".join(f"{k} {v}" for k, v in t.get("arms", {}).items())
-    out.print(f"trial {safe_text(t['study_id'])} in cohort {run.result.cohort_id} of {safe_text(str(db))}: "
+    out.print(f"trial {safe_text(t['study_id'])} in cohort {cohort_id} of {safe_text(str(db))}: "
               f"{t['screened']:,} screened, {t['randomised']:,} randomised ({arms}) at {t['sites']} sites; "
               f"screen failures {t['screen_failure_rate']:.0%}; {t['completed']:,} completed, "
               f"{t['deaths']} died; {t['adverse_events']:,} adverse events")
-    if t.get("shortfall"):
-        err_console.print(f"[yellow]note:[/] {safe_text(t['shortfall'])}")
+    for key in ("shortfall", "window_note"):
+        if t.get(key):
+            err_console.print(f"[yellow]note:[/] {safe_text(t[key])}")
     out.print(f"SDTM: healthsim export --db {safe_text(str(db))} --format sdtm --out sdtm/")
 
 

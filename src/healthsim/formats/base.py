@@ -30,7 +30,49 @@ Progress = Callable[[int, int], None]
 """Called with (members done, members total) after each block."""
 
 BLOCK_PERSONS = 10_000
-"""Persons per read block: one block of every table is in memory at a time."""
+"""Persons per read block at most: one block of every table is in memory at a time."""
+
+ROWS_PER_BLOCK = 250_000
+"""Rows of person-level tables one read block may hold. An exporter holds a block's rows
+as Arrow and, while it builds, as Python objects (~0.5-1 KB a row): a cohort with a year
+of care has ~400 rows per member, so blocks of 10,000 members took 2.5-3.5 GB; blocks cut
+to this budget keep every format's peak RSS under 1 GB (benchmarks/bench_export.py)."""
+
+BLOCK_STEPS = (10_000, 5_000, 2_000, 1_000, 500, 200, 100)
+
+
+def block_size(row_counts: Mapping[str, int], members: int, largest: int = BLOCK_PERSONS) -> int:
+    """Persons per read block for a cohort: the largest of BLOCK_STEPS (at most `largest`)
+    whose block holds at most ROWS_PER_BLOCK person-level rows at the cohort's rows per
+    member. It depends on the cohort alone, so every format of one cohort cuts the same
+    blocks (files named by block range match across formats) and the bytes repeat."""
+    per_member = sum(int(row_counts.get(name, 0) or 0) for name in person_level_tables()) / max(1, members)
+    for steps in BLOCK_STEPS:
+        if steps <= largest and steps * per_member <= ROWS_PER_BLOCK:
+            return steps
+    return min(largest, BLOCK_STEPS[-1])
+
+
+def person_level_tables() -> tuple[str, ...]:
+    """Canonical tables with a row per member event: those with a person_id, and their children
+    keyed by a parent's key (claim_lines). Static tables (providers, plans ...) are left out."""
+    from healthsim.canonical import TABLES
+
+    person = {n for n, t in TABLES.items() if any(c.name == "person_id" for c in t.columns)}
+    parent_keys = {TABLES[n].key[0] for n in person if TABLES[n].key}
+    child = {n for n, t in TABLES.items() if n not in person and t.key and t.key[0] in parent_keys}
+    return tuple(sorted(person | child))
+
+HOUSEHOLDS = "household_dependents"
+"""A derived table a block can ask for: for each of its members, the enrollment spans of
+every dependent in the member's household (dependent_id, relationship, plan_id,
+start_date, end_date), the member's own included when they are a dependent."""
+
+SUBSCRIBERS = "household_subscribers"
+"""A derived table a block can ask for: for each of its members who is a dependent in a
+household (persons.household_id another person), the subscriber's person_id
+(subscriber_person_id), name, birth date and sex, wherever the subscriber's own row is
+(households are not confined to a block)."""
 
 
 @dataclass(frozen=True)
@@ -115,15 +157,43 @@ class CohortSource:
         the progress callback after each block. `block_persons` overrides the
         block size for exporters that must hold a whole block (e.g. Bundles)."""
         present = {name: via for name, via in tables.items() if self.has(name)}
+        has_households = self.has("persons", "enrollments") and "household_id" in self.store.table_columns("persons")
+        subscribers = SUBSCRIBERS in tables and has_households
+        households = HOUSEHOLDS in tables and has_households
         total, step = self.info.member_count, block_persons or self.block_persons
         for lo in range(1, total + 1, step):
             hi = min(total, lo + step - 1)
             read = self.store.read_person_range
             announce(self.progress, "read")
-            yield Block(lo, hi, {n: self.text.table(read(self.info.cohort_id, n, lo, hi, via))
-                                 for n, via in present.items()})
+            got = {n: self.text.table(read(self.info.cohort_id, n, lo, hi, via)) for n, via in present.items()}
+            if subscribers:
+                got[SUBSCRIBERS] = self.text.table(self._subscribers(lo, hi))
+            if households:
+                got[HOUSEHOLDS] = self._household_dependents(lo, hi)
+            yield Block(lo, hi, got)
             if self.progress is not None:
                 self.progress(hi, total)
+
+
+    def _subscribers(self, lo: int, hi: int) -> pa.Table:
+        sql = """SELECT d.person_id, s.person_id AS subscriber_person_id, s.first_name, s.last_name,
+                        s.birth_date, s.sex
+                 FROM persons d JOIN persons s ON s.cohort_id = d.cohort_id AND s.person_id = d.household_id
+                 WHERE d.cohort_id = ? AND d.person_id BETWEEN ? AND ? AND d.household_id <> d.person_id
+                 ORDER BY d.person_id"""
+        return self.store.con.sql(sql, params=[self.info.cohort_id, lo, hi]).to_arrow_table()
+
+
+    def _household_dependents(self, lo: int, hi: int) -> pa.Table:
+        sql = """SELECT p.person_id, m.person_id AS dependent_id, e.relationship, e.plan_id, e.start_date,
+                        e.end_date
+                 FROM persons p
+                 JOIN persons m ON m.cohort_id = p.cohort_id AND m.household_id = p.household_id
+                  AND m.person_id <> m.household_id
+                 JOIN enrollments e ON e.cohort_id = m.cohort_id AND e.person_id = m.person_id
+                 WHERE p.cohort_id = ? AND p.person_id BETWEEN ? AND ?
+                 ORDER BY p.person_id, m.person_id, e.span_no"""
+        return self.store.con.sql(sql, params=[self.info.cohort_id, lo, hi]).to_arrow_table()
 
 
 @dataclass

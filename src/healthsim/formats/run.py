@@ -17,13 +17,14 @@ import duckdb
 from healthsim import interrupts
 from healthsim.errors import NotFoundError, StoreError, UsageError
 from healthsim.formats.base import (
-    BLOCK_PERSONS,
     CohortInfo,
     CohortSource,
     ExportResult,
     Progress,
+    block_size,
     get_exporter,
     nothing_to_export,
+    person_level_tables,
 )
 from healthsim.formats.options import ExportOptions, parse_options
 from healthsim.formats.safe_text import PLAIN, policy_for
@@ -47,12 +48,13 @@ def cohort_info(store: CohortStore, cohort_id: int | None) -> CohortInfo:
 
 
 def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | None = None,
-                  progress: Progress | None = None, block_persons: int = BLOCK_PERSONS,
+                  progress: Progress | None = None, block_persons: int | None = None,
                   options: ExportOptions | dict | None = None) -> ExportResult:
     """Export one cohort of the DuckDB file `db` in format `fmt` into directory `out`.
 
     `options` (formats/options.py) tune envelopes, feeds and variety; they are checked
-    before anything is read or written."""
+    before anything is read or written. `block_persons` (default: `base.block_size`, from
+    the cohort's rows per member) is how many persons are read and held at a time."""
     started = time.perf_counter()
     exporter = get_exporter(fmt)
     options = parse_options(options)
@@ -64,6 +66,8 @@ def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | No
         if missing:
             raise NotFoundError(f"format {fmt} needs table(s) {', '.join(missing)}, "
                                 f"which {db} does not have")
+        if block_persons is None:
+            block_persons = block_size(_row_counts(store, info.cohort_id), info.member_count)
         text = policy_for(exporter)  # the family's text safety, applied to everything read
         info = dataclasses.replace(info, name=text.text(info.name))
         source = CohortSource(store, info, block_persons, _with_fault_point(progress), options, text=text)
@@ -85,6 +89,14 @@ def export_cohort(db: str | Path, fmt: str, out: str | Path, cohort_id: int | No
             files = list_files(stage)
             result.update(cohort_id=info.cohort_id, counts=counts)
     return ExportResult(fmt, info.cohort_id, Path(out), files, counts, time.perf_counter() - started)
+
+
+def _row_counts(store: CohortStore, cohort_id: int) -> dict[str, int]:
+    """The cohort's rows per table, as recorded at generation (counted when a store lacks them)."""
+    recorded = store.get_cohort(cohort_id).get("row_counts")
+    if isinstance(recorded, dict) and recorded:
+        return recorded
+    return {name: store.count_rows(cohort_id, name) for name in person_level_tables() if store.has_table(name)}
 
 
 def _with_fault_point(progress: Progress | None) -> Progress:

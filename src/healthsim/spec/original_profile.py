@@ -99,9 +99,8 @@ def profile(src: dict, out: Normalised, meta: dict | None = None) -> dict:
         doc["journeys"] = journeys + [j for j in out.journeys if j not in journeys]
     from healthsim.spec.profile import ProfileSpec
 
-    for key in ("claims", "sources", "sdoh", "households"):
-        if key in src and key in ProfileSpec.model_fields:
-            doc[key] = src.pop(key)
+    for key in [k for k in src if k in ProfileSpec.model_fields and k not in doc]:
+        doc[key] = src.pop(key)  # HealthSim fields the document already spells our way (window, claims...)
     for key in list(src):
         _note(notes, f"{key} dropped: no HealthSim counterpart")
         src.pop(key)

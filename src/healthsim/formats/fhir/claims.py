@@ -116,17 +116,20 @@ def _profile(c: dict) -> str:
     return PROFILES["inpatient" if str(c.get("type_of_bill") or "").lstrip("0").startswith("11") else "outpatient"]
 
 
-def _medical(block, ctx, eob: bool):
+def _medical(block, ctx):
+    """Claim and (once adjudicated) ExplanationOfBenefit of each medical claim, from one
+    pass over the claims and their lines."""
     lines = group(block["claim_lines"], "claim_id")
     spans = group(block["enrollments"], iso=True)
     for c in rows(block["claims"], iso=True):
         if c["claim_type"] == "pharmacy" or ctx.after_as_of(c["received_date"]):
             continue
-        if eob and (c["paid_date"] is None or ctx.after_as_of(c["paid_date"])):
-            continue  # not adjudicated by as_of
+        adjudicated = c["paid_date"] is not None and not ctx.after_as_of(c["paid_date"])
         pid = c["person_id"]
         span = span_on(spans.get(pid, []), c["service_from"])
-        items = []
+        items, eob_items = [], []
+        location = (concept(POS, c["place_of_service"])
+                    if c.get("place_of_service") and c["claim_type"] == "professional" else None)
         for n, line in enumerate(lines.get(c["claim_id"], []), start=1):
             system = HCPCS if (line["code_system"] or "").upper() == "HCPCS" else CPT
             item = {"sequence": n, "productOrService": concept(system, line["code"]) if line["code"]
@@ -134,38 +137,43 @@ def _medical(block, ctx, eob: bool):
                     "quantity": {"value": line["units"] or 1}, "net": money(line["billed"])}
             if line["revenue_code"]:
                 item["revenue"] = concept(REVENUE, line["revenue_code"])
-            if c.get("place_of_service") and c["claim_type"] == "professional":
-                item["locationCodeableConcept"] = concept(POS, c["place_of_service"])
-            if eob:
+            if location is not None:
+                item["locationCodeableConcept"] = location
+            items.append(item)
+            if adjudicated:
                 liability = sum(float(line[k] or 0) for k in ("deductible", "copay", "coinsurance"))
-                item["adjudication"] = adjudication([
+                eob_items.append({**item, "adjudication": adjudication([
                     ("submitted", line["billed"]), ("eligible", line["allowed"]), ("deductible", line["deductible"]),
                     ("copay", line["copay"]), ("coinsurance", line["coinsurance"]),
-                    ("memberliability", liability), ("paidtoprovider", line["paid"]), ("benefit", line["paid"])])
-            items.append(item)
+                    ("memberliability", liability), ("paidtoprovider", line["paid"]), ("benefit", line["paid"])])})
         provider = ctx.provider_ref(c["billing_npi"])
-        created = c["paid_date"] if eob else c["received_date"]
-        res = claim_resource(ctx, eob, c["claim_type"], ("claims", c["claim_id"]), pid, span, created, provider,
-                             (c["service_from"], c["service_to"] or c["service_from"]), items)
+        key = ("claims", c["claim_id"])
+        period = (c["service_from"], c["service_to"] or c["service_from"])
         diagnoses = _diagnoses(c.get("diagnosis_codes"))
+        res = claim_resource(ctx, False, c["claim_type"], key, pid, span, c["received_date"], provider, period, items)
         if diagnoses:
             res["diagnosis"] = diagnoses
-        if eob:
-            res["meta"] = {"profile": [f"{C4BB}/StructureDefinition/{_profile(c)}"]}
-            bill = str(c.get("type_of_bill") or "") if c["claim_type"] == "institutional" else None
-            res["supportingInfo"] = _supporting(c["received_date"], bill or None)
-            res["total"] = adjudication([("submitted", c["billed"]), ("eligible", c["allowed"]),
-                                         ("memberliability", c["member_liability"]),
-                                         ("paidtoprovider", c["paid"]), ("benefit", c["paid"])])
-            res["payment"] = {"type": PAYMENT_COMPLETE, "date": c["paid_date"], "amount": money(c["paid"])}
-            if c["status"] == "denied":
-                res["disposition"] = "Denied"
-        else:
-            res["total"] = money(c["billed"])
+        res["total"] = money(c["billed"])
+        yield pid, res
+        if not adjudicated:
+            continue  # not adjudicated by as_of
+        res = claim_resource(ctx, True, c["claim_type"], key, pid, span, c["paid_date"], provider, period, eob_items)
+        if diagnoses:
+            res["diagnosis"] = diagnoses
+        res["meta"] = {"profile": [f"{C4BB}/StructureDefinition/{_profile(c)}"]}
+        bill = str(c.get("type_of_bill") or "") if c["claim_type"] == "institutional" else None
+        res["supportingInfo"] = _supporting(c["received_date"], bill or None)
+        res["total"] = adjudication([("submitted", c["billed"]), ("eligible", c["allowed"]),
+                                     ("memberliability", c["member_liability"]),
+                                     ("paidtoprovider", c["paid"]), ("benefit", c["paid"])])
+        res["payment"] = {"type": PAYMENT_COMPLETE, "date": c["paid_date"], "amount": money(c["paid"])}
+        if c["status"] == "denied":
+            res["disposition"] = "Denied"
         yield pid, res
 
 
-def _pharmacy(block, ctx, eob: bool):
+def _pharmacy(block, ctx):
+    """Claim and ExplanationOfBenefit of each pharmacy claim (adjudicated at the fill)."""
     spans = group(block["enrollments"], iso=True)
     for c in rows(block["pharmacy_claims"], iso=True):
         if ctx.after_as_of(c["fill_date"]):
@@ -175,44 +183,36 @@ def _pharmacy(block, ctx, eob: bool):
         gross = float(c["ingredient_cost"] or 0) + float(c["dispensing_fee"] or 0)
         item = {"sequence": 1, "productOrService": concept(NDC, c["ndc"], c["drug_name"]),
                 "servicedDate": c["fill_date"], "quantity": {"value": c["quantity"] or 0}, "net": money(gross)}
-        if eob:
-            item["adjudication"] = adjudication([("submitted", gross), ("copay", c["copay"]),
-                                                 ("memberliability", c["copay"]), ("paidtoprovider", c["plan_paid"]),
-                                                 ("benefit", c["plan_paid"])])
         provider = ctx.npi_refs.get(("pharmacy", c["pharmacy_id"])) or {"display": f"pharmacy {c['pharmacy_id']}"}
-        res = claim_resource(ctx, eob, "pharmacy", ("pharmacy_claims", c["claim_id"]), pid, span, c["fill_date"],
-                             provider, (c["fill_date"], c["fill_date"]), [item])
-        if eob:
-            res["meta"] = {"profile": [f"{C4BB}/StructureDefinition/{PROFILES['pharmacy']}"]}
-            res["supportingInfo"] = _supporting(c["fill_date"], None)
-            res["total"] = adjudication([("submitted", gross), ("memberliability", c["copay"]),
-                                         ("paidtoprovider", c["plan_paid"]), ("benefit", c["plan_paid"])])
-            if c["status"] == "paid":
-                res["payment"] = {"type": PAYMENT_COMPLETE, "date": c["fill_date"], "amount": money(c["plan_paid"])}
-            else:
-                res["disposition"] = c["status"].capitalize()
+        key = ("pharmacy_claims", c["claim_id"])
+        period = (c["fill_date"], c["fill_date"])
+        res = claim_resource(ctx, False, "pharmacy", key, pid, span, c["fill_date"], provider, period, [item])
+        res["total"] = money(gross)
+        if c["prescriber_npi"]:
+            res["referral"] = {"identifier": {"system": NPI_SYSTEM, "value": c["prescriber_npi"]}}
+        yield pid, res
+        eob_item = {**item, "adjudication": adjudication([
+            ("submitted", gross), ("copay", c["copay"]), ("memberliability", c["copay"]),
+            ("paidtoprovider", c["plan_paid"]), ("benefit", c["plan_paid"])])}
+        res = claim_resource(ctx, True, "pharmacy", key, pid, span, c["fill_date"], provider, period, [eob_item])
+        res["meta"] = {"profile": [f"{C4BB}/StructureDefinition/{PROFILES['pharmacy']}"]}
+        res["supportingInfo"] = _supporting(c["fill_date"], None)
+        res["total"] = adjudication([("submitted", gross), ("memberliability", c["copay"]),
+                                     ("paidtoprovider", c["plan_paid"]), ("benefit", c["plan_paid"])])
+        if c["status"] == "paid":
+            res["payment"] = {"type": PAYMENT_COMPLETE, "date": c["fill_date"], "amount": money(c["plan_paid"])}
         else:
-            res["total"] = money(gross)
-            if c["prescriber_npi"]:
-                res["referral"] = {"identifier": {"system": NPI_SYSTEM, "value": c["prescriber_npi"]}}
+            res["disposition"] = c["status"].capitalize()
         yield pid, res
 
 
+# One builder per claim table writes both resource types: each claim is read and its lines
+# grouped once, not once per type (NDJSON sorts them into their files; a Bundle holds both).
 @person_resource("Claim", MEDICAL)
 def medical_claims(block, ctx):
-    yield from _medical(block, ctx, eob=False)
-
-
-@person_resource("ExplanationOfBenefit", MEDICAL)
-def medical_eobs(block, ctx):
-    yield from _medical(block, ctx, eob=True)
+    yield from _medical(block, ctx)
 
 
 @person_resource("Claim", PHARMACY)
 def pharmacy_claims(block, ctx):
-    yield from _pharmacy(block, ctx, eob=False)
-
-
-@person_resource("ExplanationOfBenefit", PHARMACY)
-def pharmacy_eobs(block, ctx):
-    yield from _pharmacy(block, ctx, eob=True)
+    yield from _pharmacy(block, ctx)

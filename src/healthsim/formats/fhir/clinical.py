@@ -107,6 +107,10 @@ def _range(o: dict) -> list[dict]:
     return [rng] if rng else []
 
 
+OBSERVATION_META = {True: {"profile": [f"{US_CORE}/us-core-observation-lab"]},
+                    False: {"profile": [f"{US_CORE}/us-core-vital-signs"]}}
+
+
 @person_resource("Observation", {"observations": None})
 def observations(block, ctx):
     for o in rows(block["observations"], iso=True):
@@ -114,9 +118,8 @@ def observations(block, ctx):
             continue  # not released by as_of
         pid = o["person_id"]
         category = o["category"] or "laboratory"
-        profile = "us-core-observation-lab" if category == "laboratory" else "us-core-vital-signs"
         res = {"resourceType": "Observation", "id": ctx.rid("observations", o["observation_id"]),
-               "meta": {"profile": [f"{US_CORE}/{profile}"]}, "status": "final",
+               "meta": OBSERVATION_META[category == "laboratory"], "status": "final",
                "category": [concept(OBS_CATEGORY, category)], "code": concept(LOINC, o["loinc"], o["display"]),
                "subject": ctx.ref("Patient", "persons", pid),
                "encounter": ctx.ref("Encounter", "encounters", o["encounter_id"]),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from healthsim.formats.base import SUBSCRIBERS
 from healthsim.formats.fhir.common import rows
 from healthsim.formats.hl7v2.er7 import comp, esc, reps, segment, ts
 from healthsim.formats.hl7v2.registry import Hl7Message, hl7_messages
@@ -42,19 +43,29 @@ def dg1_segments(conditions) -> list[str]:
             for i, c in enumerate(conditions, start=1)]
 
 
-def in1_segment(span: dict, person: dict) -> str:
+# X12 individual relationship (enrollments.relationship) -> HL7 table 0063
+RELATIONSHIP = {"18": ("SEL", "Self"), "01": ("SPO", "Spouse"), "19": ("CHD", "Child")}
+
+
+def in1_segment(span: dict, person: dict, subscriber: dict | None = None) -> str:
+    """IN1 of one coverage span. The insured (IN1-16/18/43) is the policy's subscriber: the
+    person themself, or for a dependent the household's subscriber, with IN1-17 the
+    patient's relationship to them."""
     payer = payer_for(span["plan_id"], span["plan"])
+    code, text = RELATIONSHIP.get(span.get("relationship") or "18", ("OTH", "Other"))
+    insured = person if code == "SEL" or subscriber is None else subscriber
     return segment("IN1", {
         1: "1", 2: comp(span["plan_id"], span["plan"]), 3: comp(payer.payer_id), 4: comp(payer.name),
-        12: ts(span["start_date"]), 13: ts(span["end_date"]), 16: comp(person["last_name"], person["first_name"]),
-        17: comp("SEL", "Self", "HL70063"), 18: ts(person["birth_date"]), 36: esc(span["member_id"])})
+        12: ts(span["start_date"]), 13: ts(span["end_date"]), 16: comp(insured["last_name"], insured["first_name"]),
+        17: comp(code, text, "HL70063"), 18: ts(insured["birth_date"]), 36: esc(span["member_id"]),
+        43: esc(insured.get("sex"))})
 
 
 REGISTRATION_TIME = time(8, 0)  # date-only events (coverage starts) are sent at the start of the working day
 
 
 @hl7_messages("adt_a28", "adt_a08", tables={"persons": None}, optional={
-    "identities": None, "conditions": None, "enrollments": None})
+    "identities": None, "conditions": None, "enrollments": None, SUBSCRIBERS: None})
 def registrations(block, ctx):
     """A28 for each person and an A08 for each later coverage span, in person order."""
     def by_person(name):
@@ -65,6 +76,7 @@ def registrations(block, ctx):
         return out
 
     ids, conds, spans = by_person("identities"), by_person("conditions"), by_person("enrollments")
+    subscribers = {pid: found[0] for pid, found in by_person(SUBSCRIBERS).items()}
     for p in rows(block["persons"]):
         pid = p["person_id"]
         person_spans = spans.get(pid, [])
@@ -83,7 +95,7 @@ def registrations(block, ctx):
             else:
                 segs.append(segment("PV1", {1: "1", 2: "N"}))
             if span is not None:
-                segs.append(in1_segment(span, p))
+                segs.append(in1_segment(span, p, subscribers.get(pid)))
             structure = "ADT_A05" if event == "A28" else "ADT_A01"
             yield Hl7Message(f"adt_{event.lower()}", when, ctx.control_id("adt", pid, n), "ADT", event,
                              structure, segs)

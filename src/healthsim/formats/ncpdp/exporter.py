@@ -145,6 +145,7 @@ class NcpdpExporter:
     name = "ncpdp"
     description = "NCPDP Telecommunication D.0 B1 requests/responses (+B2 reversals) and a flat file"
     requires = ("persons", "pharmacy_claims")
+    needs_rows = (("pharmacy_claims", {}),)
 
     def export(self, source: CohortSource, out: Path) -> dict[str, int]:
         pharmacies = {p["pharmacy_id"]: p for p in rows(source.static("pharmacies"))} \

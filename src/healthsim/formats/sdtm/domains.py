@@ -1,6 +1,6 @@
 """Each SDTM domain as a pandas DataFrame, built from the TrialSim tables of one cohort.
 
-USUBJID comes from trial_subjects; --DY counts from RFSTDTC (the first dose) with no day 0;
+USUBJID comes from trial_subjects; --DY counts from RFSTDTC (day 1, randomisation) with no day 0;
 dates are ISO 8601 (YYYY-MM-DD); --SEQ numbers each subject's records in date order. Screen
 failures are in DM (ARMNRS = SCREEN FAILURE, no arm) and DS only. CM is every medication order of
 the member active at or after consent; MH every condition with onset before consent.
@@ -67,13 +67,13 @@ def build(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     died_in_study = subj["disposition"].eq("DEATH") | (
         subj["death"].notna() & subj["end_date"].notna() & (pd.to_datetime(subj["death"]) <= pd.to_datetime(
             subj["end_date"])))
-    rf = subj.set_index("person_id")["first_dose_date"]
+    rf = subj.set_index("person_id")["randomized_date"]  # RFSTDTC: day 1 (randomisation), --DY counts from it
     usub = subj.set_index("person_id")["usubjid"]
     out: dict[str, pd.DataFrame] = {}
     armname = subj["armcd"].map(arms["arm"]).fillna("")
     out["DM"] = _frame("DM", {
         "STUDYID": [sid] * len(subj), "USUBJID": subj["usubjid"], "SUBJID": subj["subjid"],
-        "RFSTDTC": _iso(subj["first_dose_date"]), "RFENDTC": _iso(subj["end_date"]),
+        "RFSTDTC": _iso(subj["randomized_date"]), "RFENDTC": _iso(subj["end_date"]),
         "RFXSTDTC": _iso(subj["first_dose_date"]), "RFXENDTC": _iso(subj["last_dose_date"]),
         "RFICDTC": _iso(subj["consent_date"]),
         "RFPENDTC": _iso(subj["end_date"].where(subj["end_date"].notna(), subj["screening_date"])),

@@ -6,8 +6,11 @@ Each enrollment span becomes maintenance events, the 834's add/change/term:
 - reinstatement (025, reason 41): a span on the same plan that resumes within
   REINSTATE_DAYS of the previous one's end (coverage restored after a lapse,
   e.g. premiums paid late within the grace period);
-- change (001, reason AI): a span that starts the day after the previous one
-  ended, on another plan (a plan change without a gap);
+- change (001, reason 22 plan change): a span that starts the day after the
+  previous one ended, on another plan (a plan change without a gap);
+- change (001, reason AI, DTP*303 the day it takes effect): the subscriber's
+  coverage level (HD05) changes within a span because a dependent's coverage
+  starts or ends (a newborn added, a dependent's death);
 - term (024, reason 07 termination of benefits): a span that ended before the
   cohort's as_of date.
 Besides these change files (BGN08 2), an audit file per payer and block
@@ -16,7 +19,9 @@ INS03 030, the full-file compare a plan sends its sponsor.
 
 A member who is not the subscriber (enrollments.relationship other than 18,
 once households exist) is INS01 N with their relationship code, under the
-subscriber's REF*0F. One file per payer and block of persons: an interchange
+subscriber's REF*0F. HD05 is the policy's coverage level on the event's date,
+from the household's dependents covered on the same plan: EMP, ESP, ECH or
+FAM on employer (commercial) plans, IND or FAM on others. One file per payer and block of persons: an interchange
 from the plan sponsor (HEALTHSIM) to the payer, one ST/SE per
 `claims_per_st` members, members in person order.
 """
@@ -27,7 +32,7 @@ from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
-from healthsim.formats.base import CohortSource, register
+from healthsim.formats.base import HOUSEHOLDS, CohortSource, register
 from healthsim.formats.fhir.common import rows
 from healthsim.formats.payers import payer_for
 from healthsim.formats.x12.envelope import (
@@ -58,7 +63,7 @@ def maintenance_events(spans: list[dict], as_of) -> list[tuple[str, str, dict]]:
             events.append((ADD, "28", span))
         elif _contiguous(prev, span):
             if span["plan_id"] != prev["plan_id"]:
-                events.append((CHANGE, "AI", span))
+                events.append((CHANGE, "22", span))
         elif span["plan_id"] == prev["plan_id"] and (span["start_date"] - prev["end_date"]).days <= REINSTATE_DAYS:
             events.append((REINSTATE, "41", span))
         else:
@@ -67,6 +72,45 @@ def maintenance_events(spans: list[dict], as_of) -> list[tuple[str, str, dict]]:
         if span["end_date"] < as_of and not continues:
             events.append((TERM, "07", span))
     return events
+
+
+EMPLOYER = {"commercial"}
+
+
+def coverage_level(coverage_type: str | None, dependents: list[dict], plan_id, when) -> str:
+    """HD05 on a date: who besides the subscriber the policy covers then."""
+    covered = {d["relationship"] for d in dependents
+               if d["plan_id"] == plan_id and d["start_date"] <= when <= d["end_date"]}
+    spouse, child = "01" in covered, bool(covered - {"01"})
+    if coverage_type in EMPLOYER:
+        return "FAM" if spouse and child else "ESP" if spouse else "ECH" if child else "EMP"
+    return "FAM" if covered else "IND"
+
+
+def level_changes(span: dict, dependents: list[dict], as_of) -> list[tuple]:
+    """(001, AI, span, effective date, new level) for each day within a subscriber's span on
+    which a dependent's coverage on the plan starts or ends and the level changes."""
+    days = set()
+    for d in dependents:
+        if d["plan_id"] != span["plan_id"]:
+            continue
+        if span["start_date"] < d["start_date"] <= min(span["end_date"], as_of):
+            days.add(d["start_date"])
+        if span["start_date"] <= d["end_date"] < min(span["end_date"], as_of):
+            days.add(d["end_date"] + timedelta(days=1))
+    out, level = [], coverage_level(span["coverage_type"], dependents, span["plan_id"], span["start_date"])
+    for day in sorted(days):
+        new = coverage_level(span["coverage_type"], dependents, span["plan_id"], day)
+        if new != level:
+            out.append((CHANGE, "AI", span, day, new))
+            level = new
+    return out
+
+
+def _day(event: tuple):
+    """The date an event takes effect: a change's effective date, a term's end, else the span start."""
+    code, _, span, effective = event[:4]
+    return effective or (span["end_date"] if code == TERM else span["start_date"])
 
 
 def _contiguous(a: dict, b: dict) -> bool:
@@ -78,8 +122,10 @@ def audit_events(spans: list[dict], as_of) -> list[tuple[str, str, dict]]:
     return [(AUDIT, "AI", s) for s in spans if s["start_date"] <= as_of <= s["end_date"]][:1]
 
 
-def member_loop(kind: str, reason: str, span: dict, person: dict, subscriber_id: str) -> list[str]:
-    """Loops 2000 (INS), 2100A (member name, contact, address, demographics), 2300 (HD)."""
+def member_loop(kind: str, reason: str, span: dict, person: dict, subscriber_id: str, level: str = "IND",
+                effective=None) -> list[str]:
+    """Loops 2000 (INS), 2100A (member name, contact, address, demographics), 2300 (HD);
+    `effective`: the date a change takes effect (DTP*303)."""
     relationship = span["relationship"] or "18"
     subscriber = relationship == "18"
     ins08 = ("RT" if (person.get("age") or 0) >= 65 else "FT") if subscriber else ""
@@ -87,6 +133,8 @@ def member_loop(kind: str, reason: str, span: dict, person: dict, subscriber_id:
                "", "", ins08),
            seg("REF", "0F", clean(subscriber_id)),
            seg("DTP", "356", "D8", d8(span["start_date"]))]
+    if effective is not None:
+        out.append(seg("DTP", "303", "D8", d8(effective)))
     if kind == TERM:
         out.append(seg("DTP", "357", "D8", d8(span["end_date"])))
     ssn = (person.get("ssn") or "").replace("-", "")
@@ -99,7 +147,7 @@ def member_loop(kind: str, reason: str, span: dict, person: dict, subscriber_id:
     out.append(seg("N4", clean(person["city"]), clean(person["state"]), person["zip"] or "", "",
                    "CY" if person.get("county_fips") else "", person.get("county_fips") or ""))
     out.append(seg("DMG", "D8", d8(person["birth_date"]), person["sex"] or "U", "", race_composite(person)))
-    out.append(seg("HD", kind, "", "HLT", clean(span["plan"])[:50], "IND"))
+    out.append(seg("HD", kind, "", "HLT", clean(span["plan"])[:50], level))
     out.append(seg("DTP", "348", "D8", d8(span["start_date"])))
     if kind == TERM:
         out.append(seg("DTP", "349", "D8", d8(span["end_date"])))
@@ -127,7 +175,7 @@ class X12_834Exporter:
         plans = {p["plan_id"]: p for p in rows(source.static("plans"))}
         controls = ControlNumbers(info, "834")
         counts = defaultdict(int)
-        tables = {"persons": None, "enrollments": None, "identities": None}
+        tables = {"persons": None, "enrollments": None, "identities": None, HOUSEHOLDS: None}
         for block in source.person_blocks(tables):
             persons = {p["person_id"]: p for p in rows(block["persons"])}
             subscribers = {r["person_id"]: r["subscriber_id"] for r in rows(block["identities"])
@@ -135,12 +183,25 @@ class X12_834Exporter:
             spans_by_person: dict = defaultdict(list)
             for span in rows(block["enrollments"]):
                 spans_by_person[span["person_id"]].append(span)
+            dependents: dict = defaultdict(list)
+            if HOUSEHOLDS in block.tables:
+                for d in rows(block[HOUSEHOLDS]):
+                    dependents[d["person_id"]].append(d)
             for kind, events in (("", maintenance_events), ("audit-", audit_events)):
                 by_plan: dict = defaultdict(list)
                 for pid, spans in spans_by_person.items():
-                    for code, reason, span in events(spans, info.as_of):
+                    household = dependents.get(pid, [])
+                    found = [(code, reason, span, None, None) for code, reason, span in events(spans, info.as_of)]
+                    if not kind:
+                        found += [c for span in spans if (span["relationship"] or "18") == "18"
+                                  for c in level_changes(span, household, info.as_of)]
+                        found.sort(key=lambda e: (e[2]["span_no"], _day(e), e[0] == TERM))
+                    for code, reason, span, effective, level in found:
                         sub = subscribers.get(pid) or span["member_id"] or str(pid)
-                        by_plan[span["plan_id"]].append(member_loop(code, reason, span, persons[pid], sub))
+                        day = _day((code, reason, span, effective))
+                        level = level or coverage_level(span["coverage_type"], household, span["plan_id"], day)
+                        by_plan[span["plan_id"]].append(member_loop(code, reason, span, persons[pid], sub,
+                                                                    level, effective))
                         counts[COUNT_KEYS[code]] += 1
                 for plan_id, members in sorted(by_plan.items(), key=lambda kv: str(kv[0])):
                     plan = plans.get(plan_id)

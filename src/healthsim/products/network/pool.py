@@ -40,7 +40,7 @@ from healthsim.products.network.acute import (
 )
 from healthsim.products.network.identifiers import CCN_RANGES, make_npis, state_codes
 from healthsim.products.network.local import MEAN_PRACTICE, OVERLAP, PRACTICE_SIZE_P, Occupancy
-from healthsim.products.network.nearest import choose_near, nearest_k
+from healthsim.products.network.nearest import choose_near_zips, nearest_k
 from healthsim.reference.network import PHARMACY_ROLES, SupplyTable, supply
 
 NETWORK_BLOCK = 1 << 40
@@ -534,7 +534,7 @@ def _attach(seed, table, i, practices, units, occ, counts) -> np.ndarray:
         z, s = zips(), practices.sites
         if len(origins) == 0:
             return np.zeros(0, np.int64)
-        pick, _ = choose_near(z.lat[occ.rows[origins]], z.lon[occ.rows[origins]], s.lat[host], s.lon[host], rng)
+        pick, _ = choose_near_zips(occ.rows[origins], z.lat, z.lon, s.lat[host], s.lon[host], rng)
         return host[pick]
     anesth = table.index(hosts[0])
     ratio = table.per_100k[i] / table.per_100k[anesth]
@@ -561,11 +561,15 @@ def _people(seed, table, kind, practice, practices, facilities, hospitals) -> Pr
     degree = np.where((credential == "MD") & (rng.random(n) < DO_SHARE), DEGREES.index("DO"), degree)
     hospital = practices.hospital[practice]
     office = practices.hospital < 0
-    if office.any() and len(hospitals):
+    if office.any() and len(hospitals):  # the network hospital nearest the practice's ZIP
+        from healthsim.reference.geography import zips
+
+        z = zips()
         near_of_practice = np.full(len(practices.kind), -1, np.int64)
-        near, _ = nearest_k(practices.sites.lat[office], practices.sites.lon[office],
+        site_zip, which = np.unique(practices.sites.zip_row[office], return_inverse=True)
+        near, _ = nearest_k(z.lat[site_zip], z.lon[site_zip],
                             facilities.sites.lat[hospitals], facilities.sites.lon[hospitals], 1)
-        near_of_practice[office] = hospitals[near[:, 0]]
+        near_of_practice[office] = hospitals[near[which, 0]]
         hospital = np.where(hospital < 0, near_of_practice[practice], hospital)
     return Providers(kind=kind.astype(np.int32), npi=np.zeros(n, np.int64), female=female,
                      first=first.astype(np.int32),

@@ -41,6 +41,25 @@ def tap_filter(name: str, table: pa.Table) -> pa.Table | None:
     return table
 
 
+def store_queries(cohort_id: int) -> dict[str, str]:
+    """The same inputs read from a committed cohort (SQL with the tap's filters pushed down)."""
+    loincs = ", ".join(f"'{x}'" for x in LOINCS)
+    c = int(cohort_id)
+    return {
+        "persons": f"SELECT person_id, sex, birth_date, race, ethnicity, state, latitude, longitude FROM persons "
+                   f"WHERE cohort_id = {c} ORDER BY person_id",
+        "conditions": f"SELECT person_id, code, description, onset_date, abatement_date FROM conditions "
+                      f"WHERE cohort_id = {c} ORDER BY person_id, code",
+        "observations": f"SELECT person_id, loinc, value, time FROM observations WHERE cohort_id = {c} "
+                        f"AND loinc IN ({loincs}) ORDER BY observation_id",
+        "encounters": f"SELECT person_id, admit_date, discharge_date FROM encounters WHERE cohort_id = {c} "
+                      f"AND type IN ('inpatient', 'observation') ORDER BY encounter_id",
+        "deaths": f"SELECT person_id, death_date, cause_code FROM deaths WHERE cohort_id = {c} ORDER BY person_id",
+        "identities": f"SELECT person_id, identifier FROM identities WHERE cohort_id = {c} "
+                      f"AND product = 'patientsim' ORDER BY person_id",
+    }
+
+
 @dataclass
 class TrialInputs:
     persons: pa.Table

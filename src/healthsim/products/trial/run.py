@@ -140,18 +140,23 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
         "study_day": np.where(sv_missed, None, sv_day), "status": np.where(sv_missed, "missed", "done"),
         "in_window": sv_in, "encounter_id": np.where(sv_missed, None, enc_id)})
     tables["exposures"] = _exposures(protocol, visits, done, course, arm, day1, pid_r)
-    if protocol.cycles is not None:  # the last dose is the last infusion given
+    if protocol.cycles is not None:  # first and last doses are the infusions given (a cycle can be missed)
         ex = tables["exposures"]
+        first_d = np.full(m, None, dtype=object)
         last = np.full(m, None, dtype=object)
         if ex.num_rows:
             e_idx = screening.index_of(scr.person_id, ex["person_id"].to_numpy())
-            e_day = days(ex["end_date"])
             best = np.full(m, -1, dtype=np.int64)
-            np.maximum.at(best, e_idx, e_day)
+            np.maximum.at(best, e_idx, days(ex["end_date"]))
             last = np.where(best >= 0, best, None)
+            low = np.full(m, 10**9, dtype=np.int64)
+            np.minimum.at(low, e_idx, days(ex["start_date"]))
+            first_d = np.where(low < 10**9, low, None)
         subj = tables["trial_subjects"]
-        col = subj.schema.get_field_index("last_dose_date")
-        tables["trial_subjects"] = subj.set_column(col, subj.schema.field(col), _dates(last))
+        for name, values in (("first_dose_date", first_d), ("last_dose_date", last)):
+            col = subj.schema.get_field_index(name)
+            subj = subj.set_column(col, subj.schema.field(col), _dates(values))
+        tables["trial_subjects"] = subj
     tables["trial_findings"] = _findings(protocol, rows, day1, pid_r, visits, base.sex)
     ev = events
     tables["adverse_events"] = _table("adverse_events", {

@@ -154,6 +154,9 @@ def screen(protocol: ProtocolSpec, inputs: TrialInputs, sites: Sites, study_star
 
     death = death_day(inputs, pid)
     alive = death >= screening_day
+    # a death between screening and the first dose (at most the screening window before day 1) ends it there
+    first = protocol.visits[0]
+    fail(death <= screening_day + (1 - (first.day + first.window[0])), "died during screening")
     fail(age < c.min_age, f"age below {c.min_age}")
     fail(age > c.max_age, f"age above {c.max_age}")
     if c.sex != "any":
