@@ -21,7 +21,7 @@ from healthsim.builders.ages import (
     describe_age,
     shared_age_distribution,
 )
-from healthsim.builders.facts import Facts
+from healthsim.builders.facts import PLACE_FIELDS, Facts
 from healthsim.builders.request import Assumption, OutputRequest, RequestError, RequestSpec
 from healthsim.plan.population import compile_profile
 from healthsim.spec.profile import MAX_COUNT, ProfileSpec
@@ -316,16 +316,27 @@ def _demographics(doc: dict, facts: Facts, said: list[Assumption], template: str
         said.append(Assumption(field="demographics.age", value=describe_age(demo["age"]),
                                reason=f"not stated; template {template}"))
     sex = facts.sex or _implied_sex(facts, said)
+    placed = any(getattr(facts, f) for f in PLACE_FIELDS)
     for key, value in (("gender", sex), ("race", facts.race), ("ethnicity", facts.ethnicity)):
         if value:
             demo[key] = {"distribution": "categorical", "weights": value}
+        elif key in ("race", "ethnicity") and (placed or key not in demo):
+            # demographics.source hybrid: what the spec leaves out comes from where members live;
+            # a template's national race mix would override the named place's own (issue 11)
+            demo.pop(key, None)
+            said.append(Assumption(field=f"demographics.{key}", value=f"from the place: {_place_words(facts)}",
+                                   reason=PLACE_DEMOGRAPHICS))
         elif key in demo or key == "gender":
             shown = _weights_text(demo.get(key)) if key in demo else "51% F / 49% M"
             said.append(Assumption(field=f"demographics.{'sex' if key == 'gender' else key}",
                                    value=shown, reason=f"not stated; template {template}"))
-        else:
-            said.append(Assumption(field=f"demographics.{key}", value="U.S. 2020 Census mix",
-                                   reason="not stated; spec default"))
+
+
+PLACE_DEMOGRAPHICS = "not stated; the place's published shares at these ages (ACS 2015-19, raked)"
+
+
+def _place_words(facts: Facts) -> str:
+    return place_text(facts) or (facts.city or "") or "the United States (county by county)"
 
 
 def _support(dist: dict) -> tuple[float, float]:
