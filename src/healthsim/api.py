@@ -105,12 +105,18 @@ def default_workers(spec: ProfileSpec, requested: int | None = None) -> int:
 
 
 def _with_end_of_life(attachments: list) -> list:
-    """Cohorts with journeys also get the terminal admissions of the members the state has die in hospital."""
+    """Cohorts with journeys also get the terminal admissions of the members the state has die in hospital;
+    with a year of care (annual-care), hospice for the members who die elsewhere."""
     from healthsim.spec.journey import JourneyAttachment
 
-    if not attachments or any(getattr(a, "template", None) == "end-of-life" for a in attachments):
-        return list(attachments)
-    return [*attachments, JourneyAttachment.model_validate({"template": "end-of-life"})]
+    names = {getattr(a, "template", None) for a in attachments}
+    out = list(attachments)
+    if attachments and "end-of-life" not in names:
+        out.append(JourneyAttachment.model_validate({"template": "end-of-life"}))
+    if "annual-care" in names and "hospice" not in names:
+        # ~47% of Medicare decedents use hospice (NHPCO 2022); ~80% die outside hospital: 0.47 / 0.8
+        out.append(JourneyAttachment.model_validate({"template": "hospice", "share": 0.59}))
+    return out
 
 
 def build_run(spec: ProfileSpec) -> RunPlan:

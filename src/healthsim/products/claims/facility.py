@@ -9,10 +9,15 @@
 - hospital outpatient and ASC surgery: the surgical code at the facility rate,
   every other line packaged into it (the OPPS comprehensive-APC rule; an ASC
   is paid a share of the OPPS rate);
-- dialysis: one ESRD treatment line (0821).
+- dialysis: one ESRD treatment line (0821);
+- post-acute care (post_acute_lines): a skilled nursing stay bills room and board for each day
+  and its therapy, drugs and supplies, paid per diem (the SNF PPS: the stay's days x the per diem,
+  split over its lines); a home health period bills its nursing, therapy and aide visits (G0299,
+  G0151, G0156 at a share of the 30-day period payment); a month of hospice bills routine home
+  care days (0651, Q5001, per diem).
 
 Types of bill (UB-04 FL4): 0111 inpatient, 0131 hospital outpatient, 0831
-ambulatory surgery, 0721 ESRD facility.
+ambulatory surgery, 0721 ESRD facility, 0211 SNF inpatient, 0329 home health, 0811 hospice.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from healthsim.products.claims.lines import INSTITUTIONAL, LineSet
 from healthsim.reference.claims import fee_schedule, ms_drgs, payment_parameters, revenue_codes
 
 TYPE_OF_BILL = {"inpatient": "0111", "observation": "0131", "emergency": "0131",
-                "outpatient_surgery": "0131", "ambulatory_surgery": "0831", "dialysis": "0721"}
+                "outpatient_surgery": "0131", "ambulatory_surgery": "0831", "dialysis": "0721",
+                "snf": "0211", "home_health": "0329", "hospice": "0811"}
 OUTPATIENT = ("observation", "emergency", "outpatient_surgery", "ambulatory_surgery")
 SURGICAL = ("outpatient_surgery", "ambulatory_surgery")
 
@@ -177,3 +183,32 @@ def inpatient_lines(enc: Encounters, stay_rows: np.ndarray, drg: np.ndarray, see
         len(stay), kind=INSTITUTIONAL, encounter=enc.id[stay], revenue_code=rc.code[code],
         units=np.where(rc.group[code] == "room", nights, 1), day=enc.start_day[stay], pos=enc.pos[stay],
         share=share)
+
+
+# A SNF stay's charges by revenue code (share of the stay's payment; HealthSim assumption from the make-up
+# of SNF PPS claims: room and board each day, therapy, drugs and supplies): revenue code, share, per day.
+SNF_MIX = (("0120", 0.55, True), ("0250", 0.10, False), ("0420", 0.14, False), ("0430", 0.12, False),
+           ("0440", 0.03, False), ("0270", 0.06, False))
+# A home health period's visits: code, revenue code, visits, chance (HealthSim assumption: ~9 visits a
+# 30-day period, MedPAC March 2024 ch. 8, from memory).
+HOME_HEALTH_VISITS = (("G0299", "0551", 5, 1.0), ("G0151", "0421", 4, 0.65), ("G0156", "0571", 3, 0.3))
+POST_ACUTE_SALT = 33
+
+
+def post_acute_lines(enc: Encounters) -> LineSet:
+    """SNF stays (per diem, split by SNF_MIX), home health periods (visit lines) and hospice months
+    (routine home care days)."""
+    snf = facility_rows(enc, "snf")
+    days = np.maximum(enc.end_day[snf] - enc.start_day[snf], 1)
+    parts = [LineSet.build(len(snf), kind=INSTITUTIONAL, encounter=enc.id[snf], revenue_code=rev,
+                           units=days if per_day else 1, day=enc.start_day[snf], pos=enc.pos[snf], share=share)
+             for rev, share, per_day in SNF_MIX]
+    hh = facility_rows(enc, "home_health")
+    parts.append(_ancillaries(enc, hh, tuple((code, rev, visits, chance, False)
+                                             for code, rev, visits, chance in HOME_HEALTH_VISITS), 100))
+    hospice = facility_rows(enc, "hospice")
+    parts.append(LineSet.build(len(hospice), kind=INSTITUTIONAL, encounter=enc.id[hospice], fee_row=_fee("Q5001"),
+                               code="Q5001", code_system="HCPCS", revenue_code="0651",
+                               units=np.maximum(enc.end_day[hospice] - enc.start_day[hospice], 1),
+                               day=enc.start_day[hospice], pos=enc.pos[hospice]))
+    return LineSet.concat(parts)
