@@ -86,7 +86,8 @@ def test_ncpdp_ids_and_ccns_follow_their_formats(diabetic_20k):
             low, high = ids.CCN_RANGES[kind]
             assert len(ccn) == 6 and int(ccn[:2]) == ids.CMS_STATE_CODES[state] and ccn not in real
             assert low <= int(ccn[2:]) <= high
-            assert (beds > 0) if kind != "dialysis" else beds is None
+            # beds for inpatient kinds; dialysis, home health agencies and hospices (care at home) have none
+            assert (beds > 0) if kind in ("hospital", "critical_access_hospital", "snf") else beds is None
         elif kind in ("asc", "lab"):
             assert len(ccn) == 10 and ccn[2] == ("C" if kind == "asc" else "D") and beds is None
         else:
