@@ -28,41 +28,39 @@ ROOT = Path(__file__).resolve().parents[2]
 MEMBERS = 20_000
 POPULATIONS = ("medicare-general", "medicare-diabetic", "commercial-healthy", "medicaid-pediatric")
 
-# Benchmark row id -> why it still fails (realised value at 20,000 members, seed 42, 2026-12-03).
+# Benchmark row id -> why it still fails (realised value at 20,000 members, seed 42, measured 2026-12-03).
 _COST_GAP = "medical volume and prices are short of the published spending (issue 10, open)"
 KNOWN_GAPS: dict[str, dict[str, str]] = {
     "medicare-general": {
-        "paid_pmpm_medicare_65plus": "~$520 vs $1,196: " + _COST_GAP,
-        "paid_pmpm_medicare_diabetic": "~$850 vs $1,572: " + _COST_GAP,
-        "rx_fills_medicare_65plus": "~27 vs 52: the drug library covers ~3.5 chronic drugs a member; PPIs, "
-                                    "gabapentinoids, BPH, gout, osteoporosis drugs and acute fills are missing",
-        "claim_share_professional_medicare": "45% vs 31%: follows from the Rx fill gap",
-        "claim_share_pharmacy_medicare": "50% vs 59.5%: follows from the Rx fill gap",
-        "claim_share_outpatient_medicare": "3.6% vs 6%: too few hospital outpatient claims (clinic, imaging, "
-                                          "infusion, therapy in hospital departments)",
-        "claim_share_inpatient_medicare": "0.8% vs 0.4%: the admission rate is right; other claims are too few",
-        "inpatient_allowed_per_stay_medicare": "~$10.5-11k vs $12.8k: case mix index ~1.2 (surgical stays 11%)",
-        "cost_top_1pct": "~15% vs 21.7%: too few very costly members",
-        "cost_top_5pct": "~41% vs 48%: too few very costly members (passes at some seeds)",
+        "paid_pmpm_medicare_65plus": "$545 vs $1,196: " + _COST_GAP,
+        "paid_pmpm_medicare_diabetic": "$893 vs $1,572: " + _COST_GAP,
+        "rx_fills_medicare_65plus": "27.0 vs 52: the drug library covers ~3.5 chronic drugs a member; PPIs, "
+                                    "gabapentinoids, BPH, gout and osteoporosis drugs and acute fills are missing",
+        "claim_share_professional_medicare": "43.8% vs 31%: follows from the Rx fill gap",
+        "claim_share_pharmacy_medicare": "49.0% vs 59.5%: follows from the Rx fill gap",
+        "claim_share_outpatient_medicare": "3.7% vs 6%: too few hospital outpatient claims (hospital labs, "
+                                          "clinic visits, infusions, therapy in hospital departments)",
+        "claim_share_inpatient_medicare": "0.79% vs 0.4%: the admission rate is right; other claims are too few",
+        "inpatient_allowed_per_stay_medicare": "$10,798 vs $12,800: case mix index ~1.2 (surgical stays ~11%)",
+        "cost_top_1pct": "13.2% vs 21.7%: too few very costly members",
+        "cost_top_5pct": "38.3% vs 48%: too few very costly members",
     },
     "medicare-diabetic": {
-        "paid_pmpm_medicare_diabetic": "~$830 vs $1,572: " + _COST_GAP,
-        "inpatient_allowed_per_stay_medicare": "~$10.5k vs $12.8k: case mix index ~1.2",
+        "paid_pmpm_medicare_diabetic": "$833 vs $1,572: " + _COST_GAP,
+        "inpatient_allowed_per_stay_medicare": "$10,841 vs $12,800: case mix index ~1.2",
     },
     "commercial-healthy": {
-        "allowed_pmpm_commercial_18_44": "~$115 vs $420: " + _COST_GAP,
-        "allowed_pmpm_commercial_45_64": "below $780: " + _COST_GAP,
-        "rx_share_commercial": "~13% vs 20%: few commercial drug users",
-        "rx_share_commercial_18_44": "~13% vs 20%: few commercial drug users",
-        "cost_top_1pct": "~37% vs 21.7%: a healthy cohort's spending is too concentrated in a few stays",
-        "cost_top_5pct": "~70% vs 48%: as above",
-        "cost_top_20pct": "~88% vs 80%: as above",
+        "allowed_pmpm_commercial_18_44": "$121 vs $420: " + _COST_GAP + "; this profile is the healthy 25-45",
+        "rx_share_commercial_18_44": "11.1% vs 20%: few commercial drug users, no specialty drugs",
+        "cost_top_1pct": "34.1% vs 21.7%: a healthy cohort's spending sits in a few stays",
+        "cost_top_5pct": "70.3% vs 48%: as above",
+        "cost_top_20pct": "88.5% vs 80%: as above",
     },
     "medicaid-pediatric": {
-        "cost_top_1pct": "~18% vs 21.7% (MEPS all ages; children's own curve not in the table yet)",
-        "cost_top_5pct": "~37% vs 48% (MEPS all ages)",
-        "cost_top_20pct": "~69% vs 80% (MEPS all ages)",
-        "cost_bottom_50pct": "~5% vs 3% (MEPS all ages)",
+        "cost_top_1pct": "18.0% vs 21.7% (MEPS all ages; children's own curve not in the table yet)",
+        "cost_top_5pct": "38.0% vs 48% (MEPS all ages)",
+        "cost_top_20pct": "69.2% vs 80% (MEPS all ages)",
+        "cost_bottom_50pct": "5.2% vs 3% (MEPS all ages)",
     },
 }
 
