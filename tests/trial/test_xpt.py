@@ -38,7 +38,7 @@ def test_same_bytes_as_pyreadstat(tmp_path, n):
     write_xpt(df, tmp_path / "ae.xpt", table_name="AE", file_label="Adverse Events", labels=labels, char=char,
               stamp=stamp)
     assert (tmp_path / "ae.xpt").read_bytes() == expected
-    back, meta = pyreadstat.read_xport(str(tmp_path / "ae.xpt"), encoding="LATIN1")
+    back, _ = pyreadstat.read_xport(str(tmp_path / "ae.xpt"), encoding="LATIN1")
     assert len(back) == n and list(back.columns) == list(df.columns)
     if n:
         assert np.allclose(back["VAL"].to_numpy(float), df["VAL"].to_numpy(float), equal_nan=True, rtol=1e-14)

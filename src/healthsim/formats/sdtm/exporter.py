@@ -31,6 +31,16 @@ def write_xpt(df, path: Path, domain: str, stamp: str) -> None:
                   stamp=stamp)
 
 
+def write_csv(df, path: Path) -> None:
+    """One domain as CSV (UTF-8, a header row, text quoted, a missing number empty) through Arrow's
+    writer: pandas' took a third of an export."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    table = pa.Table.from_pandas(df, preserve_index=False)  # NaN numbers become nulls (empty cells)
+    pcsv.write_csv(table, str(path), pcsv.WriteOptions(quoting_style="needed"))
+
+
 @register
 class SdtmExporter:
     name = "sdtm"
@@ -65,7 +75,7 @@ class SdtmExporter:
         for code in DOMAINS:
             df = domains[code]
             write_xpt(df, root / f"{code.lower()}.xpt", code, stamp)
-            df.to_csv(root / "csv" / f"{code.lower()}.csv", index=False, lineterminator="\n")
+            write_csv(df, root / "csv" / f"{code.lower()}.csv")
             counts[code] = len(df)
         (root / "define.xml").write_text(define_xml(tables["studies"].iloc[0], domains), encoding="utf-8")
         return counts
