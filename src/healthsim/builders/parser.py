@@ -21,6 +21,7 @@ from healthsim.builders import conditions as cond
 from healthsim.builders import extract_codes as codes
 from healthsim.builders import extract_context as ctx
 from healthsim.builders import extract_journeys as journeys
+from healthsim.builders import extract_measures as measures
 from healthsim.builders import extract_people as people
 from healthsim.builders import extract_places, places, population_match
 from healthsim.builders.compose import compose
@@ -34,6 +35,10 @@ TOKEN = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 NEGATIONS = frozenset({"without", "no", "not", "non", "excluding", "exclude", "except", "never", "nor",
                        "remove", "drop", "minus"})
 RESETS = frozenset({"with", "have", "has", "having", "plus", "including", "who", "but", "add", "keep"})
+ADULT_NOUN = re.compile(r"\b(?:women|woman|men|man|ladies|lady|mothers|moms|wives|gentlemen|fathers|dads|"
+                        r"husbands)\b")
+CHILD_NOUN = re.compile(r"\b(?:children|child|kids?|girls?|boys?|infants?|newborns?|toddlers?|"
+                        r"teens?|teenagers?|adolescents?|minors?|pediatric|youths?|students?)\b")
 HEALTHY = re.compile(r"\bhealthy\b|\bno chronic (?:conditions|disease|illness)\b")
 GAP_WORDS = frozenset({"of", "them", "those", "the", "members", "patients", "people", "with", "have",
                        "having", "are", "is", "at", "in", "about", "around", "being", "who", "and",
@@ -90,7 +95,10 @@ def parse_facts(text: object) -> Facts:
     named, facts.journey_adjustments = journeys.take_journeys(rt)
     percents = people.take_percents(rt)
     resolver = cond.Resolver()
+    measured, control = measures.take_measures(rt)
+    found += measured
     facts.severity, severity_labels = people.take_severity(rt)
+    facts.severity = control or facts.severity
     found += codes.take_medications(rt)
     found += _take_condition_phrases(rt)
     intents = journeys.take_intents(rt)
@@ -109,6 +117,8 @@ def parse_facts(text: object) -> Facts:
     if program_states and not (facts.states or facts.zips or facts.counties):
         facts.states = program_states
     sex = people.take_sex(rt)
+    adult = ADULT_NOUN.search(rt.low)  # also inside a condition phrase ('pregnant women')
+    facts.adult_noun = adult.group(0) if adult and not CHILD_NOUN.search(rt.low) else None
     facts.race = people.even_weights(people.take_labels(rt, "race"))
     facts.ethnicity = people.even_weights(people.take_labels(rt, "ethnicity"))
     facts.healthy = _take_healthy(rt)
@@ -123,6 +133,8 @@ def parse_facts(text: object) -> Facts:
     more, facts.unrecognized = _resolve_leftovers(rt, resolver)
     found += more
     found.sort(key=lambda x: x[0])
+    if any(f.code[:3] in ("E10", "E11", "E13") and f.how != "measure" for *_, f in found):
+        found = [x for x in found if not (x[2].how == "measure" and x[2].code == "E11.9")]  # the diabetes named
     found = _without_screened(rt, found, screens, facts.notes)
     if cut is not None and any(start >= cut and not f.negated for start, _, f in found):
         found = [x for x in found if x[0] >= cut]  # "asthma, no wait, COPD": the correction replaces

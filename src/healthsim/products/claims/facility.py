@@ -90,10 +90,15 @@ def outpatient_lines(enc: Encounters, procs: Procedures, labs: LabTests) -> Line
 # Medicare ED facility claims; from memory): code, revenue code, units, chance, packaged.
 ED_ANCILLARIES = (("36415", "0300", 1, 0.70, True), ("96374", "0260", 1, 0.35, False),
                   ("96360", "0260", 1, 0.20, False), ("J7030", "0258", 1, 0.25, True),
-                  ("J2405", "0636", 4, 0.25, True), ("J1885", "0636", 2, 0.12, True))
-# Hospital outpatient procedures and studies: a blood draw, fluids, an antiemetic, an IV push.
+                  ("J2405", "0636", 4, 0.25, True), ("J1885", "0636", 2, 0.12, True),
+                  ("93005", "0730", 1, 0.35, True), ("96375", "0260", 1, 0.15, True),
+                  ("A4216", "0270", 2, 0.40, True), ("J2270", "0636", 1, 0.10, True))
+# Hospital outpatient procedures and studies: a blood draw, fluids, an antiemetic, an IV push, contrast and
+# supplies for studies.
 HOPD_ANCILLARIES = (("36415", "0300", 1, 0.45, True), ("J7030", "0258", 1, 0.55, True),
-                    ("J2405", "0636", 4, 0.30, True), ("96374", "0260", 1, 0.20, False))
+                    ("J2405", "0636", 4, 0.30, True), ("96374", "0260", 1, 0.20, False),
+                    ("Q9967", "0255", 100, 0.45, True), ("A4216", "0270", 2, 0.50, True),
+                    ("36000", "0260", 1, 0.50, True), ("82565", "0301", 1, 0.30, True))
 ANCILLARY_SALT = 32
 
 
@@ -189,10 +194,37 @@ def inpatient_lines(enc: Encounters, stay_rows: np.ndarray, drg: np.ndarray, see
 # of SNF PPS claims: room and board each day, therapy, drugs and supplies): revenue code, share, per day.
 SNF_MIX = (("0120", 0.55, True), ("0250", 0.10, False), ("0420", 0.14, False), ("0430", 0.12, False),
            ("0440", 0.03, False), ("0270", 0.06, False))
-# A home health period's visits: code, revenue code, visits, chance (HealthSim assumption: ~9 visits a
-# 30-day period, MedPAC March 2024 ch. 8, from memory).
-HOME_HEALTH_VISITS = (("G0299", "0551", 5, 1.0), ("G0151", "0421", 4, 0.65), ("G0156", "0571", 3, 0.3))
+# A home health period's visits, one claim line each on its day: code, revenue code, visits, chance, packaged
+# (HealthSim assumption: ~9-12 visits a 30-day period, mostly nursing and therapy; MedPAC March 2024 ch. 8,
+# from memory). The visits share the 30-day period payment (their opps amounts).
+HOME_HEALTH_VISITS = (("G0299", "0551", 5, 1.0, False), ("G0151", "0421", 4, 0.65, False),
+                      ("G0156", "0571", 3, 0.3, False))
+# A hospice month bills its routine home care days (Q5001, per diem) and lists its visits, paid inside the
+# per diem (CMS hospice claims report visits by discipline since 2014): nurse ~weekly, aide, social worker
+# (HealthSim assumption from the make-up of hospice claims; from memory).
+HOSPICE_VISITS = (("G0299", "0551", 4, 1.0, True), ("G0156", "0571", 6, 0.6, True),
+                  ("G0155", "0561", 1, 0.7, True))
 POST_ACUTE_SALT = 33
+
+
+def _visit_lines(enc: Encounters, rows: np.ndarray, table: tuple, offset: int) -> LineSet:
+    """One line per visit, the visits of each item spread over the encounter's days (chance per encounter
+    and item from a hash of the encounter id, as for the ED's ancillaries)."""
+    from healthsim.products.claims.hashing import hash_uniform
+
+    if len(rows) == 0:
+        return LineSet.empty()
+    parts = []
+    days = np.maximum(enc.end_day[rows] - enc.start_day[rows], 1)
+    for i, (code, rev, visits, chance, packaged) in enumerate(table):
+        hit = hash_uniform(enc.id[rows], offset + i, salt=POST_ACUTE_SALT) < chance
+        take = np.repeat(np.flatnonzero(hit), visits)
+        nth = np.tile(np.arange(visits), int(hit.sum()))
+        day = enc.start_day[rows[take]] + (nth * days[take]) // visits
+        parts.append(LineSet.build(len(take), kind=INSTITUTIONAL, encounter=enc.id[rows[take]], fee_row=_fee(code),
+                                   code=code, code_system="HCPCS", revenue_code=rev, day=day,
+                                   pos=enc.pos[rows[take]], packaged=packaged))
+    return LineSet.concat(parts)
 
 
 def post_acute_lines(enc: Encounters) -> LineSet:
@@ -203,12 +235,11 @@ def post_acute_lines(enc: Encounters) -> LineSet:
     parts = [LineSet.build(len(snf), kind=INSTITUTIONAL, encounter=enc.id[snf], revenue_code=rev,
                            units=days if per_day else 1, day=enc.start_day[snf], pos=enc.pos[snf], share=share)
              for rev, share, per_day in SNF_MIX]
-    hh = facility_rows(enc, "home_health")
-    parts.append(_ancillaries(enc, hh, tuple((code, rev, visits, chance, False)
-                                             for code, rev, visits, chance in HOME_HEALTH_VISITS), 100))
+    parts.append(_visit_lines(enc, facility_rows(enc, "home_health"), HOME_HEALTH_VISITS, 100))
     hospice = facility_rows(enc, "hospice")
     parts.append(LineSet.build(len(hospice), kind=INSTITUTIONAL, encounter=enc.id[hospice], fee_row=_fee("Q5001"),
                                code="Q5001", code_system="HCPCS", revenue_code="0651",
                                units=np.maximum(enc.end_day[hospice] - enc.start_day[hospice], 1),
                                day=enc.start_day[hospice], pos=enc.pos[hospice]))
+    parts.append(_visit_lines(enc, hospice, HOSPICE_VISITS, 200))
     return LineSet.concat(parts)
