@@ -222,7 +222,9 @@ class ProtocolSpec(_Strict):
         return self.randomisation.block_size or 2 * sum(a.ratio for a in self.arms)
 
     def treatment_days(self) -> int:
-        """Days from day 1 to the end of treatment."""
+        """Days from day 1 to the end of treatment (the last visit but follow-up ones, or the cycles)."""
         if self.cycles is not None:
             return self.cycles.length_days * self.cycles.count
-        return max(v.day for v in self.visits)
+        # the last visit on treatment: a follow-up visit comes after the last dose
+        on = [v.day for v in self.visits if "FOLLOW" not in v.visit.upper()]
+        return max(on or [v.day for v in self.visits])

@@ -73,7 +73,7 @@ def check(folder: str | Path) -> ConformanceReport:
         if not path.exists():
             err("SD0001", code, f"{path.name} missing")
             continue
-        df, meta = pyreadstat.read_xport(str(path))
+        df, meta = pyreadstat.read_xport(str(path), encoding="LATIN1")  # XPT v5 text is latin-1
         data[code] = df
         rep.records[code] = len(df)
         labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
