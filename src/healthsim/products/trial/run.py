@@ -296,6 +296,8 @@ def _findings(protocol, rows, day1, pid_r, visits, sex) -> pa.Table:
         k = testcd == code
         if code in findings.VITAL_TESTS:
             name, u, ln, _, _ = findings.VITAL_TESTS[code]
+        elif code in findings.EG_TESTS:
+            name, u, ln = findings.EG_TESTS[code]
         else:
             key, (ln, _, name, u) = CODE_TO_TEST[code]
             lo[k], hi[k] = findings.ref_range(code, sex[s[k]])
