@@ -108,7 +108,9 @@ MEDICATION_ORDERS = table("medication_orders", "Medication orders (prescriptions
     C("encounter_id", I64, "Ordering encounter (null for renewals outside a visit)."),
     C("person_id", I64, "The patient.", False),
     C("journey_event", S, "Medication id or event id in the journey spec (e.g. metformin_start)."),
-    C("rxnorm", S, "RxNorm RXCUI (clinical or branded drug).", False),
+    C("rxnorm", S, "RxNorm RXCUI (clinical or branded drug); null only for an investigational product "
+                   "(a trial's study drug or placebo: drug_class 'investigational product', journey_event "
+                   "'trial <study_id>'), which has no RxNorm concept."),
     C("drug_name", S, "RxNorm normalised name."),
     C("ingredient", S, "Active ingredient(s)."),
     C("drug_class", S, "Therapeutic class label (biguanide, statin...)."),

@@ -3,7 +3,8 @@
 USUBJID comes from trial_subjects; --DY counts from RFSTDTC (day 1, randomisation) with no day 0;
 dates are ISO 8601 (YYYY-MM-DD); --SEQ numbers each subject's records in date order. Screen
 failures are in DM (ARMNRS = SCREEN FAILURE, no arm) and DS only. CM is every medication order of
-the member active at or after consent; MH every condition with onset before consent.
+the member active at or after consent (but the study drug's own orders, which are EX); MH every
+condition with onset before consent.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def build(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     f["USUBJID"] = f["person_id"].map(usub)
     f["rf"] = f["person_id"].map(rf)
     f["VISIT"] = f["visitnum"].map(visits)
-    for dom in ("VS", "LB"):
+    for dom in ("VS", "LB", "EG"):
         x = f[f["domain"] == dom]
         res = x["value"].map(lambda v: f"{v:g}")
         p = dom
@@ -128,7 +129,8 @@ def build(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     consent = rand.set_index("person_id")["consent_date"]
     end = rand.set_index("person_id")["end_date"]
     meds = t["medication_orders"]
-    meds = meds[meds["person_id"].isin(rand["person_id"])].copy()
+    # the study drug's own orders (journey_event 'trial <study>', no RxNorm) are EX, not CM
+    meds = meds[meds["person_id"].isin(rand["person_id"]) & (meds["journey_event"] != f"trial {sid}")].copy()
     stop = meds["stop_date"].where(meds["stop_date"].notna(), meds["end_date"])
     c0 = pd.to_datetime(meds["person_id"].map(consent))
     meds = meds[(pd.to_datetime(stop) >= c0) & (pd.to_datetime(meds["start_date"]) <= pd.to_datetime(

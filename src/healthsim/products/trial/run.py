@@ -103,7 +103,10 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
     tables["trial_sites"] = _table("trial_sites", {
         "study_id": [study_id] * sites.site_id.size, "site_id": sites.site_id.tolist(),
         "facility_id": sites.facility_id.tolist(), "name": sites.name.tolist(), "state": sites.state.tolist(),
-        "country": ["USA"] * sites.site_id.size})
+        "country": ["USA"] * sites.site_id.size,
+        "activation_date": _dates(start_day + sites.activation) if sites.activation is not None else None,
+        "screening_rate": sites.rate, "screened": np.bincount(scr.site, minlength=sites.site_id.size),
+        "randomized": np.bincount(scr.site[r], minlength=sites.site_id.size)})
     tables["trial_visits"] = _table("trial_visits", {
         "study_id": [study_id] * len(visits), "visitnum": visits.visitnum, "visit": visits.name.tolist(),
         "target_day": visits.target, "window_low": visits.low, "window_high": visits.high,
@@ -169,6 +172,8 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
     tables["dispositions"] = _dispositions(protocol, scr, r, day1, course, disposition)
     tables["deviations"] = _deviations(study_id, done, visits, day1, pid_r)
     emr = _emr(protocol, inputs, scr, r, sites, tables["subject_visits"], usubjid)
+    emr["medication_orders"] = study_drug_orders(protocol, tables["exposures"], tables["subject_visits"],
+                                                 tables["trial_subjects"], as_of)
     summary = {"study_id": study_id, "screened": int(m), "randomised": int(n),
                "screen_failure_rate": round(float(scr.failed.mean()) if m else 0.0, 3),
                "arms": {str(a): int((armcd[arm] == a).sum()) for a in armcd},
@@ -294,6 +299,8 @@ def _findings(protocol, rows, day1, pid_r, visits, sex) -> pa.Table:
         k = testcd == code
         if code in findings.VITAL_TESTS:
             name, u, ln, _, _ = findings.VITAL_TESTS[code]
+        elif code in findings.EG_TESTS:
+            name, u, ln = findings.EG_TESTS[code]
         else:
             key, (ln, _, name, u) = CODE_TO_TEST[code]
             lo[k], hi[k] = findings.ref_range(code, sex[s[k]])
@@ -421,6 +428,61 @@ def _emr(protocol, inputs, scr, r, sites, sv: pa.Table, usubjid) -> dict[str, pa
         "person_id": scr.person_id, "product": ["trialsim"] * m, "id_type": ["USUBJID"] * m,
         "identifier": usubjid})
     return {"encounters": encounters, "diagnoses": diagnoses, "identities": identities}
+
+
+STUDY_DRUG_ORDER_BASE = 950_000  # study drug order n of a person: order_id person_id * 1e6 + 950000 + n
+INVESTIGATIONAL = "investigational product"
+
+
+def study_drug_orders(protocol, exposures: pa.Table, sv: pa.Table, subjects: pa.Table, as_of: date) -> pa.Table:
+    """The study drug in the subject's medical record: one medication order per exposure (the dose given
+    from a visit: the whole treatment period for a daily/weekly drug, each infusion for a cycle),
+    written at that visit's encounter. An investigational product has no RxNorm concept: `rxnorm` is
+    null, `drug_class` is 'investigational product' and `journey_event` names the trial ('trial
+    T2D-301', as the visits' encounters do); placebo is recorded as such."""
+    n = exposures.num_rows
+    pid = exposures["person_id"].to_numpy()
+    start = days(exposures["start_date"])
+    end = days(exposures["end_date"])
+    # the visit encounter on the dosing day (day 1, a cycle's infusion); none when the day had no visit
+    done = sv.filter(pc.equal(sv["status"], "done"))
+    v_key = done["person_id"].to_numpy().astype(np.int64) * (1 << 22) + days(done["visit_date"])
+    v_enc = done["encounter_id"].to_numpy(zero_copy_only=False)
+    order = np.argsort(v_key, kind="stable")
+    v_key, v_enc = v_key[order], v_enc[order]
+    q = pid.astype(np.int64) * (1 << 22) + start
+    pos = np.clip(np.searchsorted(v_key, q), 0, max(v_key.size - 1, 0))
+    hit = (v_key[pos] == q) if v_key.size else np.zeros(n, dtype=bool)
+    enc = np.where(hit, v_enc[pos] if v_key.size else None, None)
+    # an early stop (discontinued before completing): the last dose's order is stopped on its last day
+    s_pid = subjects["person_id"].to_numpy()
+    early = np.isin(subjects["disposition"].to_numpy(zero_copy_only=False).astype(str),
+                    ["COMPLETED", "SCREEN FAILURE"], invert=True)
+    stopped_people = s_pid[early]
+    last = np.r_[pid[1:] != pid[:-1], True] if n else np.zeros(0, dtype=bool)
+    stopped = last & np.isin(pid, stopped_people)
+    arms = {a.treatment.name: a for a in protocol.arms}
+    treat = exposures["treatment"].to_numpy(zero_copy_only=False).astype(str)
+    dose = pc.fill_null(exposures["dose"], np.nan).to_numpy(zero_copy_only=False).astype(float)
+    unit = exposures["dose_unit"].to_numpy(zero_copy_only=False).astype(str)
+    route = np.char.lower(exposures["route"].to_numpy(zero_copy_only=False).astype(str))
+    freq = exposures["frequency"].to_numpy(zero_copy_only=False).astype(str)
+    placebo = np.array([arms[t].placebo if t in arms else False for t in treat], dtype=bool)
+    dose_txt = np.array([f"{d:g} {u}" for d, u in zip(dose, unit, strict=True)], dtype=object)
+    name = np.where(placebo, "PLACEBO (" + route.astype(object) + ")", treat.astype(object) + " " + dose_txt)
+    sig = np.where(placebo, "placebo", dose_txt) + " " + route.astype(object) + " " + freq.astype(object) + \
+        f" (investigational product, protocol {protocol.study_id})"
+    as_of_day = (as_of - EPOCH).days
+    seconds = start * 86400 + 9 * 3600 + (pid % 16) * 900
+    return _emr_table("medication_orders", n, {
+        "order_id": pid * 1_000_000 + STUDY_DRUG_ORDER_BASE + _rank_within(pid), "encounter_id": enc,
+        "person_id": pid, "journey_event": [f"trial {protocol.study_id}"] * n, "rxnorm": pa.nulls(n, pa.string()),
+        "drug_name": name, "ingredient": np.where(placebo, "placebo", np.char.lower(treat)).astype(object),
+        "drug_class": [INVESTIGATIONAL] * n, "dose": np.where(placebo, None, dose), "dose_unit": unit,
+        "route": route, "frequency": freq, "sig": sig, "days_supply": (end - start + 1).astype(np.int32),
+        "refills": np.zeros(n, dtype=np.int32), "authored_time": seconds.astype("datetime64[s]"),
+        "start_date": _dates(start), "end_date": _dates(end), "stop_date": _dates(np.where(stopped, end, None)),
+        "status": np.where(stopped, "stopped", np.where(end > as_of_day, "active", "completed"))})
 
 
 def _emr_table(name: str, n: int, columns: dict) -> pa.Table:
