@@ -278,7 +278,9 @@ def trial_profile(protocol) -> ProfileSpec:
     # only when the recruitment profile asks for them
     doc.setdefault("claims", {"medical": False, "pharmacy": False})
     span = study_span_days(protocol) + protocol.criteria.lab_lookback_days + 30
-    doc["window"] = {"years": min(10, math.ceil(span / 365.25))}
+    # the window the study and the lab lookback need, not rounded up to whole years (care is generated
+    # for every day of it)
+    doc["window"] = {"years": min(10.0, math.ceil(span / 365.25 * 100) / 100)}
     return validate_model(ProfileSpec, doc, source=f"trial {protocol.study_id} recruitment.profile")
 
 

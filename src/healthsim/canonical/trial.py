@@ -50,6 +50,11 @@ TRIAL_SITES = table("trial_sites", "Investigational sites: a network facility ea
     C("name", S, "Site (facility) name."),
     C("state", S, "USPS state of the site."),
     C("country", S, "ISO 3166 alpha-3 country (USA)."),
+    C("activation_date", D, "Day the site opened for screening."),
+    C("screening_rate", F64, "The site's own rate: candidates screened per month (recruitment.site_rate "
+                             "with the sites' gamma spread)."),
+    C("screened", I64, "Candidates screened at the site."),
+    C("randomized", I64, "Subjects randomised at the site."),
 ], key=("study_id", "site_id"), product=P)
 
 TRIAL_VISITS = table("trial_visits", "The schedule of assessments: planned visits (SDTM TV).", [

@@ -163,6 +163,16 @@ class Recruitment(_Strict):
                                                                         "wanted.")
     sites: int = Field(12, ge=1, le=500, description="Number of sites (hospitals of the network).")
     enrollment_months: int = Field(12, ge=1, le=60, description="Months over which subjects consent.")
+    site_rate: float | None = Field(None, gt=0, le=1000, description=(
+        "Candidates screened per site per month, on average over sites. Each site draws its own rate "
+        "from a gamma distribution with this mean and site_rate_cv (the Poisson-gamma recruitment model, "
+        "Anisimov & Fedorov 2007) and screens its candidates as a Poisson process from its activation; "
+        "candidates not reached when the enrollment period closes are never approached. None: every "
+        "candidate near a site consents on a uniform day of the enrollment period."))
+    site_rate_cv: float = Field(0.5, ge=0, le=3, description="Coefficient of variation of the sites' rates "
+                                                              "(0: every site at the mean).")
+    site_activation_months: float = Field(0, ge=0, le=24, description="With site_rate: sites open at uniform "
+                                                                      "times over the first this many months.")
 
 
 class ProtocolSpec(_Strict):

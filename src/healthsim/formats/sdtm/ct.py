@@ -30,9 +30,10 @@ ROUTE = {"ORAL", "SUBCUTANEOUS", "INTRAVENOUS", "INTRAMUSCULAR", "TRANSDERMAL", 
 FREQ = {"QD", "BID", "TID", "QID", "QW", "Q2W", "Q3W", "Q4W", "ONCE", "PRN", "QOD", "QHS", "Q6H", "Q8H", "Q12H",
         "QM", "UNKNOWN"}
 VSTESTCD = {"SYSBP", "DIABP", "PULSE", "WEIGHT", "HEIGHT", "TEMP"}
+EGTESTCD = {"EGHRMN", "PRAG", "QRSAG", "QTAG", "QTCFAG"}
 LBTESTCD = {"HBA1C", "EGFR", "GLUC", "CREAT", "ALT", "HGB", "NEUT", "PLAT"}
 UNIT = {"%", "mg/dL", "mL/min/1.73m2", "U/L", "g/dL", "10^9/L", "mmHg", "beats/min", "kg", "cm", "C", "mg",
-        "mg/m2", "YEARS", "ug", "mL", "g", "IU", "TABLET", "CAPSULE"}
+        "mg/m2", "YEARS", "ug", "mL", "g", "IU", "TABLET", "CAPSULE", "msec"}
 NRIND = {"NORMAL", "LOW", "HIGH", "ABNORMAL"}
 TPHASE = {"PHASE I TRIAL", "PHASE II TRIAL", "PHASE II/III TRIAL", "PHASE III TRIAL", "PHASE IV TRIAL"}
 IECAT = {"INCLUSION", "EXCLUSION"}
@@ -43,6 +44,7 @@ CODELISTS = {
     "SEX": SEX, "RACE": RACE, "ETHNIC": ETHNIC, "AGEU": AGEU, "DTHFL": NY | {""},
     "AESEV": AESEV, "AESER": NY, "AEREL": AEREL, "AEOUT": AEOUT, "AEACN": ACN, "AESDTH": NY,
     "VSTESTCD": VSTESTCD, "VSORRESU": UNIT, "VSSTRESU": UNIT, "VSBLFL": {"Y", ""},
+    "EGTESTCD": EGTESTCD, "EGORRESU": UNIT, "EGSTRESU": UNIT, "EGBLFL": {"Y", ""},
     "LBTESTCD": LBTESTCD, "LBORRESU": UNIT, "LBSTRESU": UNIT, "LBBLFL": {"Y", ""}, "LBNRIND": NRIND | {""},
     "EXROUTE": ROUTE, "EXDOSFRQ": FREQ, "EXDOSU": UNIT, "CMROUTE": ROUTE | {""},
     "DSCAT": DSCAT, "EPOCH": EPOCH, "IECAT": IECAT,

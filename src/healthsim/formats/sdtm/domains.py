@@ -106,7 +106,7 @@ def build(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     f["USUBJID"] = f["person_id"].map(usub)
     f["rf"] = f["person_id"].map(rf)
     f["VISIT"] = f["visitnum"].map(visits)
-    for dom in ("VS", "LB"):
+    for dom in ("VS", "LB", "EG"):
         x = f[f["domain"] == dom]
         res = x["value"].map(lambda v: f"{v:g}")
         p = dom

@@ -13,7 +13,7 @@ from pathlib import Path
 from healthsim.formats.base import CohortSource, register
 from healthsim.formats.sdtm import xpt
 from healthsim.formats.sdtm.define import define_xml
-from healthsim.formats.sdtm.variables import DOMAINS
+from healthsim.formats.sdtm.variables import DOMAINS, OPTIONAL
 
 SOURCE_TABLES = ("studies", "trial_arms", "trial_sites", "trial_visits", "trial_subjects", "subject_visits",
                  "exposures", "trial_findings", "adverse_events", "dispositions", "deviations", "persons",
@@ -44,7 +44,7 @@ def write_csv(df, path: Path) -> None:
 @register
 class SdtmExporter:
     name = "sdtm"
-    description = "CDISC SDTM 3.4 (DM AE VS LB CM EX DS MH SV DV TA TE TV TI TS) as XPT v5 + CSV + define.xml 2.1"
+    description = "CDISC SDTM 3.4 (DM AE VS LB EG CM EX DS MH SV DV TA TE TV TI TS) as XPT v5 + CSV + define.xml 2.1"
     requires = ("studies", "trial_subjects")
     needs_rows = (("studies", {}),)
     needs_hint = "generate it with a trial protocol first (healthsim generate --trial t2d-phase3)"
@@ -74,6 +74,9 @@ class SdtmExporter:
         counts = {}
         for code in DOMAINS:
             df = domains[code]
+            if code in OPTIONAL and not len(df):  # (EG only when a visit names "ecg")
+                del domains[code]
+                continue
             write_xpt(df, root / f"{code.lower()}.xpt", code, stamp)
             write_csv(df, root / "csv" / f"{code.lower()}.csv")
             counts[code] = len(df)

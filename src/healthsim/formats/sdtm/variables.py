@@ -108,6 +108,21 @@ VISIT|Visit Name|Char|Perm
 LBDTC|Date/Time of Specimen Collection|Char|Exp
 LBDY|Study Day of Specimen Collection|Num|Perm
 """)),
+    "EG": ("ECG Test Results", _v(ID + """
+EGSEQ|Sequence Number|Num|Req
+EGTESTCD|ECG Test or Examination Short Name|Char|Req
+EGTEST|ECG Test or Examination Name|Char|Req
+EGORRES|Result or Finding in Original Units|Char|Exp
+EGORRESU|Original Units|Char|Exp
+EGSTRESC|Character Result/Finding in Std Format|Char|Exp
+EGSTRESN|Numeric Result/Finding in Standard Units|Num|Exp
+EGSTRESU|Standard Units|Char|Exp
+EGBLFL|Baseline Flag|Char|Exp
+VISITNUM|Visit Number|Num|Exp
+VISIT|Visit Name|Char|Perm
+EGDTC|Date/Time of ECG|Char|Exp
+EGDY|Study Day of ECG|Num|Perm
+""")),
     "CM": ("Concomitant/Prior Medications", _v(ID + """
 CMSEQ|Sequence Number|Num|Req
 CMTRT|Reported Name of Drug, Med, or Therapy|Char|Req
@@ -212,3 +227,6 @@ TSPARM|Trial Summary Parameter|Char|Req
 TSVAL|Parameter Value|Char|Exp
 """)),
 }
+
+# written only when the protocol's schedule produces them (a visit naming "ecg" for EG)
+OPTIONAL = {"EG"}

@@ -25,6 +25,16 @@ VITAL_TESTS = {  # VSTESTCD -> (test, unit, LOINC, mean, sd)
     "HEIGHT": ("Height", "cm", "8302-2", 170.0, 10.0),
     "TEMP": ("Temperature", "C", "8310-5", 36.7, 0.25),
 }
+# ECG intervals at visits whose assessments name "ecg" (EG). Adult resting values of the order of
+# published norms (QTcF ~410 ms, PR ~160 ms, QRS ~90 ms; e.g. Rautaharju et al., Circulation 2009,
+# AHA/ACCF/HRS ECG standardisation; figures from memory); LOINC codes from memory.
+EG_TESTS = {  # EGTESTCD -> (test, unit, LOINC)
+    "EGHRMN": ("ECG Mean Heart Rate", "beats/min", "8867-4"),
+    "PRAG": ("PR Interval, Aggregate", "msec", "8625-6"),
+    "QRSAG": ("QRS Duration, Aggregate", "msec", "8633-2"),
+    "QTAG": ("QT Interval, Aggregate", "msec", "8634-0"),
+    "QTCFAG": ("QTcF Interval, Aggregate", "msec", "8636-3"),
+}
 REF = {  # LBTESTCD -> (low, high) adult reference interval (F, M where they differ: see _ref)
     "HBA1C": (4.0, 5.6), "GLUC": (70.0, 99.0), "EGFR": (60.0, None), "CREAT": (0.6, 1.2), "ALT": (7.0, 56.0),
     "HGB": (12.0, 17.5), "NEUT": (1.8, 7.7), "PLAT": (150.0, 450.0),
@@ -135,6 +145,18 @@ def measure(protocol: ProtocolSpec, base: Baseline, arm: np.ndarray, visit_subje
                 val = val.astype(float)
                 val[hit] = np.round(lo + rng.random(hit.sum()) * (hi - lo), 2)
         rows.add(s, v, d, "LB", code, val.astype(float))
+    ecg = np.array(["ecg" in assessments[v] for v in range(len(assessments))])[visit_index]
+    s, v, d = visit_subject[ecg], visit_index[ecg], visit_day[ecg]
+    if s.size:  # per-subject intervals, the heart rate from the subject's pulse; QT from QTcF and RR
+        qtcf0 = np.where(base.sex == "F", 417.0, 407.0) + rng.normal(0, 15, n)
+        pr0 = rng.normal(160, 18, n).clip(110, 240)
+        qrs0 = rng.normal(92, 9, n).clip(70, 130)
+        hr = np.clip(vit0["PULSE"][s] + rng.normal(0, 5, s.size), 45, 120)
+        qtcf = qtcf0[s] + rng.normal(0, 7, s.size)
+        qt = qtcf * np.cbrt(60.0 / hr)
+        for code, val in (("EGHRMN", hr), ("PRAG", pr0[s] + rng.normal(0, 6, s.size)),
+                          ("QRSAG", qrs0[s] + rng.normal(0, 4, s.size)), ("QTAG", qt), ("QTCFAG", qtcf)):
+            rows.add(s, v, d, "EG", code, np.round(val))
     sel = has["vitals"][visit_index]
     s, v, d = visit_subject[sel], visit_index[sel], visit_day[sel]
     if s.size:

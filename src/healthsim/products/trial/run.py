@@ -103,7 +103,10 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
     tables["trial_sites"] = _table("trial_sites", {
         "study_id": [study_id] * sites.site_id.size, "site_id": sites.site_id.tolist(),
         "facility_id": sites.facility_id.tolist(), "name": sites.name.tolist(), "state": sites.state.tolist(),
-        "country": ["USA"] * sites.site_id.size})
+        "country": ["USA"] * sites.site_id.size,
+        "activation_date": _dates(start_day + sites.activation) if sites.activation is not None else None,
+        "screening_rate": sites.rate, "screened": np.bincount(scr.site, minlength=sites.site_id.size),
+        "randomized": np.bincount(scr.site[r], minlength=sites.site_id.size)})
     tables["trial_visits"] = _table("trial_visits", {
         "study_id": [study_id] * len(visits), "visitnum": visits.visitnum, "visit": visits.name.tolist(),
         "target_day": visits.target, "window_low": visits.low, "window_high": visits.high,
@@ -296,6 +299,8 @@ def _findings(protocol, rows, day1, pid_r, visits, sex) -> pa.Table:
         k = testcd == code
         if code in findings.VITAL_TESTS:
             name, u, ln, _, _ = findings.VITAL_TESTS[code]
+        elif code in findings.EG_TESTS:
+            name, u, ln = findings.EG_TESTS[code]
         else:
             key, (ln, _, name, u) = CODE_TO_TEST[code]
             lo[k], hi[k] = findings.ref_range(code, sex[s[k]])

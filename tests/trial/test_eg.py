@@ -1,0 +1,39 @@
+"""EG: ECG intervals at the visits whose assessments name "ecg", in CDISC CT, QT and QTcF related by
+Fridericia's formula at the recorded heart rate; a protocol without ECGs writes no EG file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from healthsim import api
+from healthsim.formats.run import export_cohort
+
+
+def test_eg_at_the_ecg_visits(trials):
+    folder = trials["t2d"]["sdtm"]
+    eg = pd.read_sas(folder / "eg.xpt", format="xport", encoding="latin-1")
+    assert set(eg["EGTESTCD"]) == {"EGHRMN", "PRAG", "QRSAG", "QTAG", "QTCFAG"}
+    assert set(eg["VISIT"]) <= {"SCREENING", "WEEK 26"}  # the t2d-phase3 visits naming "ecg"
+    wide = eg.pivot_table(index=["USUBJID", "VISITNUM"], columns="EGTESTCD", values="EGSTRESN")
+    qtcf = wide["QTAG"] / np.cbrt(60.0 / wide["EGHRMN"])
+    assert (abs(qtcf - wide["QTCFAG"]) <= 3).mean() > 0.95  # rounding of QT, QTcF and the rate
+    assert wide["QTCFAG"].between(350, 480).mean() > 0.99 and wide["PRAG"].between(100, 260).all()
+    dm = pd.read_sas(folder / "dm.xpt", format="xport", encoding="latin-1")
+    randomised = set(dm.loc[dm["ARMCD"] != "", "USUBJID"])
+    base = eg[eg["EGBLFL"] == "Y"]
+    assert set(base["USUBJID"]) == randomised and (base["VISIT"] == "SCREENING").all()
+
+
+def test_no_ecg_in_the_schedule_no_eg(tmp_path):
+    from healthsim.templates import load_template
+
+    doc = load_template("t2d-phase3", "trial")
+    for v in doc["visits"]:
+        v["assessments"] = [a for a in v.get("assessments", []) if a != "ecg"]
+    doc["subjects"] = 12
+    run = api.generate_trial(api.load_protocol(doc), tmp_path / "t.duckdb")
+    export_cohort(tmp_path / "t.duckdb", "sdtm", tmp_path / "s", cohort_id=run.result.cohort_id)
+    assert not (tmp_path / "s" / "sdtm" / "eg.xpt").exists()
+    assert 'Name="EG"' not in (tmp_path / "s" / "sdtm" / "define.xml").read_text()
+    assert api.validate_sdtm(tmp_path / "s").ok
