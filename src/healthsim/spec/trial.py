@@ -172,8 +172,9 @@ class Recruitment(_Strict):
         "Candidates screened per site per month, on average over sites. Each site draws its own rate "
         "from a gamma distribution with this mean and site_rate_cv (the Poisson-gamma recruitment model, "
         "Anisimov & Fedorov 2007) and screens its candidates as a Poisson process from its activation; "
-        "candidates not reached when the enrollment period closes are never approached. None: every "
-        "candidate near a site consents on a uniform day of the enrollment period."))
+        "candidates not reached when the enrollment period closes are never approached. Stated for the "
+        "protocol's planned subjects: asking for more or fewer (load_protocol subjects=, --count) scales it. "
+        "None: every candidate near a site consents on a uniform day of the enrollment period."))
     site_rate_cv: float = Field(0.5, ge=0, le=3, description="Coefficient of variation of the sites' rates "
                                                               "(0: every site at the mean).")
     site_activation_months: float = Field(0, ge=0, le=24, description="With site_rate: sites open at uniform "

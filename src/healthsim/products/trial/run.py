@@ -182,8 +182,13 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
                "completed": int(completed.sum()), "deaths": int((course.disposition == "DEATH").sum()),
                "adverse_events": int(ev.subject.size), "sites": int(sites.site_id.size)}
     if n < protocol.subjects:
-        summary["shortfall"] = (f"only {n} of {protocol.subjects} subjects qualified among the candidates: raise "
-                                "recruitment.candidates_per_subject or widen the criteria")
+        if protocol.recruitment.site_rate is not None and scr.limited_by_rate:
+            summary["shortfall"] = (f"only {n} of {protocol.subjects} subjects randomised: the sites' screening "
+                                    "rates reached too few candidates in the enrollment period; raise "
+                                    "recruitment.site_rate, sites or enrollment_months")
+        else:
+            summary["shortfall"] = (f"only {n} of {protocol.subjects} subjects qualified among the candidates: "
+                                    "raise recruitment.candidates_per_subject or widen the criteria")
     return TrialResult(tables, emr, summary)
 
 
