@@ -85,16 +85,16 @@ class Visit(_Strict):
     day: int = Field(description="Target study day (day 1 = first dose; screening negative).")
     window: tuple[int, int] = Field((0, 0), description="Allowed days before/after the target, e.g. [-3, 3].")
     assessments: list[str] = Field(default_factory=lambda: ["vitals"],
-                                   description="vitals, ecg, tumour (RECIST scan) and lab names ("
+                                   description="vitals, ecg, tumour (RECIST scan), eq5d (EQ-5D-5L) and lab names ("
                                    + ", ".join(LAB_TESTS) + ").")
 
     @model_validator(mode="after")
     def _window(self) -> Visit:
         if self.window[0] > 0 or self.window[1] < 0:
             raise ValueError(f"visit {self.visit}: window {list(self.window)} must contain 0 (e.g. [-3, 3])")
-        unknown = [a for a in self.assessments if a not in ("vitals", "ecg", "tumour", *LAB_TESTS)]
+        unknown = [a for a in self.assessments if a not in ("vitals", "ecg", "tumour", "eq5d", *LAB_TESTS)]
         if unknown:
-            raise ValueError(f"visit {self.visit}: unknown assessments {unknown}; allowed: vitals, ecg, tumour, "
+            raise ValueError(f"visit {self.visit}: unknown assessments {unknown}; allowed: vitals, ecg, tumour, eq5d, "
                              + ", ".join(LAB_TESTS))
         return self
 

@@ -106,7 +106,7 @@ def build(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     f["USUBJID"] = f["person_id"].map(usub)
     f["rf"] = f["person_id"].map(rf)
     f["VISIT"] = f["visitnum"].map(visits)
-    for dom in ("VS", "LB", "EG"):
+    for dom in ("VS", "LB", "EG", "QS"):
         x = f[f["domain"] == dom]
         res = x["value"].map(lambda v: f"{v:g}")
         p = dom
@@ -115,6 +115,8 @@ def build(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             f"{p}ORRES": res, f"{p}ORRESU": x["unit"], f"{p}STRESC": res, f"{p}STRESN": x["value"],
             f"{p}STRESU": x["unit"], f"{p}BLFL": np.where(x["baseline"], "Y", ""), "VISITNUM": x["visitnum"],
             "VISIT": x["VISIT"], f"{p}DTC": _iso(x["date"]), f"{p}DY": _dy(x["date"], x["rf"])}
+        if dom == "QS":
+            cols["QSCAT"] = ["EQ-5D-5L"] * len(x)
         if dom == "LB":
             lo, hi = x["ref_low"], x["ref_high"]
             cols.update({"LBLOINC": x["loinc"], "LBORNRLO": lo.map(lambda v: "" if pd.isna(v) else f"{v:g}"),

@@ -45,7 +45,7 @@ def write_csv(df, path: Path) -> None:
 @register
 class SdtmExporter:
     name = "sdtm"
-    description = "CDISC SDTM 3.4 (DM AE VS LB EG TU TR RS CM EX DS MH SV DV TA TE TV TI TS) as XPT v5 + CSV + define.xml 2.1"
+    description = "CDISC SDTM 3.4 (DM AE VS LB EG QS TU TR RS CM EX DS MH SV DV TA TE TV TI TS) as XPT v5 + CSV + define.xml 2.1"
     requires = ("studies", "trial_subjects")
     needs_rows = (("studies", {}),)
     needs_hint = "generate it with a trial protocol first (healthsim generate --trial t2d-phase3)"
@@ -75,7 +75,7 @@ class SdtmExporter:
         counts = {}
         for code in DOMAINS:
             df = domains.get(code)
-            if code in OPTIONAL and (df is None or not len(df)):  # (EG when a visit names "ecg", TU/TR/RS "tumour")
+            if code in OPTIONAL and (df is None or not len(df)):  # (a visit names ecg, eq5d, tumour)
                 domains.pop(code, None)
                 continue
             write_xpt(df, root / f"{code.lower()}.xpt", code, stamp)

@@ -123,6 +123,20 @@ VISIT|Visit Name|Char|Perm
 EGDTC|Date/Time of ECG|Char|Exp
 EGDY|Study Day of ECG|Num|Perm
 """)),
+    "QS": ("Questionnaires", _v(ID + """
+QSSEQ|Sequence Number|Num|Req
+QSTESTCD|Question Short Name|Char|Req
+QSTEST|Question Name|Char|Req
+QSCAT|Category of Question|Char|Req
+QSORRES|Finding in Original Units|Char|Exp
+QSSTRESC|Character Result/Finding in Std Format|Char|Exp
+QSSTRESN|Numeric Finding in Standard Units|Num|Exp
+QSBLFL|Baseline Flag|Char|Exp
+VISITNUM|Visit Number|Num|Exp
+VISIT|Visit Name|Char|Perm
+QSDTC|Date/Time of Finding|Char|Exp
+QSDY|Study Day of Finding|Num|Perm
+""")),
     "TU": ("Tumor/Lesion Identification", _v(ID + """
 TUSEQ|Sequence Number|Num|Req
 TULNKID|Link ID|Char|Exp
@@ -270,6 +284,6 @@ TSVAL|Parameter Value|Char|Exp
 """)),
 }
 
-# written only when the protocol's schedule produces them (a visit naming "ecg" for EG, "tumour" for
-# TU, TR and RS)
-OPTIONAL = {"EG", "TU", "TR", "RS"}
+# written only when the protocol's schedule produces them (a visit naming "ecg" for EG, "eq5d" for QS,
+# "tumour" for TU, TR and RS)
+OPTIONAL = {"EG", "QS", "TU", "TR", "RS"}

@@ -81,7 +81,8 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
     v_day = np.concatenate([scr_sd, done.study_day[~done.missed]])
     base = findings.Baseline(
         hba1c=scr.labs["hba1c"][r], egfr=scr.labs["egfr"][r],
-        vitals=_latest_vitals(inputs, scr.person_id[r], scr.screening_day[r]), sex=sex_all[r], age=scr.age[r])
+        vitals=_latest_vitals(inputs, scr.person_id[r], scr.screening_day[r]), sex=sex_all[r], age=scr.age[r],
+        conditions=_active_conditions(inputs, scr.person_id[r], scr.screening_day[r]))
     rows = findings.measure(protocol, base, arm, v_subject, v_index, v_day, visits.assessments, events, rng(7))
 
     study_id = protocol.study_id
@@ -242,6 +243,20 @@ def _latest_vitals(inputs: TrialInputs, person: np.ndarray, when: np.ndarray) ->
     return {code: screening.latest_before(inputs, person, when, loinc, 730) for loinc, code in VITALS.items()}
 
 
+def _active_conditions(inputs: TrialInputs, person: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """How many conditions each person's member state has active on their day."""
+    c = inputs.conditions
+    out = np.zeros(person.size)
+    if c.num_rows == 0 or person.size == 0:
+        return out
+    idx = screening.index_of(person, c["person_id"].to_numpy())
+    ok = idx >= 0
+    on = ok & (days(c["onset_date"]) <= np.where(ok, when[np.clip(idx, 0, None)], 0)) & \
+        (days(c["abatement_date"]) >= np.where(ok, when[np.clip(idx, 0, None)], 0))
+    np.add.at(out, idx[on], 1)
+    return out
+
+
 def _death_causes(inputs: TrialInputs, person: np.ndarray) -> np.ndarray:
     d = inputs.deaths
     out = np.full(person.size, None, dtype=object)
@@ -308,6 +323,8 @@ def _findings(protocol, rows, day1, pid_r, visits, sex) -> pa.Table:
             name, u, ln, _, _ = findings.VITAL_TESTS[code]
         elif code in findings.EG_TESTS:
             name, u, ln = findings.EG_TESTS[code]
+        elif code in findings.QS_TESTS:
+            name, u, ln = findings.QS_TESTS[code], None, None
         else:
             key, (ln, _, name, u) = CODE_TO_TEST[code]
             lo[k], hi[k] = findings.ref_range(code, sex[s[k]])
