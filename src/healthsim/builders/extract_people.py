@@ -77,6 +77,12 @@ def take_percents(rt: RequestText) -> list[tuple[int, int, float]]:
     for m in list(rt.matches(regex)):
         rt.take(m.start(), m.end(), "percent")
         out.append((m.start(), m.end(), float(fractions[m.group(0).lower()])))
+    slashed = re.compile(r"(?<![\w/.])([1-9])\s*/\s*([2-9]|10)(?![\w/.%])" + regex.pattern[regex.pattern.index("(?="):])
+    for m in list(rt.matches(slashed)):  # '1/3 with asthma'
+        top, bottom = int(m.group(1)), int(m.group(2))
+        if top < bottom:
+            rt.take(m.start(), m.end(), "percent")
+            out.append((m.start(), m.end(), round(top / bottom, 4)))
     return sorted(out)
 
 
@@ -193,6 +199,18 @@ FAMILY = re.compile(r"\b(?:(?:a|an|one)\s+)?(?:\w+\s+)?famil(?:y|ies)(?:\s+of\s+
                     r"seven|eight))?\b")
 FAMILY_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 DEFAULT_FAMILY = 4  # the seed's example family ("a commercial family of 4")
+
+
+FAMILIES = re.compile(r"\b(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\w+\s+)?families\b")
+
+
+def families_count(low: str) -> int | None:
+    """'2 families of 4', 'three commercial families': how many households."""
+    m = FAMILIES.search(low)
+    if m is None:
+        return None
+    word = m.group(1)
+    return int(word) if word.isdigit() else {**FAMILY_WORDS, "nine": 9, "ten": 10}[word]
 
 
 def take_family(rt: RequestText) -> tuple[int | None, bool]:

@@ -26,6 +26,7 @@ from healthsim.builders import extract_people as people
 from healthsim.builders import extract_places, places, population_match
 from healthsim.builders.compose import compose
 from healthsim.builders.facts import ConditionFact, Facts
+from healthsim.builders.numbers import spelled_fractions
 from healthsim.builders.request import RequestError, RequestSpec
 from healthsim.builders.spelling import respell
 from healthsim.builders.text import RequestText
@@ -43,7 +44,7 @@ HEALTHY = re.compile(r"\bhealthy\b|\bno chronic (?:conditions|disease|illness)\b
 GAP_WORDS = frozenset({"of", "them", "those", "the", "members", "patients", "people", "with", "have",
                        "having", "are", "is", "at", "in", "about", "around", "being", "who", "and",
                        "prevalence", "share", "rate", "also", "additionally", "for", "to", "set", "make",
-                       "diagnosed", "coded", "a", "an", "had", "has"})
+                       "diagnosed", "coded", "a", "an", "had", "has", "on"})
 
 
 def parse_request(text: str, *, count: int | None = None, seed: int | None = None) -> RequestSpec:
@@ -72,6 +73,7 @@ def parse_facts(text: object) -> Facts:
     if not isinstance(text, str):
         raise RequestError(f"a request is text (got {type(text).__name__})")
     text, spelling_notes = respell(text)
+    text = spelled_fractions(text)
     rt = RequestText(text)
     facts = Facts(notes=spelling_notes)
     cut = _correction(rt)
@@ -124,7 +126,11 @@ def parse_facts(text: object) -> Facts:
     facts.healthy = _take_healthy(rt)
     facts.household_size, stated = people.take_family(rt)
     facts.count, facts.count_text = people.take_count(rt, prefer_after=cut)
-    if facts.household_size and (facts.count is None or facts.count == facts.household_size):
+    families = people.families_count(rt.low)
+    if facts.household_size and families and facts.count in (None, families):
+        facts.count = families * facts.household_size  # '2 families of 4': 8 members in 2 households
+        facts.count_text = f"{families} families of {facts.household_size}"
+    elif facts.household_size and (facts.count is None or facts.count == facts.household_size):
         facts.count = facts.household_size
         facts.count_text = f"a family of {facts.household_size}" if stated else "a family"
     if facts.count is None and (single or people.one_person(rt)):
@@ -454,6 +460,10 @@ def _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_
                 + [("condition", s, e, i) for i, (s, e, _) in enumerate(found)])
     shares: dict[tuple[str, int], float] = {}
     for ps, pe, value in percents:
+        if _on_a_medication(rt, pe):
+            facts.notes.append(f"{rt.text[ps:pe]!r} on a medication: who takes a drug follows the member state's "
+                               "therapy for the condition; the share was not applied")
+            continue
         target = _beside(rt, ps, pe, entities, taken={k for k in shares})
         if target is None:
             facts.notes.append(f"could not tell what {rt.text[ps:pe]!r} refers to; ignored")
@@ -480,6 +490,15 @@ def _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_
         facts.severity = stated_severity
 
 
+ON_DRUG = re.compile(r"\s*(?:of\s+(?:them|those|members|patients)\s+)?(?:are\s+|is\s+)?(?:on|taking|using|prescribed)\s+")
+
+
+def _on_a_medication(rt: RequestText, pe: int) -> bool:
+    """'30% on anticoagulants': the percentage is a medication's share, not the condition before it."""
+    m = ON_DRUG.match(rt.low, pe)
+    return bool(m) and m.end() < len(rt.taken) and rt.taken[m.end()] == "medication"
+
+
 BEFORE_CUES = re.compile(r"(?:\bin|\bat|\bfor|\(|:|=|\bis|\bare)\s*$")
 
 
@@ -497,14 +516,15 @@ def _beside(rt: RequestText, ps: int, pe: int, entities: list, taken: set) -> tu
     following = rt.low[pe:pe + 3].lstrip()
     if BEFORE_CUES.search(gap_before) or following.startswith(")"):
         return nearest_before
-    if not gap_before.strip() and re.match(r"\s*(?:[,;]|$|and\s)", rt.low[pe:]):
-        return nearest_before  # "asthma 10%, obesity 35%"
+    if not gap_before.strip() and (re.match(r"\s*(?:[,;]|$|and\s)", rt.low[pe:]) or nearest_after[0] == "coverage"):
+        return nearest_before  # "asthma 10%, obesity 35%"; "asthma 10% on Medicaid"
     return nearest_after
 
 
 def _is_gap(text: str) -> bool:
     words = TOKEN.findall(text)
-    return len(words) <= 3 and all(w in GAP_WORDS for w in words) and not re.search(r"[;.]", text)
+    core = [w for w in words if w not in ("of", "them", "those", "these")]  # '40% of them also with diabetes'
+    return len(core) <= 3 and all(w in GAP_WORDS for w in words) and not re.search(r"[;.]", text)
 
 
 def _sex_weights(sex, shares) -> dict[str, float] | None:

@@ -65,12 +65,16 @@ def outpatient_lines(enc: Encounters, procs: Procedures, labs: LabTests) -> Line
     fee = procs.fee_row[p]
     surgical = enc.is_setting(SURGICAL)[row]
     primary = _primary_surgery(procs.encounter[p], fee, surgical)
+    # a visit without surgery (a hospital-based CT or echo) is paid its studies' own APC rates; with
+    # surgery, everything but the primary procedure is packaged into the comprehensive APC
+    with_surgery = np.isin(procs.encounter[p], procs.encounter[p][primary])
+    separately_paid = np.nan_to_num(fs.opps[fee]) > 0
     asc = enc.is_setting(("ambulatory_surgery",))[row]
     proc_lines = LineSet.build(
         len(p), kind=INSTITUTIONAL, encounter=procs.encounter[p], fee_row=fee, code=procs.code[p],
         code_system=procs.code_system[p], modifier=procs.modifier[p], units=np.maximum(procs.units[p], 1),
         revenue_code=fs.revenue_code[fee], day=procs.day[p], pos=enc.pos[row],
-        packaged=surgical & ~primary,
+        packaged=surgical & ~primary & (with_surgery | ~separately_paid),
         base_scale=np.where(asc, payment_parameters()["asc_share_of_opps"], 1.0))
     lrow = enc.rows_of(labs.encounter)
     lab = np.flatnonzero((labs.fee_row >= 0) & enc.is_setting(("emergency", "observation"))[lrow]
