@@ -255,6 +255,14 @@ def load_protocol(source: str | Path | dict, *, subjects: int | None = None, see
     else:
         data, origin = load_template(str(source), "trial"), f"trial template {source}"
     if subjects is not None:
+        # a stated site rate is for the protocol's planned size: more subjects from the same sites in
+        # the same enrollment period means screening proportionally faster
+        rec = data.get("recruitment")
+        if isinstance(rec, dict) and rec.get("site_rate") and data.get("subjects"):
+            try:
+                data["recruitment"] = {**rec, "site_rate": float(rec["site_rate"]) * subjects / int(data["subjects"])}
+            except (TypeError, ValueError, ZeroDivisionError):
+                pass  # the spec's own validation names the bad field
         data["subjects"] = subjects
     if seed is not None:
         data["seed"] = seed

@@ -37,3 +37,17 @@ def test_no_ecg_in_the_schedule_no_eg(tmp_path):
     assert not (tmp_path / "s" / "sdtm" / "eg.xpt").exists()
     assert 'Name="EG"' not in (tmp_path / "s" / "sdtm" / "define.xml").read_text()
     assert api.validate_sdtm(tmp_path / "s").ok
+
+
+def test_qs_eq5d_at_the_visits_naming_it(trials):
+    folder = trials["t2d"]["sdtm"]
+    qs = pd.read_sas(folder / "qs.xpt", format="xport", encoding="latin-1")
+    assert set(qs["VISIT"]) <= {"DAY 1", "WEEK 26"} and (qs["QSCAT"] == "EQ-5D-5L").all()
+    items = qs[qs["QSTESTCD"] != "EQ5D0206"]["QSSTRESN"]
+    assert items.isin([1, 2, 3, 4, 5]).all() and (items == 1).mean() > 0.4  # most adults: no problems
+    vas = qs[qs["QSTESTCD"] == "EQ5D0206"]["QSSTRESN"]
+    assert vas.between(0, 100).all() and 65 <= vas.mean() <= 90
+    per_visit = qs.groupby(["USUBJID", "VISITNUM"])["QSTESTCD"].nunique()
+    assert (per_visit == 6).all()
+    assert (qs.loc[qs["QSBLFL"] == "Y", "VISIT"] == "DAY 1").all()
+    assert not (trials["onc"]["sdtm"] / "qs.xpt").exists()  # nsclc-phase2 names no questionnaire

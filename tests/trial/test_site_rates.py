@@ -48,3 +48,14 @@ def test_a_fixed_rate_gives_poisson_counts(tmp_path):
     plain = api.generate_trial(api.load_protocol("t2d-phase3", subjects=30), tmp_path / "u.duckdb")
     s2 = q(tmp_path / "u.duckdb", "SELECT * FROM trial_sites WHERE cohort_id = ?", [plain.result.cohort_id])
     assert s2["screening_rate"].isna().all() and s2["activation_date"].nunique() == 1
+
+
+def test_rate_scales_with_the_subjects_asked_and_a_slow_rate_says_so(tmp_path):
+    assert api.load_protocol("nsclc-phase2").recruitment.site_rate == 3.0
+    assert api.load_protocol("nsclc-phase2", subjects=240).recruitment.site_rate == 6.0
+    from healthsim.templates import load_template
+
+    doc = load_template("nsclc-phase2", "trial") | {"subjects": 40}
+    doc["recruitment"] = doc["recruitment"] | {"site_rate": 0.2}
+    run = api.generate_trial(api.load_protocol(doc), tmp_path / "t.duckdb")
+    assert run.summary["randomised"] < 40 and "recruitment.site_rate" in run.summary["shortfall"]

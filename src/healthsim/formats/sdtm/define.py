@@ -12,7 +12,7 @@ from healthsim.formats.sdtm import ct
 from healthsim.formats.sdtm.variables import DOMAINS
 
 CLASSES = {"DM": "SPECIAL PURPOSE", "SV": "SPECIAL PURPOSE", "AE": "EVENTS", "DS": "EVENTS", "MH": "EVENTS",
-           "DV": "EVENTS", "CM": "INTERVENTIONS", "EX": "INTERVENTIONS", "VS": "FINDINGS", "LB": "FINDINGS", "EG": "FINDINGS",
+           "DV": "EVENTS", "CM": "INTERVENTIONS", "EX": "INTERVENTIONS", "VS": "FINDINGS", "LB": "FINDINGS", "EG": "FINDINGS", "QS": "FINDINGS", "TU": "FINDINGS", "TR": "FINDINGS", "RS": "FINDINGS",
            "TA": "TRIAL DESIGN", "TE": "TRIAL DESIGN", "TV": "TRIAL DESIGN", "TI": "TRIAL DESIGN",
            "TS": "TRIAL DESIGN"}
 

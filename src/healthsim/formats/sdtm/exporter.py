@@ -17,7 +17,8 @@ from healthsim.formats.sdtm.variables import DOMAINS, OPTIONAL
 
 SOURCE_TABLES = ("studies", "trial_arms", "trial_sites", "trial_visits", "trial_subjects", "subject_visits",
                  "exposures", "trial_findings", "adverse_events", "dispositions", "deviations", "persons",
-                 "conditions", "medication_orders", "deaths")
+                 "conditions", "medication_orders", "deaths", "tumor_lesions", "tumor_measurements",
+                 "tumor_responses")
 
 
 def write_xpt(df, path: Path, domain: str, stamp: str) -> None:
@@ -44,7 +45,7 @@ def write_csv(df, path: Path) -> None:
 @register
 class SdtmExporter:
     name = "sdtm"
-    description = "CDISC SDTM 3.4 (DM AE VS LB EG CM EX DS MH SV DV TA TE TV TI TS) as XPT v5 + CSV + define.xml 2.1"
+    description = "CDISC SDTM 3.4 (DM AE VS LB EG QS TU TR RS CM EX DS MH SV DV TA TE TV TI TS) as XPT v5 + CSV + define.xml 2.1"
     requires = ("studies", "trial_subjects")
     needs_rows = (("studies", {}),)
     needs_hint = "generate it with a trial protocol first (healthsim generate --trial t2d-phase3)"
@@ -73,9 +74,9 @@ class SdtmExporter:
         (root / "csv").mkdir(parents=True)
         counts = {}
         for code in DOMAINS:
-            df = domains[code]
-            if code in OPTIONAL and not len(df):  # (EG only when a visit names "ecg")
-                del domains[code]
+            df = domains.get(code)
+            if code in OPTIONAL and (df is None or not len(df)):  # (a visit names ecg, eq5d, tumour)
+                domains.pop(code, None)
                 continue
             write_xpt(df, root / f"{code.lower()}.xpt", code, stamp)
             write_csv(df, root / "csv" / f"{code.lower()}.csv")

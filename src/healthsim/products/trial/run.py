@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from healthsim.canonical import TABLES
 from healthsim.engine.seeds import Stream, block_rng
-from healthsim.products.trial import allocation, conduct, findings, safety, screening
+from healthsim.products.trial import allocation, conduct, findings, safety, screening, tumours
 from healthsim.products.trial.inputs import VITALS, TrialInputs, days
 from healthsim.spec.trial import LAB_TESTS, ProtocolSpec
 
@@ -81,7 +81,8 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
     v_day = np.concatenate([scr_sd, done.study_day[~done.missed]])
     base = findings.Baseline(
         hba1c=scr.labs["hba1c"][r], egfr=scr.labs["egfr"][r],
-        vitals=_latest_vitals(inputs, scr.person_id[r], scr.screening_day[r]), sex=sex_all[r], age=scr.age[r])
+        vitals=_latest_vitals(inputs, scr.person_id[r], scr.screening_day[r]), sex=sex_all[r], age=scr.age[r],
+        conditions=_active_conditions(inputs, scr.person_id[r], scr.screening_day[r]))
     rows = findings.measure(protocol, base, arm, v_subject, v_index, v_day, visits.assessments, events, rng(7))
 
     study_id = protocol.study_id
@@ -171,6 +172,8 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
         "related": np.where(ev.related, "RELATED", "NOT RELATED"), "action": ev.action, "outcome": ev.outcome})
     tables["dispositions"] = _dispositions(protocol, scr, r, day1, course, disposition)
     tables["deviations"] = _deviations(study_id, done, visits, day1, pid_r)
+    tum = tumours.assess(protocol, visits, done, course, arm, scr_sd, rng(8))
+    tables.update(_tumour_tables(study_id, tum, visits, day1, pid_r))
     emr = _emr(protocol, inputs, scr, r, sites, tables["subject_visits"], usubjid)
     emr["medication_orders"] = study_drug_orders(protocol, tables["exposures"], tables["subject_visits"],
                                                  tables["trial_subjects"], as_of)
@@ -180,8 +183,13 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
                "completed": int(completed.sum()), "deaths": int((course.disposition == "DEATH").sum()),
                "adverse_events": int(ev.subject.size), "sites": int(sites.site_id.size)}
     if n < protocol.subjects:
-        summary["shortfall"] = (f"only {n} of {protocol.subjects} subjects qualified among the candidates: raise "
-                                "recruitment.candidates_per_subject or widen the criteria")
+        if protocol.recruitment.site_rate is not None and scr.limited_by_rate:
+            summary["shortfall"] = (f"only {n} of {protocol.subjects} subjects randomised: the sites' screening "
+                                    "rates reached too few candidates in the enrollment period; raise "
+                                    "recruitment.site_rate, sites or enrollment_months")
+        else:
+            summary["shortfall"] = (f"only {n} of {protocol.subjects} subjects qualified among the candidates: "
+                                    "raise recruitment.candidates_per_subject or widen the criteria")
     return TrialResult(tables, emr, summary)
 
 
@@ -233,6 +241,20 @@ def _rank_within(group: np.ndarray) -> np.ndarray:
 
 def _latest_vitals(inputs: TrialInputs, person: np.ndarray, when: np.ndarray) -> dict[str, np.ndarray]:
     return {code: screening.latest_before(inputs, person, when, loinc, 730) for loinc, code in VITALS.items()}
+
+
+def _active_conditions(inputs: TrialInputs, person: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """How many conditions each person's member state has active on their day."""
+    c = inputs.conditions
+    out = np.zeros(person.size)
+    if c.num_rows == 0 or person.size == 0:
+        return out
+    idx = screening.index_of(person, c["person_id"].to_numpy())
+    ok = idx >= 0
+    on = ok & (days(c["onset_date"]) <= np.where(ok, when[np.clip(idx, 0, None)], 0)) & \
+        (days(c["abatement_date"]) >= np.where(ok, when[np.clip(idx, 0, None)], 0))
+    np.add.at(out, idx[on], 1)
+    return out
 
 
 def _death_causes(inputs: TrialInputs, person: np.ndarray) -> np.ndarray:
@@ -301,6 +323,8 @@ def _findings(protocol, rows, day1, pid_r, visits, sex) -> pa.Table:
             name, u, ln, _, _ = findings.VITAL_TESTS[code]
         elif code in findings.EG_TESTS:
             name, u, ln = findings.EG_TESTS[code]
+        elif code in findings.QS_TESTS:
+            name, u, ln = findings.QS_TESTS[code], None, None
         else:
             key, (ln, _, name, u) = CODE_TO_TEST[code]
             lo[k], hi[k] = findings.ref_range(code, sex[s[k]])
@@ -358,6 +382,38 @@ def _dispositions(protocol, scr, r, day1, course, disposition) -> pa.Table:
         "category": np.concatenate(cat)[order], "epoch": np.concatenate(epoch)[order],
         "decod": np.concatenate(decod)[order], "term": np.concatenate(term)[order],
         "date": _dates(np.concatenate(when)[order])})
+
+
+def _tumour_tables(study_id, tum, visits, day1, pid_r) -> dict[str, pa.Table]:
+    """tumor_lesions, tumor_measurements, tumor_responses (empty without tumour scans)."""
+    if tum is None:
+        return {name: _table(name, {"person_id": np.array([], dtype=np.int64)})
+                for name in ("tumor_lesions", "tumor_measurements", "tumor_responses")}
+
+    def visitnum(v: np.ndarray, day: np.ndarray) -> np.ndarray:
+        # an unscheduled scan: the last planned visit on or before its day + 0.01
+        last = np.searchsorted(visits.target, day, side="right") - 1
+        return np.where(v >= 0, visits.visitnum[np.clip(v, 0, None)],
+                        visits.visitnum[np.clip(last, 0, None)] + 0.01)
+
+    lesion = lambda k: np.char.add("T", np.char.zfill(np.asarray(k).astype(str), 2))
+    ls, ms, rs = tum.lesion_subject, tum.m_subject, tum.r_subject
+    o = np.lexsort((tum.lesion_number, ls))
+    lesions = _table("tumor_lesions", {
+        "person_id": pid_r[ls[o]], "study_id": [study_id] * ls.size, "lesion_id": lesion(tum.lesion_number[o]),
+        "location": tum.lesion_location[o], "visitnum": visits.visitnum[tum.lesion_visit[o]],
+        "date": _dates(absolute(day1[ls[o]], tum.lesion_day[o]))})
+    o = np.lexsort((tum.m_lesion, tum.m_day, ms))
+    measurements = _table("tumor_measurements", {
+        "person_id": pid_r[ms[o]], "study_id": [study_id] * ms.size, "lesion_id": lesion(tum.m_lesion[o]),
+        "visitnum": visitnum(tum.m_visit[o], tum.m_day[o]), "date": _dates(absolute(day1[ms[o]], tum.m_day[o])),
+        "diameter": tum.m_diameter[o]})
+    o = np.lexsort((tum.r_day, rs))
+    responses = _table("tumor_responses", {
+        "person_id": pid_r[rs[o]], "study_id": [study_id] * rs.size, "visitnum": visitnum(tum.r_visit[o], tum.r_day[o]),
+        "date": _dates(absolute(day1[rs[o]], tum.r_day[o])), "sum_diameters": tum.r_sum[o],
+        "response": tum.r_response[o]})
+    return {"tumor_lesions": lesions, "tumor_measurements": measurements, "tumor_responses": responses}
 
 
 def _deviations(study_id, done, visits, day1, pid_r) -> pa.Table:

@@ -82,6 +82,7 @@ class Screening:
     failed: np.ndarray         # bool
     reason: np.ndarray         # str ('' when qualified)
     labs: dict[str, np.ndarray]  # lab name -> value at screening (nan when none)
+    limited_by_rate: bool = False  # candidates near a site were left unapproached when enrollment closed
 
 
 def latest_before(inputs: TrialInputs, person: np.ndarray, when: np.ndarray, loinc: str,
@@ -201,7 +202,8 @@ def screen(protocol: ProtocolSpec, inputs: TrialInputs, sites: Sites, study_star
     stop = int(np.argmax(reached)) + 1 if reached.any() else pid.size
     keep[stop:] = False
     return Screening(pid[keep], site[keep], consent[keep], screening_day[keep], age[keep], failed[keep],
-                     reason[keep].astype(str), {k: v[keep] for k, v in labs.items()})
+                     reason[keep].astype(str), {k: v[keep] for k, v in labs.items()},
+                     limited_by_rate=bool((~approached).any()))
 
 
 MONTH = 30.44  # days
