@@ -34,7 +34,7 @@ KNOWN_GAPS: dict[str, dict[str, str]] = {
     "medicare-general": {
         "paid_pmpm_medicare_65plus": "$554 vs $1,196: " + _COST_GAP,
         "paid_pmpm_medicare_diabetic": "$897 vs $1,572: " + _COST_GAP,
-        "rx_fills_medicare_65plus": "26.6 vs 52: the drug library covers ~3.5 chronic drugs a member; PPIs, "
+        "rx_fills_medicare_65plus": "~26 vs 52: the drug library covers ~3.5 chronic drugs a member; PPIs, "
                                     "gabapentinoids, BPH, gout and osteoporosis drugs and acute fills are missing",
         "claim_share_professional_medicare": "40.8% vs 31%: follows from the Rx fill gap",
         "claim_share_outpatient_medicare": "3.5% vs 6%: too few hospital outpatient claims (hospital labs, "
