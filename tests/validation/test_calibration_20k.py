@@ -33,30 +33,29 @@ _COST_GAP = "medical volume and prices are short of the published spending (issu
 KNOWN_GAPS: dict[str, dict[str, str]] = {
     "medicare-general": {
         "paid_pmpm_medicare_65plus": "$554 vs $1,196: " + _COST_GAP,
-        "paid_pmpm_medicare_diabetic": "$902 vs $1,572: " + _COST_GAP,
-        "rx_fills_medicare_65plus": "27.0 vs 52: the drug library covers ~3.5 chronic drugs a member; PPIs, "
+        "paid_pmpm_medicare_diabetic": "$897 vs $1,572: " + _COST_GAP,
+        "rx_fills_medicare_65plus": "26.6 vs 52: the drug library covers ~3.5 chronic drugs a member; PPIs, "
                                     "gabapentinoids, BPH, gout and osteoporosis drugs and acute fills are missing",
-        "claim_share_professional_medicare": "43.8% vs 31%: follows from the Rx fill gap",
-        "claim_share_pharmacy_medicare": "49.0% vs 59.5%: follows from the Rx fill gap",
-        "claim_share_outpatient_medicare": "3.7% vs 6%: too few hospital outpatient claims (hospital labs, "
+        "claim_share_professional_medicare": "40.8% vs 31%: follows from the Rx fill gap",
+        "claim_share_outpatient_medicare": "3.5% vs 6%: too few hospital outpatient claims (hospital labs, "
                                           "clinic visits, infusions, therapy in hospital departments)",
-        "claim_share_inpatient_medicare": "0.79% vs 0.4%: the admission rate is right; other claims are too few",
-        "inpatient_allowed_per_stay_medicare": "$10,798 vs $12,800: case mix index ~1.2 (surgical stays ~11%)",
-        "cost_top_1pct": "13.1% vs 21.7%: too few very costly members",
-        "cost_top_5pct": "37.8% vs 48%: too few very costly members",
-        "cost_bottom_50pct": "4.65% vs 3% (+-1.5): imaging and visits are spread over healthy members rather "
+        "claim_share_inpatient_medicare": "0.74% vs 0.4%: the admission rate is right; other claims are too few",
+        "inpatient_allowed_per_stay_medicare": "$10,842 vs $12,800: case mix index ~1.2 (surgical stays ~11%)",
+        "cost_top_1pct": "13.3% vs 21.7%: too few very costly members",
+        "cost_top_5pct": "38.0% vs 48%: too few very costly members",
+        "cost_bottom_50pct": "4.6% vs 3% (+-1.5): imaging and visits are spread over healthy members rather "
                              "than concentrated on the sick",
     },
     "medicare-diabetic": {
-        "paid_pmpm_medicare_diabetic": "$843 vs $1,572: " + _COST_GAP,
-        "inpatient_allowed_per_stay_medicare": "$10,841 vs $12,800: case mix index ~1.2",
+        "paid_pmpm_medicare_diabetic": "$841 vs $1,572: " + _COST_GAP,
+        "inpatient_allowed_per_stay_medicare": "$10,848 vs $12,800: case mix index ~1.2",
     },
     "commercial-healthy": {
-        "allowed_pmpm_commercial_18_44": "$132 vs $420: " + _COST_GAP + "; this profile is the healthy 25-45",
-        "rx_share_commercial_18_44": "10.2% vs 20%: few commercial drug users, no specialty drugs",
+        "allowed_pmpm_commercial_18_44": "$133 vs $420: " + _COST_GAP + "; this profile is the healthy 25-45",
+        "rx_share_commercial_18_44": "10.3% vs 20%: few commercial drug users, no specialty drugs",
         "cost_top_1pct": "34.0% vs 21.7%: a healthy cohort's spending sits in a few stays",
-        "cost_top_5pct": "70.2% vs 48%: as above",
-        "cost_top_20pct": "88.5% vs 80%: as above",
+        "cost_top_5pct": "70.4% vs 48%: as above",
+        "cost_top_20pct": "88.6% vs 80%: as above",
     },
     "medicaid-pediatric": {
         "cost_top_1pct": "18.0% vs 21.7% (MEPS all ages; children's own curve not in the table yet)",
