@@ -188,15 +188,18 @@ def test_oncology_cycles_neutropenia_and_progression(trials):
     assert abs(np.log(hr) - np.log(0.65)) <= 2.576 * np.sqrt(4 / events), hr
 
 
-def test_same_seed_same_sdtm_bytes(trials, tmp_path):
+@pytest.mark.parametrize("name, protocol, subjects, seed", [("t2d", "t2d-phase3", 300, 3),
+                                                             ("onc", "nsclc-phase2", 120, 1)])
+def test_same_seed_same_sdtm_bytes(trials, tmp_path, name, protocol, subjects, seed):
+    """(EG and QS in t2d, site rates and TU/TR/RS in onc included.)"""
     db = tmp_path / "again.duckdb"
-    run = api.generate_trial(api.load_protocol("t2d-phase3", subjects=300, seed=3), db)
+    run = api.generate_trial(api.load_protocol(protocol, subjects=subjects, seed=seed), db)
     export_cohort(db, "sdtm", tmp_path / "x", cohort_id=run.result.cohort_id)
 
     def digest(folder):
         return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
-    assert digest(tmp_path / "x" / "sdtm") == digest(trials["t2d"]["sdtm"])
+    assert digest(tmp_path / "x" / "sdtm") == digest(trials[name]["sdtm"])
 
 
 @pytest.mark.parametrize("change, field", [
