@@ -105,12 +105,18 @@ def default_workers(spec: ProfileSpec, requested: int | None = None) -> int:
 
 
 def _with_end_of_life(attachments: list) -> list:
-    """Cohorts with journeys also get the terminal admissions of the members the state has die in hospital."""
+    """Cohorts with journeys also get the terminal admissions of the members the state has die in hospital;
+    with a year of care (annual-care), hospice for the members who die elsewhere."""
     from healthsim.spec.journey import JourneyAttachment
 
-    if not attachments or any(getattr(a, "template", None) == "end-of-life" for a in attachments):
-        return list(attachments)
-    return [*attachments, JourneyAttachment.model_validate({"template": "end-of-life"})]
+    names = {getattr(a, "template", None) for a in attachments}
+    out = list(attachments)
+    if attachments and "end-of-life" not in names:
+        out.append(JourneyAttachment.model_validate({"template": "end-of-life"}))
+    if "annual-care" in names and "hospice" not in names:
+        # ~47% of Medicare decedents use hospice (NHPCO 2022); ~80% die outside hospital: 0.47 / 0.8
+        out.append(JourneyAttachment.model_validate({"template": "hospice", "share": 0.59}))
+    return out
 
 
 def build_run(spec: ProfileSpec) -> RunPlan:
@@ -249,6 +255,14 @@ def load_protocol(source: str | Path | dict, *, subjects: int | None = None, see
     else:
         data, origin = load_template(str(source), "trial"), f"trial template {source}"
     if subjects is not None:
+        # a stated site rate is for the protocol's planned size: more subjects from the same sites in
+        # the same enrollment period means screening proportionally faster
+        rec = data.get("recruitment")
+        if isinstance(rec, dict) and rec.get("site_rate") and data.get("subjects"):
+            try:
+                data["recruitment"] = {**rec, "site_rate": float(rec["site_rate"]) * subjects / int(data["subjects"])}
+            except (TypeError, ValueError, ZeroDivisionError):
+                pass  # the spec's own validation names the bad field
         data["subjects"] = subjects
     if seed is not None:
         data["seed"] = seed
@@ -272,7 +286,9 @@ def trial_profile(protocol) -> ProfileSpec:
     # only when the recruitment profile asks for them
     doc.setdefault("claims", {"medical": False, "pharmacy": False})
     span = study_span_days(protocol) + protocol.criteria.lab_lookback_days + 30
-    doc["window"] = {"years": min(10, math.ceil(span / 365.25))}
+    # the window the study and the lab lookback need, not rounded up to whole years (care is generated
+    # for every day of it)
+    doc["window"] = {"years": min(10.0, math.ceil(span / 365.25 * 100) / 100)}
     return validate_model(ProfileSpec, doc, source=f"trial {protocol.study_id} recruitment.profile")
 
 

@@ -35,6 +35,10 @@ def age_distribution(age: AgeFact, template_age: dict) -> tuple[dict, str]:
     low, high = bounds(age)
     if age.exact is not None:
         return {"distribution": "uniform", "min": low, "max": high}, f"everyone aged {age.exact}"
+    if age.mean is not None:
+        sd = (high - low) / 4
+        return ({"distribution": "normal", "mean": age.mean, "std_dev": sd, "min": low, "max": high},
+                f"a normal around {age.mean:g} (sd {sd:g}, assumed; {_span(low, high)})")
     kept = _clip_template(template_age, low, high)
     if kept is not None:
         return kept, f"the template's age shape cut to {_span(low, high)}"

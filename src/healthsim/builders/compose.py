@@ -21,7 +21,7 @@ from healthsim.builders.ages import (
     describe_age,
     shared_age_distribution,
 )
-from healthsim.builders.facts import Facts
+from healthsim.builders.facts import PLACE_FIELDS, Facts
 from healthsim.builders.request import Assumption, OutputRequest, RequestError, RequestSpec
 from healthsim.plan.population import compile_profile
 from healthsim.spec.profile import MAX_COUNT, ProfileSpec
@@ -50,6 +50,20 @@ def choose_template(facts: Facts) -> tuple[str, str]:
     if high is not None and high <= 19 or (kinds == {"medicaid"} and facts.age is None):
         return "medicaid-pediatric", "the Medicaid/children population template"
     return "commercial-healthy", "the working-age population template"
+
+
+def _adults(facts: Facts) -> Facts:
+    """'postpartum women on Medicaid': women are adults, never the children's template's ages."""
+    from healthsim.builders.facts import AgeFact
+
+    if facts.age is not None or not facts.adult_noun or choose_template(facts)[0] != "medicaid-pediatric":
+        return facts
+    pregnant = any(c.code[:3] in ("Z33", "Z34", "O09") for c in facts.conditions if not c.negated) or any(
+        j.template == "maternity-episode" for j in facts.journeys)
+    low, high, text = (18, 45, f"{facts.adult_noun}, of childbearing age") if pregnant else (
+        18, 65, facts.adult_noun)
+    return facts.model_copy(update={"age": AgeFact(low=low, high=high, group=None if pregnant else "adults",
+                                                   text=text)})
 
 
 def journey_population(facts: Facts) -> dict | None:
@@ -97,6 +111,7 @@ def compose(facts: Facts, request: str | None = None) -> RequestSpec:
     from healthsim.builders.templates_cache import template_document
     from healthsim.spec.load import validate_model
 
+    facts = _adults(facts)
     template, why = choose_template(facts)
     doc = template_document(template, kind="profile")
     said: list[Assumption] = [Assumption(field="template", value=template, reason=why)]
@@ -316,16 +331,27 @@ def _demographics(doc: dict, facts: Facts, said: list[Assumption], template: str
         said.append(Assumption(field="demographics.age", value=describe_age(demo["age"]),
                                reason=f"not stated; template {template}"))
     sex = facts.sex or _implied_sex(facts, said)
+    placed = any(getattr(facts, f) for f in PLACE_FIELDS)
     for key, value in (("gender", sex), ("race", facts.race), ("ethnicity", facts.ethnicity)):
         if value:
             demo[key] = {"distribution": "categorical", "weights": value}
+        elif key in ("race", "ethnicity") and (placed or key not in demo):
+            # demographics.source hybrid: what the spec leaves out comes from where members live;
+            # a template's national race mix would override the named place's own (issue 11)
+            demo.pop(key, None)
+            said.append(Assumption(field=f"demographics.{key}", value=f"from the place: {_place_words(facts)}",
+                                   reason=PLACE_DEMOGRAPHICS))
         elif key in demo or key == "gender":
             shown = _weights_text(demo.get(key)) if key in demo else "51% F / 49% M"
             said.append(Assumption(field=f"demographics.{'sex' if key == 'gender' else key}",
                                    value=shown, reason=f"not stated; template {template}"))
-        else:
-            said.append(Assumption(field=f"demographics.{key}", value="U.S. 2020 Census mix",
-                                   reason="not stated; spec default"))
+
+
+PLACE_DEMOGRAPHICS = "not stated; the place's published shares at these ages (ACS 2015-19, raked)"
+
+
+def _place_words(facts: Facts) -> str:
+    return place_text(facts) or (facts.city or "") or "the United States (county by county)"
 
 
 def _support(dist: dict) -> tuple[float, float]:
@@ -479,7 +505,7 @@ def _conditions(doc: dict, facts: Facts, said: list[Assumption], notes: list[str
                                reason=f"typical comorbidity rates from template {template}"))
     if not named and not background:
         said.append(Assumption(field="conditions", value="none", reason="no condition stated"))
-    _attributes(doc, kept, facts, said)
+    _attributes(doc, kept, facts, said, notes)
 
 
 def _family(negated: set[str], dropped: list[str]) -> set[str]:
@@ -501,10 +527,18 @@ def _prevalence_text(p) -> str:
     return f"{p:.0%}" if isinstance(p, int | float) else "by age/sex"
 
 
-def _attributes(doc: dict, codes: set[str], facts: Facts, said: list[Assumption]) -> None:
+def _attributes(doc: dict, codes: set[str], facts: Facts, said: list[Assumption],
+                notes: list[str]) -> None:
     """diabetes_control: the stated severity mix, the template's, or none without diabetes."""
     attrs = doc.get("attributes") or {}
     diabetic = any(c[:3] in ("E10", "E11") for c in codes)
+    named = any(c.code[:3] in ("E10", "E11", "E13") and not c.negated for c in facts.conditions)
+    if facts.severity and not named:
+        # '60 adults with depression, 20 percent severe': the shares are diabetes control's, and no
+        # diabetes was asked for; never put them on the template's background diabetics
+        notes.append("severity shares (" + ", ".join(f"{k} {v:.0%}" for k, v in facts.severity.items())
+                     + ") describe diabetes control, and no diabetes was named: not applied")
+        facts = facts.model_copy(update={"severity": None})
     if not diabetic:
         attrs.pop("diabetes_control", None)
     elif facts.severity:

@@ -40,6 +40,13 @@ def describe(spec: RequestSpec) -> list[str]:
     conds = [f"{c.code} {_prev(c.prevalence)}" for c in ordered]
     from_place = "from the place (CDC PLACES)" if demo.get("source") == "populationsim" else "none"
     lines.append("  conditions: " + (", ".join(conds) if conds else from_place))
+    if p.households.size:
+        lines.append(f"  households: {p.households.size} members each (subscriber"
+                     + (", spouse" if p.households.size > 1 else "") + (", children" if p.households.size > 2 else "")
+                     + "; one address and plan)")
+    sdoh = {k: v for k, v in (doc.get("sdoh") or {}).items() if v is not None}
+    if sdoh:
+        lines.append("  social factors: " + ", ".join(f"{k} {v}" for k, v in sdoh.items()))
     if spec.journeys:
         lines.append("  journeys: " + ", ".join(
             j.template + ("" if j.available else " (not installed)")

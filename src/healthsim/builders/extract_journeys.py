@@ -36,6 +36,9 @@ AGE_AFTER = re.compile(r"\s*(?:and|or)\s+(?:older|over|up|above|younger|under|be
 AGE_BEFORE = re.compile(r"\b(?:under|below|younger than|less than|older than|over|above|aged?|ages)\s*$")
 
 
+ELIGIBLE = re.compile(r"[- ]?(?:eligible|candidates?)\b")
+
+
 @dataclass(frozen=True)
 class Intent:
     """A journey asked for by what it is about, not by name; resolved once conditions are known."""
@@ -77,6 +80,8 @@ def take_journeys(rt: RequestText) -> tuple[list[JourneyFact], dict]:
     by_phrase = {**{p: n for n, ps in vocab()["journeys"].items() for p in ps}, **shipped}
     found: dict[str, JourneyFact] = {}
     for m in list(rt.matches(phrase_pattern(by_phrase), allow_protected=True)):
+        if ELIGIBLE.match(rt.low, m.end()):
+            continue  # "hospice-eligible members": who they are, not a journey asked for
         name = lookup_phrase(by_phrase, m.group(0))
         rt.take(m.start(), m.end(), "journey")
         found.setdefault(name, JourneyFact(template=name, text=m.group(0)))

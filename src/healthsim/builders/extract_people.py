@@ -24,10 +24,13 @@ PERCENT = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|pct\b)")
 DECADES = {"teens": 10, "twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60,
            "seventies": 70, "eighties": 80, "nineties": 90}
 _MONTHS = r"\s*(?:months?|mos?|mths?)"
+_AGE_OF = r"(?:the\s+ages?\s+of\s+|age\s+)?"  # 'over the age of 40', 'under age 18'
 
 # (pattern, kind): kind says which groups are low/high/exact; all ages in years.
 # Ranges come first, so "between 40 and 60 years old" is not read as "60 years old".
 AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"\b(?:an?\s+)?(?:mean|average|avg\.?|median|typical)\s+(?:member\s+)?age\s*(?:of|is|=|:|at|"
+                rf"around|about|near)?\s*(?:around\s+|about\s+|~\s*)?{_N}(?:{_YEARS})?"), "mean"),
     (re.compile(rf"\b(?:under|below|younger than|less than|<)\s*{_N}{_MONTHS}(?:[ -]old)?\b"), "max_months"),
     (re.compile(rf"\b(?:over|above|older than|at least)\s*{_N}{_MONTHS}(?:[ -]old)?\b"), "min_months"),
     (re.compile(rf"\b(?:(a|an|one)\s+)?{_N}[ -]?(?:months?|mos?)[ -]olds?\b"), "exact_months"),
@@ -40,13 +43,13 @@ AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bin\s+their\s+(\d0)'?s\b"), "decade"),
     (re.compile(r"\bin\s+their\s+(twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"),
      "decade_word"),
-    (re.compile(rf"\b(?:aged?\s+)?(?:over|above|older than|at least|greater than|more than|>=?)\s*{_N}"
+    (re.compile(rf"\b(?:aged?\s+)?(?:over|above|older than|at least|greater than|more than|>=?)\s*{_AGE_OF}{_N}"
                 rf"(?:{_YEARS}|\s*(?:and|or)\s*(?:over|older|up|above))?(?!\s*(?:%|k\b|m\b|thousand|million|hundred|,\d))"), "min"),
     (re.compile(rf"\b(?:aged?\s+)?{_N}(?:{_YEARS})?\s*(?:\+|-?plus\b|and (?:over|older|up|above)|or (?:older|over|"
                 rf"above))(?!\w)"), "min"),
     (re.compile(r"\bover-?(\d{1,3})s\b"), "min"),
     (re.compile(r"\bunder-?(\d{1,3})s\b"), "max"),
-    (re.compile(rf"\b(?:aged?\s+)?(?:under|below|younger than|less than|<)\s*{_N}"
+    (re.compile(rf"\b(?:aged?\s+)?(?:under|below|younger than|less than|<)\s*{_AGE_OF}{_N}"
                 rf"(?:{_YEARS})?(?!\s*(?:%|k\b|m\b|thousand|million|hundred|,\d))"), "max"),
     (re.compile(rf"\b(?:aged?\s+)?{_N}\s*(?:and (?:under|younger|below)|or (?:younger|under))\b"), "max_incl"),
     (re.compile(rf"\b(?:aged?|ages?)\s*:?\s*{_N}\b(?!\s*(?:-|to)\s*\d)"), "exact_aged"),
@@ -74,6 +77,12 @@ def take_percents(rt: RequestText) -> list[tuple[int, int, float]]:
     for m in list(rt.matches(regex)):
         rt.take(m.start(), m.end(), "percent")
         out.append((m.start(), m.end(), float(fractions[m.group(0).lower()])))
+    slashed = re.compile(r"(?<![\w/.])([1-9])\s*/\s*([2-9]|10)(?![\w/.%])" + regex.pattern[regex.pattern.index("(?="):])
+    for m in list(rt.matches(slashed)):  # '1/3 with asthma'
+        top, bottom = int(m.group(1)), int(m.group(2))
+        if top < bottom:
+            rt.take(m.start(), m.end(), "percent")
+            out.append((m.start(), m.end(), round(top / bottom, 4)))
     return sorted(out)
 
 
@@ -126,6 +135,10 @@ def _age_from(m: re.Match[str], kind: str) -> AgeFact | None:
     if kind == "exact_months":
         n = int(m.group(2))
         return AgeFact(low=round(n / 12, 6), high=round((n + 1) / 12, 6), text=text) if n < 36 else None
+    if kind == "mean":  # a normal around it, two sd either side (at most 24 years, never below 0)
+        n = int(m.group(1))
+        half = min(24, n)
+        return AgeFact(low=n - half, high=n + half, mean=n, text=text) if 0 < n <= 95 else None
     if kind == "decade_word":
         lo = DECADES[m.group(1)]
         return AgeFact(low=lo, high=lo + 10, text=text)
@@ -186,6 +199,18 @@ FAMILY = re.compile(r"\b(?:(?:a|an|one)\s+)?(?:\w+\s+)?famil(?:y|ies)(?:\s+of\s+
                     r"seven|eight))?\b")
 FAMILY_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 DEFAULT_FAMILY = 4  # the seed's example family ("a commercial family of 4")
+
+
+FAMILIES = re.compile(r"\b(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\w+\s+)?families\b")
+
+
+def families_count(low: str) -> int | None:
+    """'2 families of 4', 'three commercial families': how many households."""
+    m = FAMILIES.search(low)
+    if m is None:
+        return None
+    word = m.group(1)
+    return int(word) if word.isdigit() else {**FAMILY_WORDS, "nine": 9, "ten": 10}[word]
 
 
 def take_family(rt: RequestText) -> tuple[int | None, bool]:

@@ -188,7 +188,7 @@ def _city(rt: RequestText, out: PlaceFacts) -> None:
 
 def _city_near(rt: RequestText):
     """'suburbs of Chicago', 'outside Denver', 'the Houston area': the city's ZIPs."""
-    from healthsim.builders.places import City, _cities
+    from healthsim.builders.places import City, city_entry
 
     for m in NEAR_CITY.finditer(rt.text):
         words = m.group(1).split()
@@ -196,7 +196,7 @@ def _city_near(rt: RequestText):
             name = " ".join(words[:n])
             start = m.start(1)
             end = start + len(name)
-            by_state = _cities().get(name.lower())
+            by_state = city_entry(name)
             if not by_state or name.lower() in state_names() or not rt.free(start, end):
                 continue
             state = max(by_state, key=lambda s: by_state[s][1])

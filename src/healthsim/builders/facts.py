@@ -24,6 +24,7 @@ class AgeFact(BaseModel):
     group: str | None = None  # 'seniors', 'kids', 'disabled', ...
     text: str = ""
     share: float | None = None  # 'half of them over 60': the share of members in this range
+    mean: float | None = None  # 'mean age 50': a normal around it within [low, high)
 
 
 class ConditionFact(BaseModel):
@@ -69,6 +70,7 @@ class Facts(BaseModel):
     coverage: list[tuple[str, float | None]] | None = None
     medicare_unqualified: bool | None = Field(None, description="'Medicare' said without Advantage/Original.")
     age: AgeFact | None = None
+    adult_noun: str | None = Field(None, description="'women', 'men', 'mothers': people who are adults.")
     sex: dict[str, float] | None = None
     race: dict[str, float] | None = None
     ethnicity: dict[str, float] | None = None
@@ -104,7 +106,7 @@ class Facts(BaseModel):
             getattr(self, name) not in (None, [], {}, False)
             for name in type(self).model_fields
             if name not in ("unrecognized", "notes", "count_text", "urban_text", "place_labels",
-                            "medicare_unqualified", "subject")
+                            "medicare_unqualified", "subject", "adult_noun")
         )
 
     def merged(self, newer: Facts) -> Facts:

@@ -35,13 +35,15 @@ def journeys(facts: Facts, doc: dict) -> tuple[list[JourneyRequest], Extra]:
     if not out and wanted:
         # claims without a named journey: a year of care (issue 10); a condition's episode journey only when
         # journey timing was given. diabetic-first-year suits only members diagnosed in the window.
-        year_of_care = "annual-care" if "annual-care" in installed and not adjust else None
-        default = year_of_care or _default_journey(facts)
+        # '2 years of claims': a span only (no visit timing) is the years a year of care covers
+        span_only = bool(adjust) and set(adjust) <= {"duration_months"}
+        year_of_care = "annual-care" if "annual-care" in installed and (not adjust or span_only) else None
+        default = (_default_journey(facts) or year_of_care) if adjust else (year_of_care or _default_journey(facts))
         why = "claims come from journey encounters" if not adjust else "journey timing was given"
         if default and (default in installed or adjust):
             out.append(JourneyRequest(template=default, adjustments=dict(adjust),
                                       available=default in installed,
-                                      origin="request" if adjust else "assumed"))
+                                      origin="request" if adjust and default != year_of_care else "assumed"))
             extra.assumptions.append(Assumption(
                 field="journeys", value=default, reason=f"{why}; " + (
                     "chosen for the named condition" if default != "annual-care"

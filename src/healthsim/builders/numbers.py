@@ -77,3 +77,18 @@ def parse_number(text: str) -> float | None:
     """A whole string as one number ('2k' -> 2000.0), or None."""
     m = NUMBER.fullmatch(text.strip().lower())
     return number_value(m) if m else None
+
+
+SPELLED_FRACTIONS = (
+    (re.compile(r"\b(?:a|one)\s+quarter(?:\s+of\s+a)?\s+million\b", re.IGNORECASE), "250,000"),
+    (re.compile(r"\bhalf\s+a\s+million\b|\b(?:a|one)\s+half(?:\s+of\s+a)?\s+million\b", re.IGNORECASE),
+     "500,000"),
+    (re.compile(r"\bthree\s+quarters\s+of\s+a\s+million\b", re.IGNORECASE), "750,000"),
+)
+
+
+def spelled_fractions(text: str) -> str:
+    """'a quarter million' -> '250,000', 'half a million' -> '500,000' (before the count is read)."""
+    for regex, digits in SPELLED_FRACTIONS:
+        text = regex.sub(digits, text)
+    return text

@@ -21,10 +21,12 @@ from healthsim.builders import conditions as cond
 from healthsim.builders import extract_codes as codes
 from healthsim.builders import extract_context as ctx
 from healthsim.builders import extract_journeys as journeys
+from healthsim.builders import extract_measures as measures
 from healthsim.builders import extract_people as people
 from healthsim.builders import extract_places, places, population_match
 from healthsim.builders.compose import compose
 from healthsim.builders.facts import ConditionFact, Facts
+from healthsim.builders.numbers import spelled_fractions
 from healthsim.builders.request import RequestError, RequestSpec
 from healthsim.builders.spelling import respell
 from healthsim.builders.text import RequestText
@@ -34,11 +36,15 @@ TOKEN = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 NEGATIONS = frozenset({"without", "no", "not", "non", "excluding", "exclude", "except", "never", "nor",
                        "remove", "drop", "minus"})
 RESETS = frozenset({"with", "have", "has", "having", "plus", "including", "who", "but", "add", "keep"})
+ADULT_NOUN = re.compile(r"\b(?:women|woman|men|man|ladies|lady|mothers|moms|wives|gentlemen|fathers|dads|"
+                        r"husbands)\b")
+CHILD_NOUN = re.compile(r"\b(?:children|child|kids?|girls?|boys?|infants?|newborns?|toddlers?|"
+                        r"teens?|teenagers?|adolescents?|minors?|pediatric|youths?|students?)\b")
 HEALTHY = re.compile(r"\bhealthy\b|\bno chronic (?:conditions|disease|illness)\b")
 GAP_WORDS = frozenset({"of", "them", "those", "the", "members", "patients", "people", "with", "have",
                        "having", "are", "is", "at", "in", "about", "around", "being", "who", "and",
                        "prevalence", "share", "rate", "also", "additionally", "for", "to", "set", "make",
-                       "diagnosed", "coded", "a", "an", "had", "has"})
+                       "diagnosed", "coded", "a", "an", "had", "has", "on"})
 
 
 def parse_request(text: str, *, count: int | None = None, seed: int | None = None) -> RequestSpec:
@@ -67,6 +73,7 @@ def parse_facts(text: object) -> Facts:
     if not isinstance(text, str):
         raise RequestError(f"a request is text (got {type(text).__name__})")
     text, spelling_notes = respell(text)
+    text = spelled_fractions(text)
     rt = RequestText(text)
     facts = Facts(notes=spelling_notes)
     cut = _correction(rt)
@@ -90,7 +97,10 @@ def parse_facts(text: object) -> Facts:
     named, facts.journey_adjustments = journeys.take_journeys(rt)
     percents = people.take_percents(rt)
     resolver = cond.Resolver()
+    measured, control = measures.take_measures(rt)
+    found += measured
     facts.severity, severity_labels = people.take_severity(rt)
+    facts.severity = control or facts.severity
     found += codes.take_medications(rt)
     found += _take_condition_phrases(rt)
     intents = journeys.take_intents(rt)
@@ -109,12 +119,18 @@ def parse_facts(text: object) -> Facts:
     if program_states and not (facts.states or facts.zips or facts.counties):
         facts.states = program_states
     sex = people.take_sex(rt)
+    adult = ADULT_NOUN.search(rt.low)  # also inside a condition phrase ('pregnant women')
+    facts.adult_noun = adult.group(0) if adult and not CHILD_NOUN.search(rt.low) else None
     facts.race = people.even_weights(people.take_labels(rt, "race"))
     facts.ethnicity = people.even_weights(people.take_labels(rt, "ethnicity"))
     facts.healthy = _take_healthy(rt)
     facts.household_size, stated = people.take_family(rt)
     facts.count, facts.count_text = people.take_count(rt, prefer_after=cut)
-    if facts.household_size and (facts.count is None or facts.count == facts.household_size):
+    families = people.families_count(rt.low)
+    if facts.household_size and families and facts.count in (None, families):
+        facts.count = families * facts.household_size  # '2 families of 4': 8 members in 2 households
+        facts.count_text = f"{families} families of {facts.household_size}"
+    elif facts.household_size and (facts.count is None or facts.count == facts.household_size):
         facts.count = facts.household_size
         facts.count_text = f"a family of {facts.household_size}" if stated else "a family"
     if facts.count is None and (single or people.one_person(rt)):
@@ -123,6 +139,8 @@ def parse_facts(text: object) -> Facts:
     more, facts.unrecognized = _resolve_leftovers(rt, resolver)
     found += more
     found.sort(key=lambda x: x[0])
+    if any(f.code[:3] in ("E10", "E11", "E13") and f.how != "measure" for *_, f in found):
+        found = [x for x in found if not (x[2].how == "measure" and x[2].code == "E11.9")]  # the diabetes named
     found = _without_screened(rt, found, screens, facts.notes)
     if cut is not None and any(start >= cut and not f.negated for start, _, f in found):
         found = [x for x in found if x[0] >= cut]  # "asthma, no wait, COPD": the correction replaces
@@ -442,6 +460,10 @@ def _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_
                 + [("condition", s, e, i) for i, (s, e, _) in enumerate(found)])
     shares: dict[tuple[str, int], float] = {}
     for ps, pe, value in percents:
+        if _on_a_medication(rt, pe):
+            facts.notes.append(f"{rt.text[ps:pe]!r} on a medication: who takes a drug follows the member state's "
+                               "therapy for the condition; the share was not applied")
+            continue
         target = _beside(rt, ps, pe, entities, taken={k for k in shares})
         if target is None:
             facts.notes.append(f"could not tell what {rt.text[ps:pe]!r} refers to; ignored")
@@ -468,6 +490,15 @@ def _attach_percents(rt, percents, facts, sex, coverage, urban, found, severity_
         facts.severity = stated_severity
 
 
+ON_DRUG = re.compile(r"\s*(?:of\s+(?:them|those|members|patients)\s+)?(?:are\s+|is\s+)?(?:on|taking|using|prescribed)\s+")
+
+
+def _on_a_medication(rt: RequestText, pe: int) -> bool:
+    """'30% on anticoagulants': the percentage is a medication's share, not the condition before it."""
+    m = ON_DRUG.match(rt.low, pe)
+    return bool(m) and m.end() < len(rt.taken) and rt.taken[m.end()] == "medication"
+
+
 BEFORE_CUES = re.compile(r"(?:\bin|\bat|\bfor|\(|:|=|\bis|\bare)\s*$")
 
 
@@ -485,14 +516,15 @@ def _beside(rt: RequestText, ps: int, pe: int, entities: list, taken: set) -> tu
     following = rt.low[pe:pe + 3].lstrip()
     if BEFORE_CUES.search(gap_before) or following.startswith(")"):
         return nearest_before
-    if not gap_before.strip() and re.match(r"\s*(?:[,;]|$|and\s)", rt.low[pe:]):
-        return nearest_before  # "asthma 10%, obesity 35%"
+    if not gap_before.strip() and (re.match(r"\s*(?:[,;]|$|and\s)", rt.low[pe:]) or nearest_after[0] == "coverage"):
+        return nearest_before  # "asthma 10%, obesity 35%"; "asthma 10% on Medicaid"
     return nearest_after
 
 
 def _is_gap(text: str) -> bool:
     words = TOKEN.findall(text)
-    return len(words) <= 3 and all(w in GAP_WORDS for w in words) and not re.search(r"[;.]", text)
+    core = [w for w in words if w not in ("of", "them", "those", "these")]  # '40% of them also with diabetes'
+    return len(core) <= 3 and all(w in GAP_WORDS for w in words) and not re.search(r"[;.]", text)
 
 
 def _sex_weights(sex, shares) -> dict[str, float] | None:

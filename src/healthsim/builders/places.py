@@ -42,6 +42,19 @@ def _cities() -> dict[str, dict[str, tuple[list[str], float]]]:
     return out
 
 
+ABBREVIATED = re.compile(r"^(st|ft|mt)\.?\s+", re.IGNORECASE)
+SPELLED = {"st": "saint", "ft": "fort", "mt": "mount"}
+
+
+def city_entry(name: str) -> dict[str, tuple[list[str], float]] | None:
+    """The city's states, also when its first word is abbreviated ('St. Louis' is USPS 'Saint Louis')."""
+    low = name.lower()
+    found = _cities().get(low)
+    if found is None and ABBREVIATED.match(low):
+        found = _cities().get(ABBREVIATED.sub(lambda m: SPELLED[m.group(1)] + " ", low))
+    return found
+
+
 def take_city(rt: RequestText, state_names: dict[str, str]) -> City | None:
     """The first city the request names, with its ZIPs (the spans are taken)."""
     for m in CANDIDATE.finditer(rt.text):
@@ -50,9 +63,9 @@ def take_city(rt: RequestText, state_names: dict[str, str]) -> City | None:
             name = " ".join(words[:n])
             start = m.start(1)
             end = start + len(name)
-            if name.lower() in state_names or not rt.free(start, end) or name.lower() not in _cities():
+            by_state = city_entry(name)
+            if name.lower() in state_names or not rt.free(start, end) or by_state is None:
                 continue
-            by_state = _cities()[name.lower()]
             state, end = _stated_state(rt, end, by_state, state_names)
             if state is None:
                 state = max(by_state, key=lambda s: by_state[s][1])
@@ -74,7 +87,7 @@ def _stated_state(rt: RequestText, end: int, by_state: dict, state_names: dict[s
 # ------------------------------------------------------------------ PopulationSim's resolver
 
 METRO = re.compile(
-    r"\b(DFW|NYC|[Bb]ay [Aa]rea|[Tt]win [Cc]ities|[Ii]nland [Ee]mpire|[Tt]ampa [Bb]ay|[Ss]ilicon [Vv]alley|"
+    r"\b(DFW|NYC|nyc|[Bb]ay [Aa]rea|[Tt]win [Cc]ities|[Ii]nland [Ee]mpire|[Tt]ampa [Bb]ay|[Ss]ilicon [Vv]alley|"
     r"[Hh]ampton [Rr]oads|[Cc]hicagoland|[Rr]esearch [Tt]riangle|[Nn]ew [Yy]ork [Cc]ity)\b"
     r"|\b(?:(?:[Tt]he\s+)?[Gg]reater\s+)?([A-Z][\w.'-]*(?:[ -][A-Z][\w.'-]*){0,3})\s+"
     r"((?i:metro(?:politan)?(?:\s+area)?|area|msa|region))\b"

@@ -25,8 +25,9 @@ def keywords() -> tuple[str, ...]:
     """Single words of the coverage, age-group and people vocabularies (5+ letters)."""
     v = vocab()
     words: set[str] = set()
-    for phrases in v["coverage"].values():
+    for phrases in v["coverage"].values():  # and the long words of phrases ('advantage' of 'medicare advantage')
         words |= {p for p in phrases if " " not in p and "-" not in p}
+        words |= {w for p in phrases for w in re.findall(r"[a-z]+", str(p).lower()) if len(w) >= 8}
     for entry in v["age_groups"].values():
         words |= {p for p in entry["words"] if " " not in p and "-" not in p}
     words |= set(v["people_plural"]) | set(v["people_singular"])

@@ -38,7 +38,8 @@ CLAIMS = table("claims", "Medical claims (837P professional, 837I institutional)
     C("plan_id", S, "The member's plan (plans.plan_id)."),
     C("place_of_service", S, "CMS place of service of the encounter (837P CLM05-1)."),
     C("type_of_bill", S, "UB-04 type of bill for institutional claims: 0111 inpatient, 0131 hospital "
-                         "outpatient, 0831 ambulatory surgery, 0721 ESRD facility."),
+                         "outpatient, 0831 ambulatory surgery, 0721 ESRD facility, 0211 skilled nursing, 0329 home "
+                         "health, 0811 hospice."),
     C("drg", S, "MS-DRG of inpatient stays (HealthSim's simplified grouper, products/claims/drg.py)."),
     C("diagnosis_codes", S, "ICD-10-CM codes of the encounter in rank order, space-separated; the first "
                             "is the principal / first-listed diagnosis (saves exporters a join)."),

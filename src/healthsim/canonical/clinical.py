@@ -24,8 +24,9 @@ ENCOUNTERS = table("encounters", "One row per visit or stay made by a journey.",
     C("journey", S, "Journey that made it (journey_name)."),
     C("journey_event", S, "Event id in the journey spec, e.g. diagnosis_visit."),
     C("type", S, "Setting: office, telehealth, urgent_care, emergency, inpatient, observation, outpatient_surgery, "
-                 "ambulatory_surgery, home, lab, therapy or dialysis.", False),
-    C("encounter_class", S, "FHIR/HL7 v3 ActCode class: AMB, EMER, IMP, OBSENC, VR or HH."),
+                 "ambulatory_surgery, home, lab, therapy, dialysis, snf (a skilled nursing stay), home_health (a "
+                 "30-day period), hospice (a month of care) or dme (equipment and supplies).", False),
+    C("encounter_class", S, "FHIR/HL7 v3 ActCode class: AMB, EMER, IMP, OBSENC, VR, HH or NONAC (skilled nursing)."),
     C("patient_class", S, "HL7 v2 PV1-2 patient class: O (outpatient), E (emergency), I (inpatient)."),
     C("status", S, "'finished'."),
     C("start_time", TS, "Arrival / admission time (local, no zone).", False),
@@ -40,7 +41,8 @@ ENCOUNTERS = table("encounters", "One row per visit or stay made by a journey.",
     C("em_code", S, "CPT/HCPCS evaluation and management (or preventive) code billed for the visit."),
     C("new_patient", B, "Whether the E/M is a new-patient visit."),
     C("specialty", S, "Specialty of the rendering clinician (NetworkSim matches a provider)."),
-    C("facility_type", S, "clinic, hospital, asc, urgent_care, laboratory, virtual, home or dialysis."),
+    C("facility_type", S, "clinic, hospital, asc, urgent_care, laboratory, virtual, home, dialysis, snf, home_health, "
+                          "hospice or dme."),
     C("provider_id", I64, "Rendering provider (providers.provider_id, filled by NetworkSim: the attributed "
                           "PCP for primary care; null for a lab draw)."),
     C("facility_id", I64, "Facility (facilities.facility_id, filled by NetworkSim; null for office, "
@@ -108,7 +110,9 @@ MEDICATION_ORDERS = table("medication_orders", "Medication orders (prescriptions
     C("encounter_id", I64, "Ordering encounter (null for renewals outside a visit)."),
     C("person_id", I64, "The patient.", False),
     C("journey_event", S, "Medication id or event id in the journey spec (e.g. metformin_start)."),
-    C("rxnorm", S, "RxNorm RXCUI (clinical or branded drug).", False),
+    C("rxnorm", S, "RxNorm RXCUI (clinical or branded drug); null only for an investigational product "
+                   "(a trial's study drug or placebo: drug_class 'investigational product', journey_event "
+                   "'trial <study_id>'), which has no RxNorm concept."),
     C("drug_name", S, "RxNorm normalised name."),
     C("ingredient", S, "Active ingredient(s)."),
     C("drug_class", S, "Therapeutic class label (biguanide, statin...)."),

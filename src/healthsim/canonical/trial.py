@@ -50,6 +50,11 @@ TRIAL_SITES = table("trial_sites", "Investigational sites: a network facility ea
     C("name", S, "Site (facility) name."),
     C("state", S, "USPS state of the site."),
     C("country", S, "ISO 3166 alpha-3 country (USA)."),
+    C("activation_date", D, "Day the site opened for screening."),
+    C("screening_rate", F64, "The site's own rate: candidates screened per month (recruitment.site_rate "
+                             "with the sites' gamma spread)."),
+    C("screened", I64, "Candidates screened at the site."),
+    C("randomized", I64, "Subjects randomised at the site."),
 ], key=("study_id", "site_id"), product=P)
 
 TRIAL_VISITS = table("trial_visits", "The schedule of assessments: planned visits (SDTM TV).", [
@@ -168,3 +173,31 @@ DEVIATIONS = table("deviations", "Protocol deviations (SDTM DV): out-of-window v
     C("term", S, "DVTERM."),
     C("date", D, "DVSTDTC.", False),
 ], key=("person_id", "study_id", "seq"), product=P)
+
+
+TUMOR_LESIONS = table("tumor_lesions", "Target lesions identified at the baseline scan (RECIST 1.1; SDTM TU).", [
+    C("person_id", I64, "The subject.", False),
+    C("study_id", S, "Study.", False),
+    C("lesion_id", S, "Lesion link id (TULNKID), T01...", False),
+    C("location", S, "Anatomical location (LUNG, LYMPH NODE, LIVER...).", False),
+    C("visitnum", F64, "Visit of the baseline scan (screening)."),
+    C("date", D, "Date of the baseline scan.", False),
+], key=("person_id", "lesion_id"), product=P)
+
+TUMOR_MEASUREMENTS = table("tumor_measurements", "Longest diameter of each target lesion at each scan (SDTM TR).", [
+    C("person_id", I64, "The subject.", False),
+    C("study_id", S, "Study.", False),
+    C("lesion_id", S, "The lesion (tumor_lesions.lesion_id).", False),
+    C("visitnum", F64, "Planned visit; the last planned visit before + 0.01 for an unscheduled scan."),
+    C("date", D, "Scan date.", False),
+    C("diameter", F64, "Longest diameter, mm.", False),
+], key=("person_id", "lesion_id", "date"), product=P)
+
+TUMOR_RESPONSES = table("tumor_responses", "Overall response at each post-baseline scan (RECIST 1.1; SDTM RS).", [
+    C("person_id", I64, "The subject.", False),
+    C("study_id", S, "Study.", False),
+    C("visitnum", F64, "As tumor_measurements.visitnum."),
+    C("date", D, "Scan date.", False),
+    C("sum_diameters", F64, "Sum of the target lesions' diameters, mm."),
+    C("response", S, "PR (sum <= 70% of baseline), SD or PD (progression: the time-to-event endpoint).", False),
+], key=("person_id", "date"), product=P)

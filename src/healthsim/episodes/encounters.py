@@ -26,6 +26,10 @@ def _clock(lo_hour: int, hi_hour: int, n: int, rng: np.random.Generator) -> np.n
     return lo_hour * 3600 + rng.integers(0, slots, n) * 300
 
 
+PERIODS = ("snf", "home_health", "hospice")
+"""Settings whose encounters last days (length_of_stay), billed as one institutional claim each."""
+
+
 def encounter_times(run, node, occ: Occurrences, rng: np.random.Generator) -> Occurrences:
     """Add start_ts/end_ts (seconds since epoch) and los (nights); drop stays that end too late."""
     ev = node.event
@@ -53,6 +57,16 @@ def encounter_times(run, node, occ: Occurrences, rng: np.random.Generator) -> Oc
         end = np.where(los > 0, (start_day + los) * 86400 + _clock(10, 16, n, rng),
                        start + rng.integers(8 * 3600, 20 * 3600, n))
         los = end // 86400 - start_day  # nights actually spent (a same-day stay may run past midnight)
+    elif setting.setting in PERIODS and ev.length_of_stay is not None:
+        # post-acute care (a SNF stay, a home health period, a month of hospice): days from the start,
+        # cut at the member's death or the end of the journey rather than dropped
+        start_day = start // 86400
+        days_ = np.maximum(np.rint(ev.length_of_stay.sample(n, rng, run.sub_ctx(occ.member))), 1).astype(np.int64)
+        last = np.minimum(np.minimum(run.end, run.death)[occ.member], start_day + days_)
+        # a SNF admits after the hospital's discharge (16-20h vs 10-16h); periods end early in the morning of
+        # their last day, before the next month of home health or hospice starts (8h or later)
+        end = np.maximum(np.maximum(last, start_day) * 86400 + _clock(6, 8, n, rng), start + 3600)
+        los = end // 86400 - start_day
     else:
         minutes = rng.integers(setting.duration_min, setting.duration_max + 1, n)
         end = start + minutes * 60

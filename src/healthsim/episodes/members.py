@@ -156,7 +156,12 @@ def start_days(plan: JourneyPlan, m: MemberBlock, cov: Coverage, active: np.ndar
     elif s.anchor == "death":  # end-of-life care: days before the member state's death
         dies = m.state.death_day < NEVER
         active = active & dies
-        start = np.where(dies, m.state.death_day + offset, cov.low)
+        # care that began before the window (a long hospice stay, billed a month at a time) is followed
+        # from its first monthly anniversary inside the window (not all from the window's first day)
+        begun = m.state.death_day + offset
+        start = np.where(begun < cov.low, cov.low + (begun - cov.low) % 30, begun)
+        active = active & (start <= m.state.death_day)
+        start = np.where(dies, start, cov.low)
     else:
         # An episode that starts at a diagnosis follows the member state's onset: only members
         # diagnosed inside the window have it (`redate` is read as `skip`: moving an onset that the

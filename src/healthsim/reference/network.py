@@ -18,7 +18,8 @@ from healthsim.errors import NotFoundError
 from healthsim.reference._files import frozen, read_commented_csv
 
 PCP_ROLES = ("pcp_adult", "pcp_child", "pcp_both")
-FACILITY_ROLES = ("hospital", "asc", "lab", "snf", "imaging", "dialysis", "urgent_care")
+FACILITY_ROLES = ("hospital", "asc", "lab", "snf", "imaging", "dialysis", "urgent_care", "home_health", "hospice",
+                  "dme")
 PHARMACY_ROLES = ("retail", "mail", "specialty")
 
 

@@ -24,7 +24,8 @@ from healthsim.distributions import AnyDistribution
 from healthsim.spec.journey_timing import Timing, When, parse_days
 
 SETTINGS = ("office", "telehealth", "urgent_care", "emergency", "inpatient", "observation",
-            "outpatient_surgery", "ambulatory_surgery", "home", "lab", "therapy", "dialysis")
+            "outpatient_surgery", "ambulatory_surgery", "home", "lab", "therapy", "dialysis", "snf", "home_health",
+            "hospice", "dme")
 SPECIALTIES = (
     "primary_care", "internal_medicine", "family_medicine", "endocrinology", "cardiology", "nephrology",
     "orthopedic_surgery", "general_surgery", "obstetrics_gynecology", "emergency_medicine", "hospitalist",
@@ -165,7 +166,8 @@ class EncounterEvent(_Event):
                                                         description="Inpatient: ordered on the discharge day.")
     referrals: list[ReferralItem] = Field(default_factory=list)
     length_of_stay: AnyDistribution | None = Field(
-        None, description="Inpatient/observation nights (>= 0; default 3 for inpatient, 1 for observation).")
+        None, description="Inpatient/observation nights (>= 0; default 3 for inpatient, 1 for observation); "
+        "days of a snf, home_health or hospice encounter (a stay, a period, a month), cut at death.")
     admitted_from: str | None = Field(None, description="Id of the ED encounter this admission follows.")
     admission_type: str | None = Field(None, description="One of: " + ", ".join(ADMISSION_TYPES))
     disposition: Disposition | None = None

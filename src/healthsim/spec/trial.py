@@ -85,15 +85,16 @@ class Visit(_Strict):
     day: int = Field(description="Target study day (day 1 = first dose; screening negative).")
     window: tuple[int, int] = Field((0, 0), description="Allowed days before/after the target, e.g. [-3, 3].")
     assessments: list[str] = Field(default_factory=lambda: ["vitals"],
-                                   description="vitals, ecg, and lab names (" + ", ".join(LAB_TESTS) + ").")
+                                   description="vitals, ecg, tumour (RECIST scan), eq5d (EQ-5D-5L) and lab names ("
+                                   + ", ".join(LAB_TESTS) + ").")
 
     @model_validator(mode="after")
     def _window(self) -> Visit:
         if self.window[0] > 0 or self.window[1] < 0:
             raise ValueError(f"visit {self.visit}: window {list(self.window)} must contain 0 (e.g. [-3, 3])")
-        unknown = [a for a in self.assessments if a not in ("vitals", "ecg", *LAB_TESTS)]
+        unknown = [a for a in self.assessments if a not in ("vitals", "ecg", "tumour", "eq5d", *LAB_TESTS)]
         if unknown:
-            raise ValueError(f"visit {self.visit}: unknown assessments {unknown}; allowed: vitals, ecg, "
+            raise ValueError(f"visit {self.visit}: unknown assessments {unknown}; allowed: vitals, ecg, tumour, eq5d, "
                              + ", ".join(LAB_TESTS))
         return self
 
@@ -105,7 +106,8 @@ class Cycles(_Strict):
     count: int = Field(6, ge=1, le=40)
     delay_rate: float = Field(0.15, ge=0, le=1, description="Share of cycles delayed (by 7 days).")
     reduction_rate: float = Field(0.08, ge=0, le=1, description="Share of cycles with a dose reduction.")
-    assessments: list[str] = Field(default_factory=lambda: ["vitals", "hemoglobin", "neutrophils", "platelets"])
+    assessments: list[str] = Field(default_factory=lambda: ["vitals", "hemoglobin", "neutrophils", "platelets"],
+                                   description="As for visits; a tumour scan every other cycle from cycle 3.")
 
 
 class AdverseEvent(_Strict):
@@ -143,6 +145,9 @@ class Endpoint(_Strict):
     control_median_days: int = Field(150, ge=7, description="time_to_event: median time to event in the "
                                                             "control arm.")
     event: str = Field("PROGRESSIVE DISEASE", description="time_to_event: what the event is.")
+    response_rate: dict[str, float] = Field(default_factory=dict, description=(
+        "With tumour scans: share of each arm with a partial response (RECIST 1.1, sum of diameters "
+        "down >= 30%); arms not named 0.3."))
 
 
 class Discontinuation(_Strict):
@@ -163,6 +168,17 @@ class Recruitment(_Strict):
                                                                         "wanted.")
     sites: int = Field(12, ge=1, le=500, description="Number of sites (hospitals of the network).")
     enrollment_months: int = Field(12, ge=1, le=60, description="Months over which subjects consent.")
+    site_rate: float | None = Field(None, gt=0, le=1000, description=(
+        "Candidates screened per site per month, on average over sites. Each site draws its own rate "
+        "from a gamma distribution with this mean and site_rate_cv (the Poisson-gamma recruitment model, "
+        "Anisimov & Fedorov 2007) and screens its candidates as a Poisson process from its activation; "
+        "candidates not reached when the enrollment period closes are never approached. Stated for the "
+        "protocol's planned subjects: asking for more or fewer (load_protocol subjects=, --count) scales it. "
+        "None: every candidate near a site consents on a uniform day of the enrollment period."))
+    site_rate_cv: float = Field(0.5, ge=0, le=3, description="Coefficient of variation of the sites' rates "
+                                                              "(0: every site at the mean).")
+    site_activation_months: float = Field(0, ge=0, le=24, description="With site_rate: sites open at uniform "
+                                                                      "times over the first this many months.")
 
 
 class ProtocolSpec(_Strict):
@@ -222,7 +238,9 @@ class ProtocolSpec(_Strict):
         return self.randomisation.block_size or 2 * sum(a.ratio for a in self.arms)
 
     def treatment_days(self) -> int:
-        """Days from day 1 to the end of treatment."""
+        """Days from day 1 to the end of treatment (the last visit but follow-up ones, or the cycles)."""
         if self.cycles is not None:
             return self.cycles.length_days * self.cycles.count
-        return max(v.day for v in self.visits)
+        # the last visit on treatment: a follow-up visit comes after the last dose
+        on = [v.day for v in self.visits if "FOLLOW" not in v.visit.upper()]
+        return max(on or [v.day for v in self.visits])

@@ -29,6 +29,9 @@ from healthsim.state.model import NEVER, MemberState
 
 SUB_THERAPY = 5
 GRID_DAYS = 30
+NOT_TOGETHER = (("ace_inhibitor", "angiotensin_receptor_blocker"),)
+"""Classes never taken together: dual RAS blockade (ACE inhibitor + ARB) harms (ONTARGET, NEJM 2008; VA
+NEPHRON-D, NEJM 2013); a member drawn for both keeps the ACE inhibitor."""
 
 
 @dataclass
@@ -224,6 +227,14 @@ def build_therapy(state: MemberState, m: MemberBlock, seed: int) -> Therapy:
             drug = np.array([d.rxcui for d in rung.drugs], dtype=object)[
                 np.minimum(np.searchsorted(np.cumsum(weights / weights.sum()), pick_u), len(weights) - 1)]
             cls.drug = np.where(chosen, drug, cls.drug)
+    for first, second in NOT_TOGETHER:  # the second class is not started on top of the first
+        a, b = classes.get(first), classes.get(second)
+        if a is not None and b is not None:
+            both = (a.start < NEVER) & (b.start < NEVER)
+            b.start = np.where(both, NEVER, b.start)
+            b.drug = np.where(both, None, b.drug)
+            b.incident &= ~both
+            b.family = np.where(both, None, b.family)
     therapy = Therapy(state, classes)
     for cls in classes.values():
         on = np.flatnonzero(cls.start < NEVER)

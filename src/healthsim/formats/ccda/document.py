@@ -162,6 +162,13 @@ def allergies(ctx, pid, items) -> tuple[str, list[str]]:
     return table(["Substance", "Category", "Reaction", "Severity", "Recorded"], rows), entries
 
 
+def _drug_code(m) -> str:
+    """The RxNorm code; a trial's investigational product has none: nullFlavor OTH with its name."""
+    if m["rxnorm"]:
+        return code(m["rxnorm"], T.RXNORM, m["drug_name"])
+    return f'<code nullFlavor="OTH"><originalText>{text(m["drug_name"])}</originalText></code>'
+
+
 def medications(ctx, pid, items) -> tuple[str, list[str]]:
     rows, entries = [], []
     for m in items:
@@ -176,7 +183,7 @@ def medications(ctx, pid, items) -> tuple[str, list[str]]:
             + (f'<high value="{ts(m["end_date"])}"/>' if m["end_date"] and m["end_date"] <= ctx.as_of else "")
             + f"</effectiveTime>{dose}"
             f'<consumable><manufacturedProduct classCode="MANU">{tid(T.MEDICATION_INFORMATION)}'
-            f'<manufacturedMaterial>{code(m["rxnorm"], T.RXNORM, m["drug_name"])}</manufacturedMaterial>'
+            f'<manufacturedMaterial>{_drug_code(m)}</manufacturedMaterial>'
             "</manufacturedProduct></consumable></substanceAdministration>")
     return table(["Medication", "Directions", "Start", "Status"], rows), entries
 

@@ -151,7 +151,8 @@ def medication_requests(block, ctx):
         res = {"resourceType": "MedicationRequest", "id": ctx.rid("medication_orders", m["order_id"]),
                "meta": {"profile": [f"{US_CORE}/us-core-medicationrequest"]},
                "status": m["status"] or "active", "intent": "order",
-               "medicationCodeableConcept": concept(RXNORM, m["rxnorm"], m["drug_name"]),
+               "medicationCodeableConcept": concept(RXNORM, m["rxnorm"], m["drug_name"]) if m["rxnorm"]
+               else {"text": m["drug_name"]},  # a trial's investigational product: no RxNorm concept
                "subject": ctx.ref("Patient", "persons", pid), "authoredOn": instant(m["authored_time"]),
                "dosageInstruction": [dose], "dispenseRequest": dispense}
         if m["encounter_id"] is not None:

@@ -136,8 +136,8 @@ class NcpdpScriptExporter:
                 if "pcp_attributions" in block.tables else {}
             tag = f"{block.lo:08d}-{block.hi:08d}"
             for order in rows(block["medication_orders"]):
-                if order["authored_time"] > cutoff:
-                    continue
+                if order["authored_time"] > cutoff or not order["rxnorm"]:
+                    continue  # (no RxNorm: a trial's study drug, dispensed by the site, never e-prescribed)
                 pid, fill = order["person_id"], fills.get(order["order_id"])
                 pharmacy = pharmacies.get(fill["pharmacy_id"] if fill else usual.get(pid)) or fallback_pharmacy
                 visit = visits.get(order["encounter_id"]) if order["encounter_id"] is not None else None

@@ -5,7 +5,10 @@ present and never null, expected ones present; names <= 8 and labels <= 40 chara
 inside their CDISC CT codelists; --SEQ unique per USUBJID; every USUBJID in DM; ISO 8601 dates;
 --DY consistent with --DTC and RFSTDTC (no day 0); RFXSTDTC/RFXENDTC equal to the first/last EX
 dates; no AE before informed consent; visits inside their TV windows unless a DV record flags
-them; arm counts matching the randomisation ratio within one block per stratum.
+them; arm counts matching the randomisation ratio within one block per stratum; define.xml
+well-formed and consistent with the XPT files (one ItemGroupDef per file, its ItemRefs in the
+file's variable order, each ItemDef's label, data type and length those of the file, every
+referenced OID defined).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from healthsim.formats.sdtm import ct
-from healthsim.formats.sdtm.variables import DOMAINS
+from healthsim.formats.sdtm.variables import DOMAINS, OPTIONAL
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -68,13 +71,16 @@ def check(folder: str | Path) -> ConformanceReport:
             rep.errors.append(Finding(rule, domain, message))
 
     data: dict[str, pd.DataFrame] = {}
+    metas: dict = {}
     for code, (_, variables) in DOMAINS.items():
         path = root / f"{code.lower()}.xpt"
         if not path.exists():
-            err("SD0001", code, f"{path.name} missing")
+            if code not in OPTIONAL:
+                err("SD0001", code, f"{path.name} missing")
             continue
-        df, meta = pyreadstat.read_xport(str(path))
+        df, meta = pyreadstat.read_xport(str(path), encoding="LATIN1")  # XPT v5 text is latin-1
         data[code] = df
+        metas[code] = meta
         rep.records[code] = len(df)
         labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
         for name in meta.column_names:
@@ -102,6 +108,7 @@ def check(folder: str | Path) -> ConformanceReport:
         seq = [c for c in df.columns if c.endswith("SEQ") and c != "TSSEQ"]
         if seq and "USUBJID" in df.columns and df.duplicated(["USUBJID", seq[0]]).any():
             err("SD0007", code, f"{seq[0]} not unique within USUBJID")
+    check_define(root, metas, err)
     if "DM" not in data:
         return rep
     dm = data["DM"]
@@ -179,3 +186,69 @@ def check(folder: str | Path) -> ConformanceReport:
                 if abs(counts.get(a, 0) - expected) > max(8, 2 * strata + 0.1 * expected):
                     err("SD0015", "DM", f"arm {a}: {counts.get(a, 0)} subjects, planned about {expected:.0f}")
     return rep
+
+
+ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
+DEF = "{http://www.cdisc.org/ns/def/v2.1}"
+XLINK = "{http://www.w3.org/1999/xlink}"
+
+
+def check_define(root: Path, metas: dict, err) -> None:
+    """define.xml is well-formed and says what the XPT files hold."""
+    from xml.etree import ElementTree
+
+    path = root / "define.xml"
+    if not path.exists():
+        err("DF0001", "define", "define.xml missing")
+        return
+    try:
+        doc = ElementTree.parse(path).getroot()
+    except ElementTree.ParseError as exc:
+        err("DF0001", "define", f"define.xml is not well-formed XML: {exc}")
+        return
+    if doc.tag != f"{ODM}ODM":
+        err("DF0001", "define", f"root element {doc.tag}, not ODM")
+        return
+    mdv = doc.find(f"{ODM}Study/{ODM}MetaDataVersion")
+    if mdv is None:
+        err("DF0001", "define", "no Study/MetaDataVersion")
+        return
+    items = {i.get("OID"): i for i in mdv.findall(f"{ODM}ItemDef")}
+    lists = {c.get("OID") for c in mdv.findall(f"{ODM}CodeList")}
+    groups = {g.get("Name"): g for g in mdv.findall(f"{ODM}ItemGroupDef")}
+    for code in sorted(set(metas) - set(groups)):
+        err("DF0002", code, "dataset has no ItemGroupDef in define.xml")
+    for name, g in groups.items():
+        leaf = g.find(f"{DEF}leaf")
+        href = leaf.get(f"{XLINK}href") if leaf is not None else None
+        if not href or not (root / href).exists():
+            err("DF0002", name, f"ItemGroupDef {name}: def:leaf {href} is not a file of the export")
+            continue
+        meta = metas.get(name)
+        if meta is None:
+            continue
+        refs = sorted(g.findall(f"{ODM}ItemRef"), key=lambda r: int(r.get("OrderNumber") or 0))
+        defs = [items.get(r.get("ItemOID")) for r in refs]
+        if any(d is None for d in defs):
+            err("DF0005", name, "ItemRef to an ItemDef that is not defined")
+            continue
+        names = [d.get("Name") for d in defs]
+        if names != list(meta.column_names):
+            err("DF0003", name, f"define.xml variables {names[:4]}... differ from the file's "
+                f"{list(meta.column_names)[:4]}...")
+            continue
+        labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+        for d in defs:
+            var = d.get("Name")
+            label = d.findtext(f"{ODM}Description/{ODM}TranslatedText") or ""
+            is_text = d.get("DataType") == "text"
+            if label != (labels.get(var) or ""):
+                err("DF0004", name, f"{var}: define.xml label {label!r}, file label {labels.get(var)!r}")
+            if is_text != (meta.readstat_variable_types.get(var) == "string"):
+                err("DF0004", name, f"{var}: define.xml DataType {d.get('DataType')} disagrees with the file")
+            if is_text and int(d.get("Length") or 0) != meta.variable_storage_width.get(var):
+                err("DF0004", name, f"{var}: define.xml Length {d.get('Length')}, file width "
+                    f"{meta.variable_storage_width.get(var)}")
+            ref = d.find(f"{ODM}CodeListRef")
+            if ref is not None and ref.get("CodeListOID") not in lists:
+                err("DF0005", name, f"{var}: CodeList {ref.get('CodeListOID')} not defined")

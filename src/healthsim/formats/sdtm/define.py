@@ -12,7 +12,7 @@ from healthsim.formats.sdtm import ct
 from healthsim.formats.sdtm.variables import DOMAINS
 
 CLASSES = {"DM": "SPECIAL PURPOSE", "SV": "SPECIAL PURPOSE", "AE": "EVENTS", "DS": "EVENTS", "MH": "EVENTS",
-           "DV": "EVENTS", "CM": "INTERVENTIONS", "EX": "INTERVENTIONS", "VS": "FINDINGS", "LB": "FINDINGS",
+           "DV": "EVENTS", "CM": "INTERVENTIONS", "EX": "INTERVENTIONS", "VS": "FINDINGS", "LB": "FINDINGS", "EG": "FINDINGS", "QS": "FINDINGS", "TU": "FINDINGS", "TR": "FINDINGS", "RS": "FINDINGS",
            "TA": "TRIAL DESIGN", "TE": "TRIAL DESIGN", "TV": "TRIAL DESIGN", "TI": "TRIAL DESIGN",
            "TS": "TRIAL DESIGN"}
 
@@ -21,6 +21,8 @@ def define_xml(study, domains) -> str:
     sid = escape(str(study["study_id"]))
     groups, items, lists = [], {}, []
     for code, (label, variables) in DOMAINS.items():
+        if code not in domains:  # an optional domain the protocol does not produce
+            continue
         df = domains[code]
         refs = []
         for order, v in enumerate(variables, start=1):

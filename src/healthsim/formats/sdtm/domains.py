@@ -3,7 +3,8 @@
 USUBJID comes from trial_subjects; --DY counts from RFSTDTC (day 1, randomisation) with no day 0;
 dates are ISO 8601 (YYYY-MM-DD); --SEQ numbers each subject's records in date order. Screen
 failures are in DM (ARMNRS = SCREEN FAILURE, no arm) and DS only. CM is every medication order of
-the member active at or after consent; MH every condition with onset before consent.
+the member active at or after consent (but the study drug's own orders, which are EX); MH every
+condition with onset before consent.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def build(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     f["USUBJID"] = f["person_id"].map(usub)
     f["rf"] = f["person_id"].map(rf)
     f["VISIT"] = f["visitnum"].map(visits)
-    for dom in ("VS", "LB"):
+    for dom in ("VS", "LB", "EG", "QS"):
         x = f[f["domain"] == dom]
         res = x["value"].map(lambda v: f"{v:g}")
         p = dom
@@ -114,6 +115,8 @@ def build(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             f"{p}ORRES": res, f"{p}ORRESU": x["unit"], f"{p}STRESC": res, f"{p}STRESN": x["value"],
             f"{p}STRESU": x["unit"], f"{p}BLFL": np.where(x["baseline"], "Y", ""), "VISITNUM": x["visitnum"],
             "VISIT": x["VISIT"], f"{p}DTC": _iso(x["date"]), f"{p}DY": _dy(x["date"], x["rf"])}
+        if dom == "QS":
+            cols["QSCAT"] = ["EQ-5D-5L"] * len(x)
         if dom == "LB":
             lo, hi = x["ref_low"], x["ref_high"]
             cols.update({"LBLOINC": x["loinc"], "LBORNRLO": lo.map(lambda v: "" if pd.isna(v) else f"{v:g}"),
@@ -128,7 +131,8 @@ def build(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     consent = rand.set_index("person_id")["consent_date"]
     end = rand.set_index("person_id")["end_date"]
     meds = t["medication_orders"]
-    meds = meds[meds["person_id"].isin(rand["person_id"])].copy()
+    # the study drug's own orders (journey_event 'trial <study>', no RxNorm) are EX, not CM
+    meds = meds[meds["person_id"].isin(rand["person_id"]) & (meds["journey_event"] != f"trial {sid}")].copy()
     stop = meds["stop_date"].where(meds["stop_date"].notna(), meds["end_date"])
     c0 = pd.to_datetime(meds["person_id"].map(consent))
     meds = meds[(pd.to_datetime(stop) >= c0) & (pd.to_datetime(meds["start_date"]) <= pd.to_datetime(
@@ -195,7 +199,48 @@ def build(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                        "DVCAT": dv["category"], "DVSTDTC": _iso(dv["date"])})
     df["DVSEQ"] = _seq(df, ["DVSTDTC"]).astype(float)
     out["DV"] = df.sort_values(["USUBJID", "DVSEQ"], kind="stable").reset_index(drop=True)
+    out.update(_tumours(t, sid, usub, rf, visits))
     out.update(_design(study, t))
+    return out
+
+
+def _tumours(t: dict, sid: str, usub: pd.Series, rf: pd.Series, visits: pd.Series) -> dict[str, pd.DataFrame]:
+    """TU (target lesions at baseline), TR (their longest diameters at each scan), RS (RECIST 1.1
+    overall response at each post-baseline scan); an unscheduled scan's VISIT is 'UNSCHEDULED'."""
+    if "tumor_lesions" not in t:
+        return {}
+    out = {}
+
+    def visit_name(v: pd.Series) -> pd.Series:
+        return v.map(visits).fillna("UNSCHEDULED")
+
+    tu = t["tumor_lesions"]
+    df = _frame("TU", {
+        "STUDYID": [sid] * len(tu), "USUBJID": tu["person_id"].map(usub), "TULNKID": tu["lesion_id"],
+        "TUTESTCD": ["TUMIDENT"] * len(tu), "TUTEST": ["Tumor Identification"] * len(tu),
+        "TUORRES": ["TARGET"] * len(tu), "TUSTRESC": ["TARGET"] * len(tu), "TULOC": tu["location"],
+        "TUMETHOD": ["CT SCAN"] * len(tu), "VISITNUM": tu["visitnum"], "VISIT": visit_name(tu["visitnum"]),
+        "TUDTC": _iso(tu["date"]), "TUDY": _dy(tu["date"], tu["person_id"].map(rf))})
+    df["TUSEQ"] = _seq(df, ["TULNKID"]).astype(float)
+    out["TU"] = df.sort_values(["USUBJID", "TUSEQ"], kind="stable").reset_index(drop=True)
+    tr = t["tumor_measurements"]
+    res = tr["diameter"].map(lambda v: f"{v:g}")
+    df = _frame("TR", {
+        "STUDYID": [sid] * len(tr), "USUBJID": tr["person_id"].map(usub), "TRLNKID": tr["lesion_id"],
+        "TRTESTCD": ["LDIAM"] * len(tr), "TRTEST": ["Longest Diameter"] * len(tr), "TRORRES": res,
+        "TRORRESU": ["mm"] * len(tr), "TRSTRESC": res, "TRSTRESN": tr["diameter"], "TRSTRESU": ["mm"] * len(tr),
+        "TRMETHOD": ["CT SCAN"] * len(tr), "VISITNUM": tr["visitnum"], "VISIT": visit_name(tr["visitnum"]),
+        "TRDTC": _iso(tr["date"]), "TRDY": _dy(tr["date"], tr["person_id"].map(rf))})
+    df["TRSEQ"] = _seq(df, ["TRDTC", "TRLNKID"]).astype(float)
+    out["TR"] = df.sort_values(["USUBJID", "TRSEQ"], kind="stable").reset_index(drop=True)
+    rs = t["tumor_responses"]
+    df = _frame("RS", {
+        "STUDYID": [sid] * len(rs), "USUBJID": rs["person_id"].map(usub), "RSTESTCD": ["OVRLRESP"] * len(rs),
+        "RSTEST": ["Overall Response"] * len(rs), "RSCAT": ["RECIST 1.1"] * len(rs), "RSORRES": rs["response"],
+        "RSSTRESC": rs["response"], "VISITNUM": rs["visitnum"], "VISIT": visit_name(rs["visitnum"]),
+        "RSDTC": _iso(rs["date"]), "RSDY": _dy(rs["date"], rs["person_id"].map(rf))})
+    df["RSSEQ"] = _seq(df, ["RSDTC"]).astype(float)
+    out["RS"] = df.sort_values(["USUBJID", "RSSEQ"], kind="stable").reset_index(drop=True)
     return out
 
 

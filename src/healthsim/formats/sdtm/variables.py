@@ -108,6 +108,77 @@ VISIT|Visit Name|Char|Perm
 LBDTC|Date/Time of Specimen Collection|Char|Exp
 LBDY|Study Day of Specimen Collection|Num|Perm
 """)),
+    "EG": ("ECG Test Results", _v(ID + """
+EGSEQ|Sequence Number|Num|Req
+EGTESTCD|ECG Test or Examination Short Name|Char|Req
+EGTEST|ECG Test or Examination Name|Char|Req
+EGORRES|Result or Finding in Original Units|Char|Exp
+EGORRESU|Original Units|Char|Exp
+EGSTRESC|Character Result/Finding in Std Format|Char|Exp
+EGSTRESN|Numeric Result/Finding in Standard Units|Num|Exp
+EGSTRESU|Standard Units|Char|Exp
+EGBLFL|Baseline Flag|Char|Exp
+VISITNUM|Visit Number|Num|Exp
+VISIT|Visit Name|Char|Perm
+EGDTC|Date/Time of ECG|Char|Exp
+EGDY|Study Day of ECG|Num|Perm
+""")),
+    "QS": ("Questionnaires", _v(ID + """
+QSSEQ|Sequence Number|Num|Req
+QSTESTCD|Question Short Name|Char|Req
+QSTEST|Question Name|Char|Req
+QSCAT|Category of Question|Char|Req
+QSORRES|Finding in Original Units|Char|Exp
+QSSTRESC|Character Result/Finding in Std Format|Char|Exp
+QSSTRESN|Numeric Finding in Standard Units|Num|Exp
+QSBLFL|Baseline Flag|Char|Exp
+VISITNUM|Visit Number|Num|Exp
+VISIT|Visit Name|Char|Perm
+QSDTC|Date/Time of Finding|Char|Exp
+QSDY|Study Day of Finding|Num|Perm
+""")),
+    "TU": ("Tumor/Lesion Identification", _v(ID + """
+TUSEQ|Sequence Number|Num|Req
+TULNKID|Link ID|Char|Exp
+TUTESTCD|Tumor/Lesion ID Short Name|Char|Req
+TUTEST|Tumor/Lesion ID Test Name|Char|Req
+TUORRES|Tumor/Lesion ID Result|Char|Exp
+TUSTRESC|Tumor/Lesion ID Result Std. Format|Char|Exp
+TULOC|Location of the Tumor/Lesion|Char|Exp
+TUMETHOD|Method of Identification|Char|Exp
+VISITNUM|Visit Number|Num|Exp
+VISIT|Visit Name|Char|Perm
+TUDTC|Date/Time of Tumor/Lesion Identification|Char|Exp
+TUDY|Study Day of Tumor/Lesion Identification|Num|Perm
+""")),
+    "TR": ("Tumor/Lesion Results", _v(ID + """
+TRSEQ|Sequence Number|Num|Req
+TRLNKID|Link ID|Char|Exp
+TRTESTCD|Tumor/Lesion Assessment Short Name|Char|Req
+TRTEST|Tumor/Lesion Assessment Test Name|Char|Req
+TRORRES|Result or Finding in Original Units|Char|Exp
+TRORRESU|Original Units|Char|Exp
+TRSTRESC|Character Result/Finding in Std Format|Char|Exp
+TRSTRESN|Numeric Result/Finding in Standard Units|Num|Exp
+TRSTRESU|Standard Units|Char|Exp
+TRMETHOD|Method Used to Identify the Tumor/Lesion|Char|Exp
+VISITNUM|Visit Number|Num|Exp
+VISIT|Visit Name|Char|Perm
+TRDTC|Date/Time of Tumor/Lesion Measurement|Char|Exp
+TRDY|Study Day of Tumor/Lesion Measurement|Num|Perm
+""")),
+    "RS": ("Disease Response and Clin Classification", _v(ID + """
+RSSEQ|Sequence Number|Num|Req
+RSTESTCD|Assessment Short Name|Char|Req
+RSTEST|Assessment Name|Char|Req
+RSCAT|Category for Assessment|Char|Exp
+RSORRES|Result or Finding in Original Units|Char|Exp
+RSSTRESC|Character Result/Finding in Std Format|Char|Exp
+VISITNUM|Visit Number|Num|Exp
+VISIT|Visit Name|Char|Perm
+RSDTC|Date/Time of Assessment|Char|Exp
+RSDY|Study Day of Assessment|Num|Perm
+""")),
     "CM": ("Concomitant/Prior Medications", _v(ID + """
 CMSEQ|Sequence Number|Num|Req
 CMTRT|Reported Name of Drug, Med, or Therapy|Char|Req
@@ -212,3 +283,7 @@ TSPARM|Trial Summary Parameter|Char|Req
 TSVAL|Parameter Value|Char|Exp
 """)),
 }
+
+# written only when the protocol's schedule produces them (a visit naming "ecg" for EG, "eq5d" for QS,
+# "tumour" for TU, TR and RS)
+OPTIONAL = {"EG", "QS", "TU", "TR", "RS"}

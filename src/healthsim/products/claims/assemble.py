@@ -26,6 +26,7 @@ from healthsim.products.claims.facility import (
     facility_rows,
     inpatient_lines,
     outpatient_lines,
+    post_acute_lines,
 )
 from healthsim.products.claims.inputs import (
     Diagnoses,
@@ -43,10 +44,15 @@ from healthsim.products.claims.lines import (
     professional_lines,
 )
 from healthsim.products.claims.parties import claim_parties
-from healthsim.products.claims.pricing import PricedLines, price_drg_rows, price_rows
+from healthsim.products.claims.pricing import (
+    PricedLines,
+    price_drg_rows,
+    price_per_diem_rows,
+    price_rows,
+)
 from healthsim.products.claims.services import benefit_service
 from healthsim.products.network.pool import Network
-from healthsim.reference.claims import ms_drgs
+from healthsim.reference.claims import ms_drgs, payment_parameters
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,7 @@ def build_claims(ctx: ClaimContext, m: MemberBlock, tables: dict[str, pa.Table],
     drg = _stay_drgs(enc, stays, tables)
     lines = LineSet.concat([professional_lines(enc, procs), lab_lines(enc, labs),
                             outpatient_lines(enc, procs, labs), dialysis_lines(enc),
-                            inpatient_lines(enc, stays, drg, ctx.seed)])
+                            inpatient_lines(enc, stays, drg, ctx.seed), post_acute_lines(enc)])
     member = enc.person[enc.rows_of(lines.encounter)] - m.person_id[0]
     lines = lines.take(np.flatnonzero(m.plan_index[member] >= 0))  # the payer sees members only
     if len(lines.kind) == 0:
@@ -115,8 +121,9 @@ def build_claims(ctx: ClaimContext, m: MemberBlock, tables: dict[str, pa.Table],
     at_facility = enc.facility_pos[erow[per_line]] & (lines.kind != LAB) & (lines.kind != INSTITUTIONAL)
     market = market_keys(m, person)
     nights = np.maximum(enc.end_day[erow] - enc.start_day[erow], 0)
+    per_diem_days = np.where((kind == INSTITUTIONAL) & enc.is_setting(("snf",))[erow], np.maximum(nights, 1), 0)
     priced = _price(ctx, lines, per_line, plan, billing, claim_drg, at_facility,
-                    claim_key=cid[start], nights=nights, market=market)
+                    claim_key=cid[start], nights=nights, market=market, per_diem_days=per_diem_days)
     service_from = np.minimum.reduceat(lines.day, start)
     service_to = np.where(is_stay, enc.end_day[erow], np.maximum.reduceat(lines.day, start))
     setting_vocab = [*enc.setting_vocab, "lab"]
@@ -165,7 +172,8 @@ def market_keys(m: MemberBlock, person: np.ndarray) -> np.ndarray:
 
 def _price(ctx: ClaimContext, lines: LineSet, per_line: np.ndarray, plan: np.ndarray,
            billing: np.ndarray, claim_drg: np.ndarray, at_facility: np.ndarray, *,
-           claim_key: np.ndarray, nights: np.ndarray, market: np.ndarray) -> PricedLines:
+           claim_key: np.ndarray, nights: np.ndarray, market: np.ndarray,
+           per_diem_days: np.ndarray) -> PricedLines:
     payer = ctx.payer_row[plan][per_line]
     provider = billing[per_line]
     fee = lines.fee_row >= 0
@@ -183,6 +191,14 @@ def _price(ctx: ClaimContext, lines: LineSet, per_line: np.ndarray, plan: np.nda
                            market_key=market[stays], seed=ctx.seed)
         rows = np.flatnonzero(np.isin(per_line, stays))
         stay_of = np.searchsorted(stays, per_line[rows])
+        for out, total in ((medicare, s.medicare_cents), (billed, s.billed_cents), (allowed, s.allowed_cents)):
+            out[rows] = _split(total[stay_of], lines.share[rows], per_line[rows])
+    snf = np.flatnonzero(per_diem_days > 0)
+    if len(snf):
+        s = price_per_diem_rows(per_diem_days[snf], payment_parameters()["snf_per_diem"], ctx.payer_row[plan[snf]],
+                                billing[snf], market_key=market[snf], seed=ctx.seed)
+        rows = np.flatnonzero(np.isin(per_line, snf) & (lines.share > 0))
+        stay_of = np.searchsorted(snf, per_line[rows])
         for out, total in ((medicare, s.medicare_cents), (billed, s.billed_cents), (allowed, s.allowed_cents)):
             out[rows] = _split(total[stay_of], lines.share[rows], per_line[rows])
     return PricedLines(medicare, billed, allowed)

@@ -16,6 +16,8 @@ import pyarrow.compute as pc
 
 from healthsim.reference.claims import fee_schedule
 
+PERIODS = ("snf", "home_health", "hospice")
+"""Encounters that last days without a discharge date (their end is end_time's day)."""
 FACILITY_POS = frozenset({"19", "21", "22", "23", "24", "26", "31", "34", "51", "52", "56", "61"})
 """Places of service where the physician fee schedule pays its facility rate
 (hospital outpatient, inpatient, ED, ASC, SNF, inpatient psychiatric, ...;
@@ -103,7 +105,8 @@ class Encounters:
             em_code=em_code, em_vocab=em_vocab, pos=pos_vocab[pos_code],
             facility_pos=np.array([v in FACILITY_POS for v in pos_vocab] + [False], bool)[pos_code],
             provider=ints(t.column("provider_id")), facility=ints(t.column("facility_id")),
-            start_day=start, end_day=np.where(discharge >= 0, discharge, start),
+            start_day=start, end_day=np.where(discharge >= 0, discharge, np.where(
+                np.isin(setting_vocab[setting_code], PERIODS), day_numbers(t.column("end_time")), start)),
             hours=np.maximum(ints(seconds) // 3600, 1),
             id_order=np.argsort(ints(t.column("encounter_id")), kind="stable"),
         )

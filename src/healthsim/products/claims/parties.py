@@ -1,7 +1,8 @@
 """Billing and rendering NPIs of each claim, from the encounter and the network.
 
 - professional: billed by the rendering clinician's practice (an urgent care
-  centre bills for its own clinicians);
+  centre bills for its own clinicians; a DME supplier bills the equipment its
+  member's clinician ordered, who is the claim's rendering/ordering provider);
 - anesthesia: an anesthesiologist working at the encounter's facility;
 - lab: the lab-draw encounter's lab, else the member's nearest independent lab
   (one lab per member);
@@ -37,7 +38,7 @@ def claim_parties(net: Network, m: MemberBlock, enc: Encounters, claim_kind: np.
     has = rendering_id > 0
     p = net.providers
     billing[has] = net.practices.npi[p.practice[rendering_id[has] - 1]]
-    urgent = (claim_kind == PROFESSIONAL) & enc.is_setting(("urgent_care",))[row] & (enc.facility[row] > 0)
+    urgent = (claim_kind == PROFESSIONAL) & enc.is_setting(("urgent_care", "dme"))[row] & (enc.facility[row] > 0)
     billing[urgent] = net.facilities.npi[enc.facility[row[urgent]] - 1]
     inst = claim_kind == INSTITUTIONAL
     billing[inst] = net.facilities.npi[enc.facility[row[inst]] - 1]

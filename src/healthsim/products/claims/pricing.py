@@ -132,6 +132,15 @@ def price_drg_rows(drg_row: np.ndarray, payer_row: np.ndarray, provider_key: np.
     return _price(base, 1_000_000 + drg_row, payer_row, provider_key, inst, seed, market_key)
 
 
+def price_per_diem_rows(days: np.ndarray, per_diem: float, payer_row: np.ndarray, provider_key: np.ndarray, *,
+                        market_key: np.ndarray | None = None, seed: int = 0) -> PricedLines:
+    """Stays paid per day (a skilled nursing stay under the SNF PPS): days x the per diem, with the
+    provider's locality, charges and the payer's rates like any facility line."""
+    base = np.rint(np.asarray(days, float) * per_diem * 100).astype(np.int64)
+    key = np.full(len(base), 2_000_000, np.int64)
+    return _price(base, key, payer_row, provider_key, np.ones(len(base), bool), seed, market_key)
+
+
 def hospital_addons(provider_key: np.ndarray, seed: int = 0) -> np.ndarray:
     """IME (teaching hospitals only) + DSH/uncompensated care, as a share of the DRG payment."""
     p = payment_parameters()

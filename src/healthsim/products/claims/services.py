@@ -29,7 +29,11 @@ from healthsim.spec.coverage import SERVICE_TYPES
 
 _S = {s: i for i, s in enumerate(SERVICE_TYPES)}
 FACILITY_BENEFIT = {"inpatient": "inpatient", "observation": "inpatient", "emergency": "er",
-                    "outpatient_surgery": "outpatient_surgery", "ambulatory_surgery": "outpatient_surgery"}
+                    "outpatient_surgery": "outpatient_surgery", "ambulatory_surgery": "outpatient_surgery",
+                    "snf": "inpatient"}
+NO_COST_SHARING = ("home_health", "hospice")
+"""Medicare pays home health and hospice care in full (no deductible or coinsurance); HealthSim applies
+that to every payer."""
 VISIT_BENEFIT = {"telehealth": "telehealth", "urgent_care": "urgent_care"}
 VISIT_SETTINGS = ("office", "home", "therapy", "telehealth", "urgent_care")
 
@@ -70,4 +74,5 @@ def benefit_service(fee_row: np.ndarray, setting_code: np.ndarray, setting_vocab
     out[hint_is("imaging")] = _S["imaging"]
     out[hint_is("preventive")] = PREVENTIVE
     out[institutional & setting_is(("inpatient",))] = _S["inpatient"]  # a DRG stay is one benefit
+    out[institutional & setting_is(NO_COST_SHARING)] = PREVENTIVE  # paid in full
     return out

@@ -47,6 +47,10 @@ FACILITY_KINDS = {
     "urgent_care": ("urgent_care",),
     "laboratory": ("lab",),
     "dialysis": ("dialysis",),
+    "snf": ("snf",),
+    "home_health": ("home_health_agency",),
+    "hospice": ("hospice",),
+    "dme": ("dme_supplier",),
 }
 """Encounter facility types -> facility kinds; clinic, virtual and home visits have none."""
 AT_FACILITY = ("hospitalist", "emergency_medicine", "anesthesiology", "radiology")

@@ -43,6 +43,8 @@ CCN_RANGES = {
     "hospital": (1, 879),
     "critical_access_hospital": (1300, 1399),
     "snf": (5000, 6499),
+    "home_health_agency": (7000, 8499),
+    "hospice": (1500, 1799),
     "dialysis": (2500, 2899),
 }
 

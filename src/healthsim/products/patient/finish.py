@@ -206,7 +206,9 @@ def _lab_orders(rec: BlockRecords, m: MemberBlock, enc_id: np.ndarray) -> tuple[
 def _observations(rec: BlockRecords, m: MemberBlock, enc_id: np.ndarray, order_id: np.ndarray) -> pa.Table:
     o, label = rec.obs, rec.vocab["label"]
     enc_row, order_row = o.get("enc_row"), o.get("order_row")
+    order_id = np.append(order_id, -1)  # a block with observations but no lab orders: index 0 must exist
     ok = o.get("keep", bool) & (enc_id[enc_row] >= 0) if o.rows else np.zeros(0, bool)
+    order_id = np.append(order_id, -1)  # vitals have no order (order_row -1); a block may have no lab order
     ok &= (order_row < 0) | (order_id[np.maximum(order_row, 0)] >= 0) if o.rows else ok
     rows = np.flatnonzero(ok)
     member, time, key = o.get("member")[rows], o.get("time")[rows], o.get("key")[rows]

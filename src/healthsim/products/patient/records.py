@@ -48,7 +48,10 @@ def materialise_encounters(rec: BlockRecords, run, node, keep: np.ndarray) -> No
     death_day = rec.cutoff_death[member]
     end_day = end_ts // 86400
     expired = stay & (death_day >= start_ts // 86400) & (death_day <= end_day) & (death_day < rec.never)
-    end_ts = np.where(expired, np.maximum(death_day * 86400 + 12 * 3600, start_ts + 3600), end_ts)
+    # a stay the member dies in ends on the day of death, even one admitted late that evening
+    last_minute = (death_day + 1) * 86400 - 60
+    end_ts = np.where(expired, np.maximum(death_day * 86400 + 12 * 3600,
+                                          np.minimum(start_ts + 3600, np.maximum(last_minute, start_ts + 1))), end_ts)
     disposition = _disposition(rec, ev, setting.setting, n, rng)
     # status 20 (expired) means the member died in the stay, and only then (the member state decides)
     routine = rec.vocab["label"].code("01")

@@ -25,6 +25,26 @@ VITAL_TESTS = {  # VSTESTCD -> (test, unit, LOINC, mean, sd)
     "HEIGHT": ("Height", "cm", "8302-2", 170.0, 10.0),
     "TEMP": ("Temperature", "C", "8310-5", 36.7, 0.25),
 }
+# ECG intervals at visits whose assessments name "ecg" (EG). Adult resting values of the order of
+# published norms (QTcF ~410 ms, PR ~160 ms, QRS ~90 ms; e.g. Rautaharju et al., Circulation 2009,
+# AHA/ACCF/HRS ECG standardisation; figures from memory); LOINC codes from memory.
+EG_TESTS = {  # EGTESTCD -> (test, unit, LOINC)
+    "EGHRMN": ("ECG Mean Heart Rate", "beats/min", "8867-4"),
+    "PRAG": ("PR Interval, Aggregate", "msec", "8625-6"),
+    "QRSAG": ("QRS Duration, Aggregate", "msec", "8633-2"),
+    "QTAG": ("QT Interval, Aggregate", "msec", "8634-0"),
+    "QTCFAG": ("QTcF Interval, Aggregate", "msec", "8636-3"),
+}
+# EQ-5D-5L at visits whose assessments name "eq5d" (QS): five dimensions scored 1 (no problems) to
+# 5 (extreme problems) and the EQ VAS (0-100). CDISC QS codes EQ5D0201-EQ5D0206 (QSCAT EQ-5D-5L) and
+# the dimension names are written from memory. Levels follow a per-subject latent health that falls
+# with age and with the number of conditions on the member state (population EQ VAS ~75-80 in
+# adults, lower with chronic disease; e.g. Janssen et al., Qual Life Res 2013, from memory).
+QS_TESTS = {  # QSTESTCD -> (test)
+    "EQ5D0201": "EQ5D02-Mobility", "EQ5D0202": "EQ5D02-Self-Care", "EQ5D0203": "EQ5D02-Usual Activities",
+    "EQ5D0204": "EQ5D02-Pain/Discomfort", "EQ5D0205": "EQ5D02-Anxiety/Depression", "EQ5D0206": "EQ5D02-EQ VAS Score",
+}
+QS_CAT = "EQ-5D-5L"
 REF = {  # LBTESTCD -> (low, high) adult reference interval (F, M where they differ: see _ref)
     "HBA1C": (4.0, 5.6), "GLUC": (70.0, 99.0), "EGFR": (60.0, None), "CREAT": (0.6, 1.2), "ALT": (7.0, 56.0),
     "HGB": (12.0, 17.5), "NEUT": (1.8, 7.7), "PLAT": (150.0, 450.0),
@@ -44,6 +64,7 @@ class Baseline:
     vitals: dict[str, np.ndarray]   # VSTESTCD -> latest EMR value (nan when none)
     sex: np.ndarray
     age: np.ndarray
+    conditions: np.ndarray | None = None  # conditions active on the member state at screening
 
 
 @dataclass
@@ -135,6 +156,18 @@ def measure(protocol: ProtocolSpec, base: Baseline, arm: np.ndarray, visit_subje
                 val = val.astype(float)
                 val[hit] = np.round(lo + rng.random(hit.sum()) * (hi - lo), 2)
         rows.add(s, v, d, "LB", code, val.astype(float))
+    ecg = np.array(["ecg" in assessments[v] for v in range(len(assessments))])[visit_index]
+    s, v, d = visit_subject[ecg], visit_index[ecg], visit_day[ecg]
+    if s.size:  # per-subject intervals, the heart rate from the subject's pulse; QT from QTcF and RR
+        qtcf0 = np.where(base.sex == "F", 417.0, 407.0) + rng.normal(0, 15, n)
+        pr0 = rng.normal(160, 18, n).clip(110, 240)
+        qrs0 = rng.normal(92, 9, n).clip(70, 130)
+        hr = np.clip(vit0["PULSE"][s] + rng.normal(0, 5, s.size), 45, 120)
+        qtcf = qtcf0[s] + rng.normal(0, 7, s.size)
+        qt = qtcf * np.cbrt(60.0 / hr)
+        for code, val in (("EGHRMN", hr), ("PRAG", pr0[s] + rng.normal(0, 6, s.size)),
+                          ("QRSAG", qrs0[s] + rng.normal(0, 4, s.size)), ("QTAG", qt), ("QTCFAG", qtcf)):
+            rows.add(s, v, d, "EG", code, np.round(val))
     sel = has["vitals"][visit_index]
     s, v, d = visit_subject[sel], visit_index[sel], visit_day[sel]
     if s.size:
@@ -147,6 +180,18 @@ def measure(protocol: ProtocolSpec, base: Baseline, arm: np.ndarray, visit_subje
             val = vit0[code][s] + rng.normal(0, jitter, s.size)
             digits = 1 if code in ("WEIGHT", "TEMP") else 0
             rows.add(s, v, d, "VS", code, np.round(val, digits))
+    eq = np.array(["eq5d" in a for a in assessments])[visit_index]
+    s, v, d = visit_subject[eq], visit_index[eq], visit_day[eq]
+    if s.size:  # drawn last: the other findings keep their values whether or not a visit names eq5d
+        burden = base.conditions if base.conditions is not None else np.zeros(n)
+        health = rng.normal(0, 1, n) - 0.25 * (burden - 3) - 0.02 * (base.age - 55)
+        now = health[s] + rng.normal(0, 0.35, s.size)
+        # item difficulty: pain and mobility report problems soonest, self-care latest
+        for code, shift in (("EQ5D0201", 0.3), ("EQ5D0202", 1.2), ("EQ5D0203", 0.6), ("EQ5D0204", 0.0),
+                            ("EQ5D0205", 0.5)):
+            z = now + shift + rng.normal(0, 0.6, s.size)
+            rows.add(s, v, d, "QS", code, np.digitize(-z, [0.0, 1.0, 2.0, 3.0]).astype(float) + 1)
+        rows.add(s, v, d, "QS", "EQ5D0206", np.round(np.clip(78 + 9 * now + rng.normal(0, 5, s.size), 0, 100)))
     return rows
 
 

@@ -25,16 +25,17 @@ def tap_filter(name: str, table: pa.Table) -> pa.Table | None:
     """The part of a block's table the trial keeps (None: not needed)."""
     if name not in TAPPED:
         return None
+    # select the columns kept before filtering rows: filtering a wide table first copies every column
     if name == "observations":
         keep = pc.is_in(table["loinc"], pa.array(LOINCS))
-        return table.filter(keep).select(["person_id", "loinc", "value", "time"])
+        return table.select(["person_id", "loinc", "value", "time"]).filter(keep)
     if name == "encounters":
         keep = pc.is_in(table["type"], pa.array(["inpatient", "observation"]))
-        return table.filter(keep).select(["person_id", "admit_date", "discharge_date"])
+        return table.select(["person_id", "admit_date", "discharge_date"]).filter(keep)
     if name == "conditions":
         return table.select(["person_id", "code", "description", "onset_date", "abatement_date"])
     if name == "identities":
-        return table.filter(pc.equal(table["product"], "patientsim")).select(["person_id", "identifier"])
+        return table.select(["person_id", "identifier"]).filter(pc.equal(table["product"], "patientsim"))
     if name == "persons":
         return table.select(["person_id", "sex", "birth_date", "race", "ethnicity", "state", "latitude",
                              "longitude"])

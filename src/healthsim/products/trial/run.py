@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from healthsim.canonical import TABLES
 from healthsim.engine.seeds import Stream, block_rng
-from healthsim.products.trial import allocation, conduct, findings, safety, screening
+from healthsim.products.trial import allocation, conduct, findings, safety, screening, tumours
 from healthsim.products.trial.inputs import VITALS, TrialInputs, days
 from healthsim.spec.trial import LAB_TESTS, ProtocolSpec
 
@@ -81,7 +81,8 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
     v_day = np.concatenate([scr_sd, done.study_day[~done.missed]])
     base = findings.Baseline(
         hba1c=scr.labs["hba1c"][r], egfr=scr.labs["egfr"][r],
-        vitals=_latest_vitals(inputs, scr.person_id[r], scr.screening_day[r]), sex=sex_all[r], age=scr.age[r])
+        vitals=_latest_vitals(inputs, scr.person_id[r], scr.screening_day[r]), sex=sex_all[r], age=scr.age[r],
+        conditions=_active_conditions(inputs, scr.person_id[r], scr.screening_day[r]))
     rows = findings.measure(protocol, base, arm, v_subject, v_index, v_day, visits.assessments, events, rng(7))
 
     study_id = protocol.study_id
@@ -103,7 +104,10 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
     tables["trial_sites"] = _table("trial_sites", {
         "study_id": [study_id] * sites.site_id.size, "site_id": sites.site_id.tolist(),
         "facility_id": sites.facility_id.tolist(), "name": sites.name.tolist(), "state": sites.state.tolist(),
-        "country": ["USA"] * sites.site_id.size})
+        "country": ["USA"] * sites.site_id.size,
+        "activation_date": _dates(start_day + sites.activation) if sites.activation is not None else None,
+        "screening_rate": sites.rate, "screened": np.bincount(scr.site, minlength=sites.site_id.size),
+        "randomized": np.bincount(scr.site[r], minlength=sites.site_id.size)})
     tables["trial_visits"] = _table("trial_visits", {
         "study_id": [study_id] * len(visits), "visitnum": visits.visitnum, "visit": visits.name.tolist(),
         "target_day": visits.target, "window_low": visits.low, "window_high": visits.high,
@@ -168,15 +172,24 @@ def run_trial(protocol: ProtocolSpec, inputs: TrialInputs, as_of: date) -> Trial
         "related": np.where(ev.related, "RELATED", "NOT RELATED"), "action": ev.action, "outcome": ev.outcome})
     tables["dispositions"] = _dispositions(protocol, scr, r, day1, course, disposition)
     tables["deviations"] = _deviations(study_id, done, visits, day1, pid_r)
+    tum = tumours.assess(protocol, visits, done, course, arm, scr_sd, rng(8))
+    tables.update(_tumour_tables(study_id, tum, visits, day1, pid_r))
     emr = _emr(protocol, inputs, scr, r, sites, tables["subject_visits"], usubjid)
+    emr["medication_orders"] = study_drug_orders(protocol, tables["exposures"], tables["subject_visits"],
+                                                 tables["trial_subjects"], as_of)
     summary = {"study_id": study_id, "screened": int(m), "randomised": int(n),
                "screen_failure_rate": round(float(scr.failed.mean()) if m else 0.0, 3),
                "arms": {str(a): int((armcd[arm] == a).sum()) for a in armcd},
                "completed": int(completed.sum()), "deaths": int((course.disposition == "DEATH").sum()),
                "adverse_events": int(ev.subject.size), "sites": int(sites.site_id.size)}
     if n < protocol.subjects:
-        summary["shortfall"] = (f"only {n} of {protocol.subjects} subjects qualified among the candidates: raise "
-                                "recruitment.candidates_per_subject or widen the criteria")
+        if protocol.recruitment.site_rate is not None and scr.limited_by_rate:
+            summary["shortfall"] = (f"only {n} of {protocol.subjects} subjects randomised: the sites' screening "
+                                    "rates reached too few candidates in the enrollment period; raise "
+                                    "recruitment.site_rate, sites or enrollment_months")
+        else:
+            summary["shortfall"] = (f"only {n} of {protocol.subjects} subjects qualified among the candidates: "
+                                    "raise recruitment.candidates_per_subject or widen the criteria")
     return TrialResult(tables, emr, summary)
 
 
@@ -228,6 +241,20 @@ def _rank_within(group: np.ndarray) -> np.ndarray:
 
 def _latest_vitals(inputs: TrialInputs, person: np.ndarray, when: np.ndarray) -> dict[str, np.ndarray]:
     return {code: screening.latest_before(inputs, person, when, loinc, 730) for loinc, code in VITALS.items()}
+
+
+def _active_conditions(inputs: TrialInputs, person: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """How many conditions each person's member state has active on their day."""
+    c = inputs.conditions
+    out = np.zeros(person.size)
+    if c.num_rows == 0 or person.size == 0:
+        return out
+    idx = screening.index_of(person, c["person_id"].to_numpy())
+    ok = idx >= 0
+    on = ok & (days(c["onset_date"]) <= np.where(ok, when[np.clip(idx, 0, None)], 0)) & \
+        (days(c["abatement_date"]) >= np.where(ok, when[np.clip(idx, 0, None)], 0))
+    np.add.at(out, idx[on], 1)
+    return out
 
 
 def _death_causes(inputs: TrialInputs, person: np.ndarray) -> np.ndarray:
@@ -294,6 +321,10 @@ def _findings(protocol, rows, day1, pid_r, visits, sex) -> pa.Table:
         k = testcd == code
         if code in findings.VITAL_TESTS:
             name, u, ln, _, _ = findings.VITAL_TESTS[code]
+        elif code in findings.EG_TESTS:
+            name, u, ln = findings.EG_TESTS[code]
+        elif code in findings.QS_TESTS:
+            name, u, ln = findings.QS_TESTS[code], None, None
         else:
             key, (ln, _, name, u) = CODE_TO_TEST[code]
             lo[k], hi[k] = findings.ref_range(code, sex[s[k]])
@@ -351,6 +382,38 @@ def _dispositions(protocol, scr, r, day1, course, disposition) -> pa.Table:
         "category": np.concatenate(cat)[order], "epoch": np.concatenate(epoch)[order],
         "decod": np.concatenate(decod)[order], "term": np.concatenate(term)[order],
         "date": _dates(np.concatenate(when)[order])})
+
+
+def _tumour_tables(study_id, tum, visits, day1, pid_r) -> dict[str, pa.Table]:
+    """tumor_lesions, tumor_measurements, tumor_responses (empty without tumour scans)."""
+    if tum is None:
+        return {name: _table(name, {"person_id": np.array([], dtype=np.int64)})
+                for name in ("tumor_lesions", "tumor_measurements", "tumor_responses")}
+
+    def visitnum(v: np.ndarray, day: np.ndarray) -> np.ndarray:
+        # an unscheduled scan: the last planned visit on or before its day + 0.01
+        last = np.searchsorted(visits.target, day, side="right") - 1
+        return np.where(v >= 0, visits.visitnum[np.clip(v, 0, None)],
+                        visits.visitnum[np.clip(last, 0, None)] + 0.01)
+
+    lesion = lambda k: np.char.add("T", np.char.zfill(np.asarray(k).astype(str), 2))
+    ls, ms, rs = tum.lesion_subject, tum.m_subject, tum.r_subject
+    o = np.lexsort((tum.lesion_number, ls))
+    lesions = _table("tumor_lesions", {
+        "person_id": pid_r[ls[o]], "study_id": [study_id] * ls.size, "lesion_id": lesion(tum.lesion_number[o]),
+        "location": tum.lesion_location[o], "visitnum": visits.visitnum[tum.lesion_visit[o]],
+        "date": _dates(absolute(day1[ls[o]], tum.lesion_day[o]))})
+    o = np.lexsort((tum.m_lesion, tum.m_day, ms))
+    measurements = _table("tumor_measurements", {
+        "person_id": pid_r[ms[o]], "study_id": [study_id] * ms.size, "lesion_id": lesion(tum.m_lesion[o]),
+        "visitnum": visitnum(tum.m_visit[o], tum.m_day[o]), "date": _dates(absolute(day1[ms[o]], tum.m_day[o])),
+        "diameter": tum.m_diameter[o]})
+    o = np.lexsort((tum.r_day, rs))
+    responses = _table("tumor_responses", {
+        "person_id": pid_r[rs[o]], "study_id": [study_id] * rs.size, "visitnum": visitnum(tum.r_visit[o], tum.r_day[o]),
+        "date": _dates(absolute(day1[rs[o]], tum.r_day[o])), "sum_diameters": tum.r_sum[o],
+        "response": tum.r_response[o]})
+    return {"tumor_lesions": lesions, "tumor_measurements": measurements, "tumor_responses": responses}
 
 
 def _deviations(study_id, done, visits, day1, pid_r) -> pa.Table:
@@ -421,6 +484,61 @@ def _emr(protocol, inputs, scr, r, sites, sv: pa.Table, usubjid) -> dict[str, pa
         "person_id": scr.person_id, "product": ["trialsim"] * m, "id_type": ["USUBJID"] * m,
         "identifier": usubjid})
     return {"encounters": encounters, "diagnoses": diagnoses, "identities": identities}
+
+
+STUDY_DRUG_ORDER_BASE = 950_000  # study drug order n of a person: order_id person_id * 1e6 + 950000 + n
+INVESTIGATIONAL = "investigational product"
+
+
+def study_drug_orders(protocol, exposures: pa.Table, sv: pa.Table, subjects: pa.Table, as_of: date) -> pa.Table:
+    """The study drug in the subject's medical record: one medication order per exposure (the dose given
+    from a visit: the whole treatment period for a daily/weekly drug, each infusion for a cycle),
+    written at that visit's encounter. An investigational product has no RxNorm concept: `rxnorm` is
+    null, `drug_class` is 'investigational product' and `journey_event` names the trial ('trial
+    T2D-301', as the visits' encounters do); placebo is recorded as such."""
+    n = exposures.num_rows
+    pid = exposures["person_id"].to_numpy()
+    start = days(exposures["start_date"])
+    end = days(exposures["end_date"])
+    # the visit encounter on the dosing day (day 1, a cycle's infusion); none when the day had no visit
+    done = sv.filter(pc.equal(sv["status"], "done"))
+    v_key = done["person_id"].to_numpy().astype(np.int64) * (1 << 22) + days(done["visit_date"])
+    v_enc = done["encounter_id"].to_numpy(zero_copy_only=False)
+    order = np.argsort(v_key, kind="stable")
+    v_key, v_enc = v_key[order], v_enc[order]
+    q = pid.astype(np.int64) * (1 << 22) + start
+    pos = np.clip(np.searchsorted(v_key, q), 0, max(v_key.size - 1, 0))
+    hit = (v_key[pos] == q) if v_key.size else np.zeros(n, dtype=bool)
+    enc = np.where(hit, v_enc[pos] if v_key.size else None, None)
+    # an early stop (discontinued before completing): the last dose's order is stopped on its last day
+    s_pid = subjects["person_id"].to_numpy()
+    early = np.isin(subjects["disposition"].to_numpy(zero_copy_only=False).astype(str),
+                    ["COMPLETED", "SCREEN FAILURE"], invert=True)
+    stopped_people = s_pid[early]
+    last = np.r_[pid[1:] != pid[:-1], True] if n else np.zeros(0, dtype=bool)
+    stopped = last & np.isin(pid, stopped_people)
+    arms = {a.treatment.name: a for a in protocol.arms}
+    treat = exposures["treatment"].to_numpy(zero_copy_only=False).astype(str)
+    dose = pc.fill_null(exposures["dose"], np.nan).to_numpy(zero_copy_only=False).astype(float)
+    unit = exposures["dose_unit"].to_numpy(zero_copy_only=False).astype(str)
+    route = np.char.lower(exposures["route"].to_numpy(zero_copy_only=False).astype(str))
+    freq = exposures["frequency"].to_numpy(zero_copy_only=False).astype(str)
+    placebo = np.array([arms[t].placebo if t in arms else False for t in treat], dtype=bool)
+    dose_txt = np.array([f"{d:g} {u}" for d, u in zip(dose, unit, strict=True)], dtype=object)
+    name = np.where(placebo, "PLACEBO (" + route.astype(object) + ")", treat.astype(object) + " " + dose_txt)
+    sig = np.where(placebo, "placebo", dose_txt) + " " + route.astype(object) + " " + freq.astype(object) + \
+        f" (investigational product, protocol {protocol.study_id})"
+    as_of_day = (as_of - EPOCH).days
+    seconds = start * 86400 + 9 * 3600 + (pid % 16) * 900
+    return _emr_table("medication_orders", n, {
+        "order_id": pid * 1_000_000 + STUDY_DRUG_ORDER_BASE + _rank_within(pid), "encounter_id": enc,
+        "person_id": pid, "journey_event": [f"trial {protocol.study_id}"] * n, "rxnorm": pa.nulls(n, pa.string()),
+        "drug_name": name, "ingredient": np.where(placebo, "placebo", np.char.lower(treat)).astype(object),
+        "drug_class": [INVESTIGATIONAL] * n, "dose": np.where(placebo, None, dose), "dose_unit": unit,
+        "route": route, "frequency": freq, "sig": sig, "days_supply": (end - start + 1).astype(np.int32),
+        "refills": np.zeros(n, dtype=np.int32), "authored_time": seconds.astype("datetime64[s]"),
+        "start_date": _dates(start), "end_date": _dates(end), "stop_date": _dates(np.where(stopped, end, None)),
+        "status": np.where(stopped, "stopped", np.where(end > as_of_day, "active", "completed"))})
 
 
 def _emr_table(name: str, n: int, columns: dict) -> pa.Table:

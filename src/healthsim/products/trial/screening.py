@@ -2,7 +2,8 @@
 
 Sites are hospitals of the cohort's network, one per state in order of how many candidates
 live there (a site recruits locally). Each candidate near a site gets a screening date in the
-enrollment period; candidates are screened in date order until enough are randomised. The
+enrollment period (each site from its activation, at its own Poisson rate: `consent_days`);
+candidates are screened in date order until enough are randomised. The
 criteria are read from the member state on the screening date: age, sex, the conditions that
 apply that day, the latest lab values in the lookback; death before screening leaves a member
 out. A share of qualifying members still fail (the protocol's residual).
@@ -28,6 +29,8 @@ class Sites:
     state: np.ndarray
     latitude: np.ndarray
     longitude: np.ndarray
+    activation: np.ndarray | None = None  # days after the study start the site opened (set by screen)
+    rate: np.ndarray | None = None        # candidates screened per month at the site (set by screen)
 
 
 TRAVEL_KM = 600  # candidates farther than this from every site are not approached (regional recruitment)
@@ -79,6 +82,7 @@ class Screening:
     failed: np.ndarray         # bool
     reason: np.ndarray         # str ('' when qualified)
     labs: dict[str, np.ndarray]  # lab name -> value at screening (nan when none)
+    limited_by_rate: bool = False  # candidates near a site were left unapproached when enrollment closed
 
 
 def latest_before(inputs: TrialInputs, person: np.ndarray, when: np.ndarray, loinc: str,
@@ -140,9 +144,15 @@ def screen(protocol: ProtocolSpec, inputs: TrialInputs, sites: Sites, study_star
     birth = days(p["birth_date"])[near]
     sex = p["sex"].to_numpy(zero_copy_only=False).astype(str)[near]
     span = protocol.recruitment.enrollment_months * 30
-    consent = study_start + rng.integers(0, span, size=pid.size)
+    if protocol.recruitment.site_rate is None:  # every near candidate at a uniform day of the period
+        consent = study_start + rng.integers(0, span, size=pid.size)
+        sites.activation, sites.rate = np.zeros(sites.site_id.size, dtype=np.int64), None
+    else:
+        consent, sites.activation, sites.rate = consent_days(protocol, site, sites.site_id.size, study_start, rng)
     screening_day = consent + rng.integers(0, 4, size=pid.size)
+    approached = consent < study_start + span  # the enrollment period closes: later candidates never consent
     order = np.lexsort((pid, screening_day))
+    order = order[approached[order]]
     pid, site, consent, screening_day, birth, sex = (a[order] for a in (pid, site, consent, screening_day, birth, sex))
     age = ((screening_day - birth) / 365.2425).astype(np.int64)
     c = protocol.criteria
@@ -192,7 +202,38 @@ def screen(protocol: ProtocolSpec, inputs: TrialInputs, sites: Sites, study_star
     stop = int(np.argmax(reached)) + 1 if reached.any() else pid.size
     keep[stop:] = False
     return Screening(pid[keep], site[keep], consent[keep], screening_day[keep], age[keep], failed[keep],
-                     reason[keep].astype(str), {k: v[keep] for k, v in labs.items()})
+                     reason[keep].astype(str), {k: v[keep] for k, v in labs.items()},
+                     limited_by_rate=bool((~approached).any()))
+
+
+MONTH = 30.44  # days
+
+
+def consent_days(protocol: ProtocolSpec, site: np.ndarray, n_sites: int, study_start: int,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(each candidate's consent day, each site's activation day, each site's rate per month).
+
+    Each site opens at a uniform time in the activation period and approaches its candidates, in a
+    random order, as a Poisson process at its own rate: the protocol's mean rate times a gamma
+    factor of mean 1 and the protocol's CV (Anisimov & Fedorov, Stat Med 2007).
+    """
+    rec = protocol.recruitment
+    activation = np.floor(rng.random(n_sites) * rec.site_activation_months * 30).astype(np.int64)
+    cv = rec.site_rate_cv
+    spread = rng.gamma(1 / cv**2, cv**2, n_sites) if cv > 0 else np.ones(n_sites)
+    rate = rec.site_rate * spread  # per month
+    n = site.size
+    gaps = rng.exponential(1.0, n) * MONTH / np.maximum(rate[site], 1e-9)
+    order = np.lexsort((rng.random(n), site))  # a random order of approach within each site
+    g = gaps[order]
+    s_sorted = site[order]
+    total = np.cumsum(g)
+    starts = np.r_[True, s_sorted[1:] != s_sorted[:-1]] if n else np.zeros(0, dtype=bool)
+    offset = np.maximum.accumulate(np.where(starts, total - g, 0.0)) if n else total
+    at = np.empty(n)
+    at[order] = total - offset
+    consent = study_start + activation[site] + np.floor(at).astype(np.int64)
+    return consent, activation, rate
 
 
 def death_day(inputs: TrialInputs, person: np.ndarray) -> np.ndarray:
