@@ -229,6 +229,7 @@ def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
+    keep_freed_memory()
     if os.getppid() != parent:
         os._exit(1)
 
@@ -239,6 +240,34 @@ def _worker_init(parent: int) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="healthsim-parent-watch", daemon=True).start()
+
+
+MMAP_THRESHOLD = 256 << 20
+TRIM_THRESHOLD = 512 << 20
+
+
+def keep_freed_memory() -> None:
+    """Let glibc reuse freed block-sized buffers instead of unmapping them (Linux only).
+
+    By default every numpy array above glibc's mmap threshold is a fresh mmap,
+    zero-filled page by page by the kernel and unmapped when freed; a block makes
+    and frees thousands of them, so a worker spent more time in the kernel than in
+    Python (measured on 20,000 members with a year of care, 2 workers: workers'
+    system CPU 15.2 -> 4.2 s at load average 5, 6.8 -> 5.4 s at load 1.4; worker
+    peak RSS 1,031 -> 1,097 MB). Only where memory comes from changes, never a
+    value (table digests identical).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        libc.mallopt(m_mmap_threshold, MMAP_THRESHOLD)
+        libc.mallopt(m_trim_threshold, TRIM_THRESHOLD)
+    except (OSError, AttributeError):  # not glibc: keep the defaults
+        pass
 
 
 def _die_with_parent() -> None:
